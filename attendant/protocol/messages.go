@@ -1,0 +1,245 @@
+package protocol
+
+import "fmt"
+
+// AssistInfo is the lane state's view of who is coming.
+type AssistInfo struct {
+	Alert     string `json:"alert"`
+	Attendant string `json:"attendant"`
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+}
+
+// BasketItem is one line of the basket in GET /api/state.
+type BasketItem struct {
+	GTIN       string `json:"gtin"`
+	Name       string `json:"name"`
+	PriceCents int64  `json:"price_cents"`
+}
+
+// LaneState is lane/{lane}/state (retained) and GET /api/state.
+type LaneState struct {
+	Store      string       `json:"store"`
+	Lane       string       `json:"lane"`
+	Zone       string       `json:"zone"`
+	Online     bool         `json:"online"`
+	State      string       `json:"state"`
+	Light      string       `json:"light"`
+	Prompt     string       `json:"prompt"`
+	Session    string       `json:"session"`
+	Items      int          `json:"items"`
+	TotalCents int64        `json:"total_cents"`
+	Alerts     []string     `json:"alerts"`
+	Assist     *AssistInfo  `json:"assist"`
+	Seq        uint64       `json:"seq"`
+	TS         Time         `json:"ts"`
+	Basket     []BasketItem `json:"basket,omitempty"` // GET /api/state only
+}
+
+// Validate implements the check Decode runs.
+func (m *LaneState) Validate() error {
+	if err := required("lane", m.Lane); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ItemRef names the item an alert is about.
+type ItemRef struct {
+	GTIN string `json:"gtin"`
+	Name string `json:"name"`
+}
+
+// Alert is lane/{lane}/alert.
+type Alert struct {
+	ID       string   `json:"id"`
+	Store    string   `json:"store"`
+	Lane     string   `json:"lane"`
+	Zone     string   `json:"zone"`
+	Kind     Kind     `json:"kind"`
+	Severity string   `json:"severity"`
+	Status   string   `json:"status"` // open | cancelled
+	Attempts int      `json:"attempts"`
+	Detail   string   `json:"detail"`
+	Item     *ItemRef `json:"item"`
+	TS       Time     `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Alert) Validate() error {
+	for f, v := range map[string]string{"id": m.ID, "lane": m.Lane} {
+		if err := required(f, v); err != nil {
+			return fmt.Errorf("alert: %w", err)
+		}
+	}
+	if !m.Kind.Valid() {
+		return fmt.Errorf("alert %s: unknown kind %q", m.ID, m.Kind)
+	}
+	if m.Status != AlertOpen && m.Status != AlertCancelled {
+		return fmt.Errorf("alert %s: status %q must be open or cancelled", m.ID, m.Status)
+	}
+	return nil
+}
+
+// Command is lane/{lane}/command: the bridge tells a lane how an alert was
+// resolved (or to go out of / back into service).
+type Command struct {
+	ID     string `json:"id"`
+	Alert  string `json:"alert"`
+	Action Action `json:"action"`
+	By     string `json:"by"`
+	TS     Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Command) Validate() error {
+	if err := required("id", m.ID); err != nil {
+		return fmt.Errorf("command: %w", err)
+	}
+	if !m.Action.Valid() {
+		return fmt.Errorf("command %s: unknown action %q", m.ID, m.Action)
+	}
+	if m.Alert == "" && m.Action != ActionOutOfService && m.Action != ActionInService {
+		return fmt.Errorf("command %s: %q needs an alert", m.ID, m.Action)
+	}
+	return nil
+}
+
+// CommandResult is lane/{lane}/command/result.
+type CommandResult struct {
+	ID    string `json:"id"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error"`
+	TS    Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *CommandResult) Validate() error { return required("id", m.ID) }
+
+// Assist is lane/{lane}/assist (retained): who is coming to the lane. An
+// empty payload clears it.
+type Assist struct {
+	Alert     string `json:"alert"`
+	Status    string `json:"status"` // an alert status: paged, claimed
+	Attendant string `json:"attendant"`
+	Name      string `json:"name"`
+	Tier      int    `json:"tier"`
+	TS        Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Assist) Validate() error { return required("alert", m.Alert) }
+
+// AlertRecord is alert/{id} (retained): the bridge's view of an alert. An
+// empty payload means the alert is closed.
+type AlertRecord struct {
+	ID         string `json:"id"`
+	Lane       string `json:"lane"`
+	Kind       Kind   `json:"kind"`
+	Severity   string `json:"severity"`
+	Status     string `json:"status"`
+	Tier       int    `json:"tier"`
+	ClaimedBy  string `json:"claimed_by"`
+	Raised     Time   `json:"raised"`
+	Claimed    Time   `json:"claimed"`
+	Resolved   Time   `json:"resolved"`
+	Resolution string `json:"resolution"`
+}
+
+// Validate implements the check Decode runs.
+func (m *AlertRecord) Validate() error { return required("id", m.ID) }
+
+// Presence is pager/{attendant}/presence (retained; the will says
+// offline).
+type Presence struct {
+	Status string `json:"status"`
+	Zone   string `json:"zone"`
+	Seq    uint64 `json:"seq"`
+	TS     Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Presence) Validate() error {
+	switch m.Status {
+	case PresenceAvailable, PresenceBusy, PresenceBreak, PresenceOffline:
+		return nil
+	}
+	return fmt.Errorf("presence: unknown status %q", m.Status)
+}
+
+// Page is pager/{attendant}/page and broadcast/page: a page, or (with
+// Withdrawn) the withdrawal of one.
+type Page struct {
+	Alert     string `json:"alert"`
+	Lane      string `json:"lane,omitempty"`
+	Zone      string `json:"zone,omitempty"`
+	Kind      Kind   `json:"kind,omitempty"`
+	Severity  string `json:"severity,omitempty"`
+	Text      string `json:"text,omitempty"`
+	Tier      int    `json:"tier,omitempty"`
+	Withdrawn bool   `json:"withdrawn,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	TS        Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Page) Validate() error { return required("alert", m.Alert) }
+
+// PagerCmd is pager/{attendant}/cmd.
+type PagerCmd struct {
+	ID         string `json:"id"`
+	Alert      string `json:"alert"`
+	Action     string `json:"action"` // claim | release | resolve
+	Resolution Action `json:"resolution"`
+	TS         Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *PagerCmd) Validate() error {
+	for f, v := range map[string]string{"id": m.ID, "alert": m.Alert} {
+		if err := required(f, v); err != nil {
+			return fmt.Errorf("pager cmd: %w", err)
+		}
+	}
+	switch m.Action {
+	case PagerClaim, PagerRelease:
+	case PagerResolve:
+		if !m.Resolution.Valid() {
+			return fmt.Errorf("pager cmd %s: unknown resolution %q", m.ID, m.Resolution)
+		}
+	default:
+		return fmt.Errorf("pager cmd %s: unknown action %q", m.ID, m.Action)
+	}
+	return nil
+}
+
+// PagerResult is pager/{attendant}/result.
+type PagerResult struct {
+	ID        string `json:"id"`
+	OK        bool   `json:"ok"`
+	Error     string `json:"error"`
+	ClaimedBy string `json:"claimed_by"`
+	TS        Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *PagerResult) Validate() error { return required("id", m.ID) }
+
+// BridgeState is bridge/state (retained; the will says online:false).
+type BridgeState struct {
+	Online bool `json:"online"`
+	TS     Time `json:"ts"`
+}
+
+// DecodePresence parses a presence payload. Besides the JSON object it
+// accepts the bare word offline (and an empty payload, a cleared retained
+// message), which pagers commonly use as their will.
+func DecodePresence(payload []byte) (Presence, error) {
+	switch s := string(payload); s {
+	case "", "offline", `"offline"`:
+		return Presence{Status: PresenceOffline}, nil
+	}
+	var p Presence
+	err := Decode(payload, &p)
+	return p, err
+}

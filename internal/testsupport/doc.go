@@ -1,0 +1,12 @@
+// Package testsupport gives the tests of every package the real parts they
+// run against: an embedded mochi broker, a real Mosquitto broker, and
+// pseudo-terminal pairs that go.bug.st/serial opens by path.
+//
+// Each helper registers its own cleanup with t.Cleanup, so a test never
+// leaks a broker process or a file descriptor.
+//
+// Mosquitto is skipped when its binary is missing, unless the environment
+// sets SCO_REQUIRE_MOSQUITTO=1 (scripts/test.sh does): then a missing
+// Mosquitto fails the test, so CI can never pass by skipping the
+// integration suite.
+package testsupport

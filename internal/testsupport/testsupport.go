@@ -1,0 +1,220 @@
+package testsupport
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/sco-project/sco/internal/broker"
+)
+
+// Mochi starts an embedded broker on a free loopback port and returns it.
+// It is stopped when the test ends.
+func Mochi(t testing.TB) *broker.Broker {
+	t.Helper()
+	b, err := broker.Start(broker.Opts{})
+	if err != nil {
+		t.Fatalf("testsupport: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// Mosquitto is a real Mosquitto broker process run for one test.
+type Mosquitto struct {
+	Addr string // host:port
+	Dir  string // where its config and log live
+	cmd  *exec.Cmd
+	log  *syncBuffer
+}
+
+// URL is the broker address as an MQTT client URL.
+func (m *Mosquitto) URL() string { return "tcp://" + m.Addr }
+
+// Log returns what Mosquitto has logged so far.
+func (m *Mosquitto) Log() string { return m.log.String() }
+
+// MosquittoBinary finds the mosquitto executable, or returns "".
+func MosquittoBinary() string {
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
+// RequireMosquitto reports whether a missing Mosquitto must fail tests.
+func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" }
+
+// StartMosquitto runs Mosquitto on a free loopback port with an anonymous
+// listener. extraConf is appended to the generated config (for example
+// password_file and acl_file lines, with allow_anonymous false to
+// override). The broker is stopped when the test ends. When the binary is
+// missing the test is skipped, or failed if SCO_REQUIRE_MOSQUITTO=1.
+func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
+	t.Helper()
+	bin := MosquittoBinary()
+	if bin == "" {
+		if RequireMosquitto() {
+			t.Fatal("testsupport: mosquitto not found and SCO_REQUIRE_MOSQUITTO=1 (install Debian's mosquitto package; scripts/test.sh does)")
+		}
+		t.Skip("testsupport: mosquitto not installed")
+	}
+	dir := t.TempDir()
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("testsupport: %v", err)
+		}
+		conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
+		if !strings.Contains(extraConf, "allow_anonymous") {
+			conf += "allow_anonymous true\n"
+		}
+		conf += extraConf + "\n"
+		cfgPath := filepath.Join(dir, "mosquitto.conf")
+		if err := os.WriteFile(cfgPath, []byte(conf), 0o600); err != nil {
+			t.Fatalf("testsupport: %v", err)
+		}
+		m := &Mosquitto{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, log: &syncBuffer{}}
+		m.cmd = exec.Command(bin, "-c", cfgPath)
+		m.cmd.Stdout = m.log
+		m.cmd.Stderr = m.log
+		if err := m.cmd.Start(); err != nil {
+			t.Fatalf("testsupport: start mosquitto: %v", err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- m.cmd.Wait() }()
+		if err := waitListening(m.Addr, exited, 10*time.Second); err != nil {
+			_ = m.cmd.Process.Kill()
+			lastErr = fmt.Errorf("%w; log:\n%s", err, m.Log())
+			continue // most likely the port was taken between freePort and bind
+		}
+		t.Cleanup(func() {
+			_ = m.cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = m.cmd.Process.Kill()
+				<-exited
+			}
+		})
+		return m
+	}
+	t.Fatalf("testsupport: mosquitto did not start: %v", lastErr)
+	return nil
+}
+
+func waitListening(addr string, exited <-chan error, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("mosquitto exited: %v", err)
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("mosquitto not listening on %s after %v: %w", addr, timeout, err)
+		}
+		// Polling a process we do not control; there is no event to wait on.
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// PTY is a pseudo-terminal pair. The device under test opens Path (the
+// /dev/pts/N side) with go.bug.st/serial, exactly as it would open
+// /dev/ttyUSB0; the test plays the device on Master.
+type PTY struct {
+	Master *os.File
+	Path   string
+	slave  *os.File
+	once   sync.Once
+}
+
+// OpenPTY opens a pseudo-terminal pair in raw mode. The slave side stays
+// open in the test (so the pty does not hang up before the driver opens
+// it) until HangUp or the end of the test.
+func OpenPTY(t testing.TB) *PTY {
+	t.Helper()
+	master, slave, err := pty.Open()
+	if err != nil {
+		t.Fatalf("testsupport: open pty: %v", err)
+	}
+	if err := makeRaw(slave); err != nil {
+		master.Close()
+		slave.Close()
+		t.Fatalf("testsupport: raw pty: %v", err)
+	}
+	p := &PTY{Master: master, Path: slave.Name(), slave: slave}
+	t.Cleanup(func() { p.HangUp(); p.slave.Close() })
+	return p
+}
+
+// HangUp closes the master side: a driver reading the slave sees EIO, as it
+// would when a USB serial adapter is unplugged. Safe to call twice.
+func (p *PTY) HangUp() {
+	p.once.Do(func() { p.Master.Close() })
+}
+
+// ReadUntil reads from the master side until want has been seen or the
+// deadline passes, and returns everything read.
+func (p *PTY) ReadUntil(ctx context.Context, want []byte) ([]byte, error) {
+	var got []byte
+	buf := make([]byte, 256)
+	for !bytes.Contains(got, want) {
+		if dl, ok := ctx.Deadline(); ok {
+			_ = p.Master.SetReadDeadline(dl)
+		}
+		n, err := p.Master.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			return got, fmt.Errorf("testsupport: waiting for %q, got %q: %w", want, got, err)
+		}
+	}
+	return got, nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

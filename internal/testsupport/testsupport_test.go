@@ -1,0 +1,101 @@
+package testsupport
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/stretchr/testify/require"
+	"go.bug.st/serial"
+)
+
+// roundTrip publishes a retained QoS 1 message and checks a later
+// subscriber receives it: the property lanes rely on for their state.
+func roundTrip(t *testing.T, url string) {
+	t.Helper()
+	connect := func(id string) paho.Client {
+		c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
+		tok := c.Connect()
+		require.True(t, tok.WaitTimeout(5*time.Second), "connect %s", id)
+		require.NoError(t, tok.Error())
+		t.Cleanup(func() { c.Disconnect(100) })
+		return c
+	}
+	pub := connect("pub")
+	tok := pub.Publish("sco/v1/s1/lane/3/state", 1, true, `{"online":true}`)
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+
+	got := make(chan string, 1)
+	sub := connect("sub")
+	tok = sub.Subscribe("sco/v1/s1/lane/+/state", 1, func(_ paho.Client, m paho.Message) {
+		if m.Retained() {
+			got <- string(m.Payload())
+		}
+	})
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	select {
+	case p := <-got:
+		require.Equal(t, `{"online":true}`, p)
+	case <-time.After(5 * time.Second):
+		t.Fatal("retained message not delivered")
+	}
+}
+
+func TestMochiRetained(t *testing.T) {
+	b := Mochi(t)
+	roundTrip(t, b.URL())
+}
+
+func TestMochiKeepsRetainedPastDefaultExpiry(t *testing.T) {
+	b := Mochi(t)
+	require.Zero(t, b.Server().Options.Capabilities.MaximumMessageExpiryInterval,
+		"retained expiry must be disabled")
+}
+
+func TestMosquittoRetained(t *testing.T) {
+	m := StartMosquitto(t, "")
+	roundTrip(t, m.URL())
+}
+
+func TestPTYSerialRoundTrip(t *testing.T) {
+	p := OpenPTY(t)
+	port, err := serial.Open(p.Path, &serial.Mode{BaudRate: 9600, DataBits: 7, Parity: serial.EvenParity, StopBits: serial.OneStopBit})
+	require.NoError(t, err, "go.bug.st/serial must open a pty by path at 7E1")
+	defer port.Close()
+
+	_, err = p.Master.Write([]byte("5000112637922\r\n"))
+	require.NoError(t, err)
+	require.NoError(t, port.SetReadTimeout(100*time.Millisecond))
+	var got []byte
+	buf := make([]byte, 64)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < 15 && time.Now().Before(deadline) {
+		n, err := port.Read(buf)
+		require.NoError(t, err)
+		got = append(got, buf[:n]...)
+	}
+	require.Equal(t, "5000112637922\r\n", string(got))
+
+	_, err = port.Write([]byte("W\r"))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := p.ReadUntil(ctx, []byte("\r"))
+	require.NoError(t, err)
+	require.Equal(t, "W\r", string(out))
+
+	// Unplug: the reader must see an error, not (0, nil) forever.
+	p.HangUp()
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		n, err := port.Read(buf)
+		if err != nil {
+			break
+		}
+		require.Zero(t, n, "no data after hang-up")
+		require.True(t, time.Now().Before(deadline), "hang-up not reported")
+	}
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need, then runs the
+# format check, go vet, staticcheck and the whole test suite with the race
+# detector. Usage: scripts/test.sh [extra go test flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATICCHECK_VERSION=v0.8.2   # staticcheck 2026.x, pinned
+export SCO_REQUIRE_MOSQUITTO=1
+
+log() { printf '==> %s\n' "$*"; }
+
+# 1. Mosquitto, for the integration suite (Debian's package).
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+  log "installing mosquitto (Debian package)"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
+fi
+# The Debian package starts a system broker on :1883; the tests start their
+# own on free ports and do not need it.
+
+# 2. Format.
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+# 3. Vet and staticcheck.
+log "go vet"
+go vet ./...
+log "staticcheck $STATICCHECK_VERSION"
+go run "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" ./...
+
+# 4. Fuzz targets, briefly each (seed corpus plus a few seconds of search).
+if [ -x scripts/fuzz.sh ]; then
+  log "fuzz (brief)"
+  FUZZTIME="${FUZZTIME:-3s}" scripts/fuzz.sh
+fi
+
+# 5. Tests, race detector on. testsummary prints one line per package, the
+# output of every failed test, and "N passed, N failed, N skipped".
+log "go test -race"
+go build -o "${TMPDIR:-/tmp}/sco-testsummary" ./scripts/testsummary
+set +e
+go test -race -count=1 -timeout 20m -json "$@" ./... 2>&1 | "${TMPDIR:-/tmp}/sco-testsummary"
+status=("${PIPESTATUS[@]}")
+set -e
+if [ "${status[0]}" -ne 0 ] || [ "${status[1]}" -ne 0 ]; then
+  echo "FAIL: go test exited ${status[0]}, summary ${status[1]}"
+  exit 1
+fi
