@@ -1,0 +1,116 @@
+package kiosk
+
+import (
+	"time"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices"
+)
+
+// EventKind says what an Event carries.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EvTick       EventKind = iota // the clock moved (At); fire due timers
+	EvScan                        // Scan
+	EvReading                     // Reading from the bagging scale
+	EvConn                        // Conn: scanner or scale lost / restored
+	EvHelp                        // the shopper asked for help (button or screen)
+	EvHelpCancel                  // the shopper cancelled the help request
+	EvFinish                      // the shopper pressed finish / pay
+	EvCommand                     // Command from the attendant bridge
+	EvAssist                      // Assist from the bridge (nil Assist clears)
+)
+
+// Event is one input to the engine. At is the time of the event and is the
+// engine's only clock.
+type Event struct {
+	Kind    EventKind
+	At      time.Time
+	Scan    devices.Scan
+	Reading devices.Reading
+	Conn    devices.ConnEvent
+	Command protocol.Command
+	Assist  *protocol.Assist
+}
+
+// Effects is what the daemon must do after an event, in this order:
+// journal the snapshot (when Changed), then publish Alerts and Results,
+// then publish the state and push it to the shopper screen.
+type Effects struct {
+	// Changed is true when the lane state or the session changed: the
+	// daemon journals Snapshot() (synced) before anything else, then
+	// publishes State().
+	Changed bool
+	// Alerts to publish on lane/{lane}/alert, in order: raised (status
+	// open) or cancelled.
+	Alerts []protocol.Alert
+	// Results answers the commands in this event, for
+	// lane/{lane}/command/result.
+	Results []protocol.CommandResult
+	// Scanner, when non-nil, asks the daemon to enable (true) or disable
+	// (false) the scanner.
+	Scanner *bool
+}
+
+// Item is a catalogue entry as the engine sees it, after any embedded
+// price or weight of a variable-measure code has been applied.
+type Item struct {
+	GTIN          string // GTIN-14
+	Name          string
+	PriceCents    int64
+	WeightG       int // expected weight; 0 with NoBag or unknown weight
+	ToleranceG    int // 0 means Policy.DefaultToleranceG
+	AgeRestricted bool
+	NoBag         bool
+}
+
+// Catalog looks a scan up. The engine calls it for every scan; an error
+// means the scan is not a recognised item (bad check digit, not in the
+// catalogue, unreadable), and its text is shown to store IT in the alert
+// detail.
+type Catalog interface {
+	Lookup(s devices.Scan) (Item, error)
+}
+
+// Policy holds the lane's nudge and escalation thresholds (the `policy:`
+// block of the lane config). Zero fields take the defaults from
+// DefaultPolicy when passed through Policy.WithDefaults.
+type Policy struct {
+	UnknownItemAttempts int           `yaml:"unknown_item_attempts"`
+	BagTimeout          time.Duration `yaml:"bag_timeout"`
+	BagPrompts          int           `yaml:"bag_prompts"`
+	MismatchAttempts    int           `yaml:"mismatch_attempts"`
+	DefaultToleranceG   int           `yaml:"default_tolerance_g"`
+	UnexpectedGrace     time.Duration `yaml:"unexpected_grace"`
+	RemovedGrace        time.Duration `yaml:"removed_grace"`
+	DeviceGrace         time.Duration `yaml:"device_grace"`
+	// SettleReadings is how many consecutive stable readings within
+	// SettleToleranceG of each other make a settled weight.
+	SettleReadings   int `yaml:"settle_readings"`
+	SettleToleranceG int `yaml:"settle_tolerance_g"`
+}
+
+// DefaultPolicy is the policy the contract documents.
+var DefaultPolicy = Policy{
+	UnknownItemAttempts: 3,
+	BagTimeout:          10 * time.Second,
+	BagPrompts:          2,
+	MismatchAttempts:    2,
+	DefaultToleranceG:   20,
+	UnexpectedGrace:     5 * time.Second,
+	RemovedGrace:        5 * time.Second,
+	DeviceGrace:         3 * time.Second,
+	SettleReadings:      3,
+	SettleToleranceG:    2,
+}
+
+// EngineConfig identifies the lane and sets its policy.
+type EngineConfig struct {
+	Store, Lane, Zone string
+	Policy            Policy
+	// NewID returns a new unique id (session and alert ids). It must be
+	// unique across restarts of the lane.
+	NewID func() string
+}

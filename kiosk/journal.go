@@ -1,0 +1,171 @@
+package kiosk
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Journal is the lane's crash-safe local store in data_dir/lane.db: the
+// session snapshot and the MQTT outbox. Every write is one bbolt
+// transaction, synced to disk before it returns, so what was acknowledged
+// to the shopper or handed to the broker survives SIGKILL and power loss.
+//
+// bbolt was chosen because it is a single-file, pure-Go, crash-safe B+tree
+// (copy-on-write pages, fsync on commit): no cgo, no server, no
+// compaction to run on a lane PC.
+type Journal struct {
+	db *bolt.DB
+}
+
+var (
+	bucketSession = []byte("session")
+	bucketOutbox  = []byte("outbox")
+	keySnapshot   = []byte("snapshot")
+)
+
+// OpenJournal opens (creating if needed) the journal in dir. Only one
+// process may hold it: a second kioskd on the same data_dir fails here
+// after timeout.
+func OpenJournal(dir string, timeout time.Duration) (*Journal, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("journal: data_dir: %w", err)
+	}
+	path := filepath.Join(dir, "lane.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("journal: %s is locked by another process (is another kioskd running on this data_dir?)", path)
+		}
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSession, bucketOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("journal: init %s: %w", path, err)
+	}
+	return &Journal{db: db}, nil
+}
+
+// Close closes the journal. Safe to call twice.
+func (j *Journal) Close() error {
+	if j == nil || j.db == nil {
+		return nil
+	}
+	err := j.db.Close()
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return nil
+	}
+	return err
+}
+
+// SaveSnapshot stores v (JSON) as the current session snapshot, synced.
+func (j *Journal) SaveSnapshot(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("journal: encode snapshot: %w", err)
+	}
+	return j.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSession).Put(keySnapshot, b)
+	})
+}
+
+// LoadSnapshot decodes the stored snapshot into v. It returns false when
+// there is none (a new lane).
+func (j *Journal) LoadSnapshot(v any) (bool, error) {
+	var raw []byte
+	err := j.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketSession).Get(keySnapshot); b != nil {
+			raw = append([]byte(nil), b...)
+		}
+		return nil
+	})
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fmt.Errorf("journal: decode snapshot: %w", err)
+	}
+	return true, nil
+}
+
+// OutMsg is one MQTT message waiting in the outbox.
+type OutMsg struct {
+	Seq     uint64 `json:"-"`
+	Topic   string `json:"topic"`
+	Payload []byte `json:"payload"`
+	Retain  bool   `json:"retain"`
+}
+
+// Enqueue appends messages to the outbox in one synced transaction and
+// returns them with their sequence numbers set.
+func (j *Journal) Enqueue(msgs ...OutMsg) ([]OutMsg, error) {
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for i := range msgs {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			msgs[i].Seq = seq
+			v, err := json.Marshal(msgs[i])
+			if err != nil {
+				return err
+			}
+			if err := b.Put(seqKey(seq), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: enqueue: %w", err)
+	}
+	return msgs, nil
+}
+
+// Pending returns the outbox in order.
+func (j *Journal) Pending() ([]OutMsg, error) {
+	var out []OutMsg
+	err := j.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+			var m OutMsg
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			m.Seq = binary.BigEndian.Uint64(k)
+			out = append(out, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: outbox: %w", err)
+	}
+	return out, nil
+}
+
+// Ack removes a delivered message from the outbox.
+func (j *Journal) Ack(seq uint64) error {
+	return j.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOutbox).Delete(seqKey(seq))
+	})
+}
+
+func seqKey(seq uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	return k[:]
+}

@@ -1,0 +1,48 @@
+package kiosk
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, time.Second)
+	require.NoError(t, err)
+	ok, err := j.LoadSnapshot(&struct{}{})
+	require.NoError(t, err)
+	require.False(t, ok, "new journal has no snapshot")
+
+	require.NoError(t, j.SaveSnapshot(map[string]int{"items": 3}))
+	msgs, err := j.Enqueue(OutMsg{Topic: "a", Payload: []byte("1")}, OutMsg{Topic: "b", Payload: []byte("2"), Retain: true})
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), msgs[0].Seq)
+	require.Equal(t, uint64(2), msgs[1].Seq)
+	require.NoError(t, j.Ack(1))
+
+	// A second opener is refused while the first holds the lock.
+	_, err = OpenJournal(dir, 50*time.Millisecond)
+	require.ErrorContains(t, err, "locked by another process")
+
+	require.NoError(t, j.Close())
+	require.NoError(t, j.Close(), "double close is a no-op")
+
+	j, err = OpenJournal(dir, time.Second)
+	require.NoError(t, err)
+	defer j.Close()
+	var snap map[string]int
+	ok, err = j.LoadSnapshot(&snap)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 3, snap["items"])
+	pend, err := j.Pending()
+	require.NoError(t, err)
+	require.Len(t, pend, 1)
+	require.Equal(t, "b", pend[0].Topic)
+	require.True(t, pend[0].Retain)
+	more, err := j.Enqueue(OutMsg{Topic: "c"})
+	require.NoError(t, err)
+	require.Equal(t, uint64(3), more[0].Seq, "sequence continues after restart")
+}
