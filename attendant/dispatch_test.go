@@ -263,7 +263,7 @@ func TestClaimTimeoutReopens(t *testing.T) {
 	require.Empty(t, h.tick(at(time.Second+3*time.Minute-time.Millisecond)))
 	require.Equal(t, []string{"withdraw ana a1: claim expired", "page ben a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "}, h.tick(at(time.Second+3*time.Minute)))
 	// The claimer who let it expire is paged again from tier 2.
-	require.Equal(t, "page ana a1 tier 2", h.tick(at(time.Second+3*time.Minute+20*time.Second))[0])
+	require.Equal(t, "page ana a1 tier 2", h.tick(at(time.Second + 3*time.Minute + 20*time.Second))[0])
 }
 
 func TestReleaseAndDecline(t *testing.T) {

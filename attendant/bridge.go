@@ -1,0 +1,353 @@
+package attendant
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/mqttc"
+)
+
+// Opts configures a Bridge. The zero value logs nothing, uses the system
+// clock, waits 500ms after subscribing before paging, and connects as
+// client id "sco-bridge-{store}".
+type Opts struct {
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Settle is how long the bridge waits after its first subscription
+	// before it pages anybody, so that the retained presence of every
+	// pager has arrived and nobody is skipped as offline. 0 means 500ms.
+	Settle time.Duration
+	// ClientID is the MQTT client id; "" means "sco-bridge-{store}".
+	ClientID string
+}
+
+// Bridge is the running attendant bridge: one MQTT client, one goroutine
+// that owns the Dispatcher, and the Store in data_dir. Every event is
+// persisted before its effects are published.
+type Bridge struct {
+	cfg    *Config
+	log    *slog.Logger
+	now    func() time.Time
+	settle time.Duration
+	d      *Dispatcher
+	store  *Store
+	client paho.Client
+
+	inbox     queue
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type inMsg struct {
+	topic      string
+	payload    []byte
+	subscribed bool // not a message: the subscriptions are in place
+}
+
+// queue is an unbounded FIFO, so that paho's handler never blocks and
+// never drops a message.
+type queue struct {
+	mu     sync.Mutex
+	items  []inMsg
+	signal chan struct{}
+}
+
+func (q *queue) push(m inMsg) {
+	q.mu.Lock()
+	q.items = append(q.items, m)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (q *queue) drain() []inMsg {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items = nil
+	return items
+}
+
+// New opens the store in cfg.DataDir, restores the open alerts, connects
+// to the broker and starts the bridge. cfg must have passed Validate.
+func New(cfg *Config, o *Opts) (*Bridge, error) {
+	if o == nil {
+		o = &Opts{}
+	}
+	b := &Bridge{
+		cfg:    cfg,
+		log:    o.Logger,
+		now:    o.Now,
+		settle: o.Settle,
+		d:      NewDispatcher(cfg),
+		inbox:  queue{signal: make(chan struct{}, 1)},
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.settle == 0 {
+		b.settle = 500 * time.Millisecond
+	}
+	clientID := o.ClientID
+	if clientID == "" {
+		clientID = "sco-bridge-" + cfg.Store
+	}
+	store, err := OpenStore(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Load()
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	b.store = store
+	b.d.Restore(st)
+	if len(st.Alerts) > 0 {
+		b.log.Info("restored open alerts", "count", len(st.Alerts))
+	}
+	will := &mqttc.Will{Topic: protocol.BridgeStateTopic(cfg.Store), Payload: protocol.Encode(protocol.BridgeState{Online: false}), QoS: 1, Retain: true}
+	opts, err := cfg.MQTT.Options(clientID, will, b.onConnect, b.onLost)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("attendant: %w", err)
+	}
+	// One goroutine handles messages in arrival order (a cancel must not
+	// overtake its open); the handler only queues.
+	opts.SetOrderMatters(true)
+	opts.SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
+		b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
+	})
+	b.client = paho.NewClient(opts)
+	b.client.Connect() // ConnectRetry: keeps trying in the background
+	go b.loop()
+	b.log.Info("bridge started", "store", cfg.Store, "broker", cfg.MQTT.Broker, "attendants", len(cfg.Attendants))
+	return b, nil
+}
+
+func (b *Bridge) subscriptions() map[string]byte {
+	root := protocol.Root(b.cfg.Store)
+	return map[string]byte{
+		root + "/lane/+/alert":          1,
+		root + "/lane/+/command/result": 1,
+		root + "/pager/+/presence":      1,
+		root + "/pager/+/cmd":           1,
+	}
+}
+
+// onConnect runs on a paho goroutine after every (re)connect: paho does
+// not restore subscriptions, and lanes re-publish their open alerts when
+// bridge/state turns online.
+func (b *Bridge) onConnect(c paho.Client) {
+	b.log.Info("connected to broker")
+	tok := c.SubscribeMultiple(b.subscriptions(), func(_ paho.Client, m paho.Message) {
+		b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
+	})
+	go func() {
+		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			b.log.Error("subscribe failed", "err", tok.Error())
+			return
+		}
+		b.inbox.push(inMsg{subscribed: true})
+		b.publish(protocol.BridgeStateTopic(b.cfg.Store), true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(b.now())}))
+	}()
+}
+
+func (b *Bridge) onLost(_ paho.Client, err error) {
+	b.log.Warn("connection to broker lost", "err", err)
+}
+
+func (b *Bridge) loop() {
+	defer close(b.done)
+	var settleAt time.Time
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next, ok := b.d.NextDeadline()
+		if !settleAt.IsZero() && !b.d.Started() && (!ok || settleAt.Before(next)) {
+			next, ok = settleAt, true
+		}
+		wait := time.Hour
+		if ok {
+			wait = max(next.Sub(b.now()), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-b.stop:
+			return
+		case <-b.inbox.signal:
+			for _, m := range b.inbox.drain() {
+				if m.subscribed {
+					if settleAt.IsZero() {
+						settleAt = b.now().Add(b.settle)
+					}
+					continue
+				}
+				b.handle(m)
+			}
+		case <-timer.C:
+			now := b.now()
+			if !b.d.Started() && !settleAt.IsZero() && !now.Before(settleAt) {
+				b.log.Info("paging starts")
+				b.apply(b.d.Start(now))
+				continue
+			}
+			// Timers since Go 1.23 drop a pending tick on Reset, so the
+			// loop may Reset without draining.
+			b.apply(b.d.Tick(now))
+		}
+	}
+}
+
+// handle decodes one message and feeds the dispatcher. Bad input is
+// logged with the topic and dropped; it never stops the bridge.
+func (b *Bridge) handle(m inMsg) {
+	now := b.now()
+	t, err := protocol.ParseTopic(m.topic)
+	if err != nil || t.Store != b.cfg.Store {
+		b.log.Warn("message on an unexpected topic dropped", "topic", m.topic)
+		return
+	}
+	var fx Effects
+	switch t.Kind {
+	case protocol.TLaneAlert:
+		var a protocol.Alert
+		if err = protocol.Decode(m.payload, &a); err == nil {
+			fx, err = b.d.LaneAlert(now, t.ID, a)
+		}
+	case protocol.TLaneResult:
+		var r protocol.CommandResult
+		if err = protocol.Decode(m.payload, &r); err == nil {
+			fx, err = b.d.LaneResult(now, t.ID, r)
+		}
+	case protocol.TPresence:
+		var p protocol.Presence
+		if p, err = protocol.DecodePresence(m.payload); err == nil {
+			b.log.Info("presence", "attendant", t.ID, "status", p.Status)
+			fx, err = b.d.Presence(now, t.ID, p)
+		}
+	case protocol.TPagerCmd:
+		var c protocol.PagerCmd
+		if err = protocol.Decode(m.payload, &c); err != nil {
+			b.rejectCmd(now, t.ID, m.payload, err)
+			err = fmt.Errorf("attendant: bad pager command: %w", err)
+			break
+		}
+		b.log.Info("pager command", "attendant", t.ID, "id", c.ID, "alert", c.Alert, "action", c.Action, "resolution", c.Resolution)
+		fx, err = b.d.PagerCmd(now, t.ID, c)
+	default:
+		err = errors.New("attendant: not a topic the bridge handles")
+	}
+	if err != nil {
+		b.log.Warn("message rejected", "topic", m.topic, "bytes", len(m.payload), "err", err)
+	}
+	b.apply(fx)
+}
+
+// rejectCmd answers a malformed pager command when its id can be read, so
+// the pager is not left waiting.
+func (b *Bridge) rejectCmd(now time.Time, who string, payload []byte, cause error) {
+	if len(payload) > protocol.MaxPayload {
+		return
+	}
+	var idOnly struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(payload, &idOnly) != nil || idOnly.ID == "" {
+		return
+	}
+	b.publish(protocol.PagerResultTopic(b.cfg.Store, who), false, protocol.Encode(protocol.PagerResult{
+		ID: idOnly.ID, Error: "bad command: " + cause.Error(), TS: protocol.At(now),
+	}))
+}
+
+// apply persists the state (when it changed) and then publishes the
+// effects.
+func (b *Bridge) apply(fx Effects) {
+	if fx.Changed {
+		if err := b.store.Save(b.d.State()); err != nil {
+			b.log.Error("state not saved", "err", err)
+		}
+	}
+	s := b.cfg.Store
+	for _, r := range fx.Results {
+		b.publish(protocol.PagerResultTopic(s, r.To), false, protocol.Encode(r.Result))
+	}
+	for _, p := range fx.Pages {
+		if p.Page.Withdrawn {
+			b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
+		} else {
+			b.log.Info("paged", "attendant", p.To, "alert", p.Page.Alert, "tier", p.Page.Tier, "text", p.Page.Text)
+		}
+		b.publish(protocol.PageTopic(s, p.To), false, protocol.Encode(p.Page))
+	}
+	for _, r := range fx.Records {
+		topic := protocol.AlertTopic(s, r.Record.ID)
+		b.publish(topic, true, protocol.Encode(r.Record))
+		if r.Closed {
+			b.log.Info("alert closed", "alert", r.Record.ID, "status", r.Record.Status, "resolution", r.Record.Resolution, "by", r.Record.ClaimedBy)
+			b.publish(topic, true, nil)
+		}
+	}
+	for _, a := range fx.Assists {
+		var payload []byte
+		if a.Assist != nil {
+			payload = protocol.Encode(a.Assist)
+		}
+		b.publish(protocol.LaneAssistTopic(s, a.Lane), true, payload)
+	}
+	for _, c := range fx.Commands {
+		b.log.Info("lane command", "lane", c.Lane, "id", c.Command.ID, "action", c.Command.Action, "by", c.Command.By)
+		b.publish(protocol.LaneCommandTopic(s, c.Lane), false, protocol.Encode(c.Command))
+	}
+}
+
+// publish sends at QoS 1 without waiting: paho retries QoS 1 messages
+// itself, and waiting here would stall the event loop while the broker
+// is away.
+func (b *Bridge) publish(topic string, retain bool, payload []byte) {
+	tok := b.client.Publish(topic, 1, retain, payload)
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			b.log.Warn("publish failed", "topic", topic, "err", err)
+		}
+	default:
+	}
+}
+
+// Close marks the bridge offline on bridge/state, disconnects, stops the
+// event loop and closes the store. Safe to call twice.
+func (b *Bridge) Close() error {
+	b.closeOnce.Do(func() {
+		close(b.stop)
+		<-b.done
+		if b.client.IsConnectionOpen() {
+			tok := b.client.Publish(protocol.BridgeStateTopic(b.cfg.Store), 1, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(b.now())}))
+			tok.WaitTimeout(2 * time.Second)
+		}
+		b.client.Disconnect(250)
+		b.closeErr = b.store.Close()
+		b.log.Info("bridge stopped")
+	})
+	return b.closeErr
+}
