@@ -113,28 +113,30 @@ type OutMsg struct {
 // Enqueue appends messages to the outbox in one synced transaction and
 // returns them with their sequence numbers set.
 func (j *Journal) Enqueue(msgs ...OutMsg) ([]OutMsg, error) {
-	err := j.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		for i := range msgs {
-			seq, err := b.NextSequence()
-			if err != nil {
-				return err
-			}
-			msgs[i].Seq = seq
-			v, err := json.Marshal(msgs[i])
-			if err != nil {
-				return err
-			}
-			if err := b.Put(seqKey(seq), v); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := j.db.Update(func(tx *bolt.Tx) error { return putOutbox(tx, msgs) })
 	if err != nil {
 		return nil, fmt.Errorf("journal: enqueue: %w", err)
 	}
 	return msgs, nil
+}
+
+func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
+	b := tx.Bucket(bucketOutbox)
+	for i := range msgs {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		msgs[i].Seq = seq
+		v, err := json.Marshal(msgs[i])
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(seq), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Pending returns the outbox in order.
@@ -168,4 +170,41 @@ func seqKey(seq uint64) []byte {
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
 	return k[:]
+}
+
+// Commit stores snapshot (when non-nil) and appends msgs to the outbox in
+// one synced transaction, so a crash leaves either both or neither: the
+// session never holds an alert whose message was not queued. It returns
+// msgs with their sequence numbers set.
+func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
+	var snap []byte
+	if snapshot != nil {
+		b, err := json.Marshal(snapshot)
+		if err != nil {
+			return nil, fmt.Errorf("journal: encode snapshot: %w", err)
+		}
+		snap = b
+	}
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		if snap != nil {
+			if err := tx.Bucket(bucketSession).Put(keySnapshot, snap); err != nil {
+				return err
+			}
+		}
+		return putOutbox(tx, msgs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: commit: %w", err)
+	}
+	return msgs, nil
+}
+
+// PendingCount is the number of messages waiting in the outbox.
+func (j *Journal) PendingCount() (int, error) {
+	var n int
+	err := j.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n, err
 }

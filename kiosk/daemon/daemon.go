@@ -1,0 +1,356 @@
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/kiosk"
+)
+
+// Opts configures a Daemon. The zero value opens everything from the
+// config: devices by their ports, the catalogue from its file, the local
+// API on ui.listen, the real clock and the default logger.
+type Opts struct {
+	// Logger receives the daemon's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// NewID returns unique session and alert ids; nil means
+	// {lane}-{yyyymmdd}-{hhmmss}-{random}, unique across restarts.
+	NewID func() string
+	// Scanner, Scale, Light and Button replace the devices the config
+	// names (the simulator passes its own). nil opens them from the
+	// config; a lane with no GPIO pins has no light or button.
+	Scanner devices.Scanner
+	Scale   devices.Scale
+	Light   devices.Light
+	Button  devices.Button
+	// Catalog replaces the catalogue file; nil loads cfg.Catalog.
+	Catalog kiosk.Catalog
+	// Listener serves the local API; nil listens on cfg.UI.Listen.
+	Listener net.Listener
+	// ClientID is the MQTT client id; "" means sco-lane-{store}-{lane}.
+	ClientID string
+	// ShutdownTimeout bounds how long Run waits on SIGTERM for the
+	// broker to take the offline state; 0 means 3s.
+	ShutdownTimeout time.Duration
+}
+
+// Daemon is one running lane. Create it with New, run it with Run.
+type Daemon struct {
+	cfg  *kiosk.Config
+	log  *slog.Logger
+	now  func() time.Time
+	opts Opts
+
+	eng     *kiosk.Engine
+	j       *kiosk.Journal
+	scanner devices.Scanner
+	scale   devices.Scale
+	light   devices.Light
+	button  devices.Button
+	ownDevs []func() error // closers of what New opened
+
+	client paho.Client
+	inbox  *inbox
+	kick   chan struct{} // the outbox has new messages
+	idle   chan struct{} // the publisher found the outbox empty
+
+	ln  net.Listener
+	srv *http.Server
+	hub *hub
+
+	reqs     chan request
+	loopDone chan struct{}
+	state    atomic.Pointer[protocol.LaneState] // latest, with basket
+
+	// Owned by the engine goroutine.
+	bridge    bridgeStatus
+	lastLight devices.LightPattern
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type bridgeStatus uint8
+
+const (
+	bridgeUnknown bridgeStatus = iota
+	bridgeOnline
+	bridgeOffline
+)
+
+// New prepares a lane: it opens the journal (and restores the session it
+// holds), loads the catalogue, opens the devices and the local API port,
+// and builds the MQTT client. Nothing runs until Run. A device that cannot
+// be opened is not an error: its driver keeps retrying and the engine sees
+// it as lost (device_fault after device_grace).
+func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
+	d := &Daemon{
+		cfg:      cfg,
+		inbox:    newInbox(),
+		kick:     make(chan struct{}, 1),
+		idle:     make(chan struct{}, 1),
+		hub:      newHub(),
+		reqs:     make(chan request),
+		loopDone: make(chan struct{}),
+	}
+	if o != nil {
+		d.opts = *o
+	}
+	d.log = d.opts.Logger
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	d.log = d.log.With("store", cfg.Store, "lane", cfg.Lane)
+	d.now = d.opts.Now
+	if d.now == nil {
+		d.now = time.Now
+	}
+	newID := d.opts.NewID
+	if newID == nil {
+		newID = func() string { return NewID(cfg.Lane, d.now()) }
+	}
+	if err := d.open(newID); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Daemon) open(newID func() string) error {
+	cfg := d.cfg
+	cat := d.opts.Catalog
+	if cat == nil {
+		c, err := kiosk.LoadCatalog(cfg.Catalog, cfg.Barcode.Layouts, cfg.Policy.DefaultToleranceG)
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		cat = c
+	}
+	j, err := kiosk.OpenJournal(cfg.DataDir, 2*time.Second)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d.j = j
+	d.ownDevs = append(d.ownDevs, j.Close)
+
+	d.eng = kiosk.NewEngine(kiosk.EngineConfig{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, Policy: cfg.Policy, NewID: newID}, cat)
+	var snap kiosk.Snapshot
+	ok, err := j.LoadSnapshot(&snap)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	if ok {
+		if err := d.eng.Restore(snap); err != nil {
+			return fmt.Errorf("daemon: restore session from %s: %w", cfg.DataDir, err)
+		}
+		st := d.eng.State()
+		d.log.Info("session restored", "session", st.Session, "items", st.Items, "alerts", len(st.Alerts))
+	}
+
+	if err := d.openDevices(); err != nil {
+		return err
+	}
+
+	d.ln = d.opts.Listener
+	if d.ln == nil {
+		ln, err := net.Listen("tcp", cfg.UI.Listen)
+		if err != nil {
+			return fmt.Errorf("daemon: ui.listen: %w", err)
+		}
+		d.ln = ln
+	}
+	d.srv = &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
+
+	clientID := d.opts.ClientID
+	if clientID == "" {
+		clientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
+	}
+	will := d.offlineState()
+	w := &mqttc.Will{Topic: protocol.LaneStateTopic(cfg.Store, cfg.Lane), Payload: protocol.Encode(will), QoS: 1, Retain: true}
+	mopts, err := cfg.MQTT.Options(clientID, w, d.onConnect, d.onConnectionLost)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d.client = paho.NewClient(mopts)
+	return nil
+}
+
+// Addr is the address the local API listens on.
+func (d *Daemon) Addr() string { return d.ln.Addr().String() }
+
+// NewID returns an id unique across restarts: lane, UTC time to the
+// second and 48 random bits, e.g. 3-20261123-101502-9f2c4e1a7b3d.
+func NewID(lane string, now time.Time) string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("daemon: no randomness: " + err.Error())
+	}
+	return lane + "-" + now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run runs the lane until ctx is cancelled, then shuts down cleanly: the
+// offline state is published (retained), the devices and the journal are
+// closed. It returns nil after a clean shutdown.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.Close()
+	// Connect in the background: paho retries until the broker is up;
+	// the outbox holds everything meanwhile.
+	d.client.Connect()
+
+	srvErr := make(chan error, 1)
+	go func() {
+		err := d.srv.Serve(d.ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		srvErr <- err
+	}()
+
+	pubStop := make(chan struct{})
+	pubDone := make(chan struct{})
+	go func() {
+		defer close(pubDone)
+		d.publisher(pubStop)
+	}()
+
+	loopCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(d.loopDone)
+		d.loop(loopCtx)
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		runErr = fmt.Errorf("daemon: local API: %w", err)
+		srvErr <- nil
+	}
+	cancel()
+	<-d.loopDone
+	d.log.Info("shutting down")
+
+	// The offline state goes through the outbox like everything else, so
+	// it is ordered after what is still pending.
+	if _, err := d.j.Commit(nil, d.stateMsg(d.offlineState())); err != nil {
+		d.log.Error("journal offline state", "err", err)
+	}
+	d.signalKick()
+	d.waitDrained(d.shutdownTimeout())
+	close(pubStop)
+	<-pubDone
+	d.client.Disconnect(250)
+
+	d.hub.close()
+	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer scancel()
+	if err := d.srv.Shutdown(sctx); err != nil {
+		d.log.Warn("local API shutdown", "err", err)
+	}
+	<-srvErr
+	if d.light != nil {
+		if err := d.light.Set(devices.LightOff); err != nil {
+			d.log.Warn("light off", "err", err)
+		}
+	}
+	if err := d.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+func (d *Daemon) shutdownTimeout() time.Duration {
+	if d.opts.ShutdownTimeout > 0 {
+		return d.opts.ShutdownTimeout
+	}
+	return 3 * time.Second
+}
+
+// waitDrained waits until the outbox is empty or the timeout passes.
+func (d *Daemon) waitDrained(timeout time.Duration) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		n, err := d.j.PendingCount()
+		if err != nil || n == 0 {
+			return
+		}
+		select {
+		case <-d.idle:
+		case <-deadline.C:
+			d.log.Warn("broker did not take every message before shutdown; they stay in the outbox for the next start", "pending", n)
+			return
+		}
+	}
+}
+
+// Close releases the devices and the journal. Run calls it; it is for
+// the case where Run is never called. Safe to call twice.
+func (d *Daemon) Close() error {
+	d.closeOnce.Do(func() {
+		if d.ln != nil && d.srv == nil {
+			d.ln.Close()
+		}
+		var errs []error
+		for i := len(d.ownDevs) - 1; i >= 0; i-- {
+			if err := d.ownDevs[i](); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		d.closeErr = errors.Join(errs...)
+	})
+	return d.closeErr
+}
+
+// ReloadCatalog loads the catalogue file again and hands it to the
+// engine (SIGHUP). On error the old catalogue stays in use.
+func (d *Daemon) ReloadCatalog() error {
+	cat, err := kiosk.LoadCatalog(d.cfg.Catalog, d.cfg.Barcode.Layouts, d.cfg.Policy.DefaultToleranceG)
+	if err != nil {
+		return fmt.Errorf("daemon: reload: %w (keeping the old catalogue)", err)
+	}
+	_, err = d.do(request{kind: reqCatalog, catalog: cat})
+	return err
+}
+
+// State returns the latest lane state, with the basket.
+func (d *Daemon) State() protocol.LaneState {
+	if st := d.state.Load(); st != nil {
+		return *st
+	}
+	return d.offlineState()
+}
+
+func (d *Daemon) offlineState() protocol.LaneState {
+	st := protocol.LaneState{Store: d.cfg.Store, Lane: d.cfg.Lane, Zone: d.cfg.Zone}
+	if cur := d.state.Load(); cur != nil {
+		st = *cur
+		st.Seq++
+		st.TS = protocol.At(d.now())
+	}
+	st.Online = false
+	st.State = protocol.StateOffline
+	st.Light = string(devices.LightOff)
+	st.Basket = nil
+	if st.Alerts == nil {
+		st.Alerts = []string{}
+	}
+	return st
+}

@@ -1,0 +1,259 @@
+package daemon
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/broker"
+	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/kiosk"
+)
+
+const testCatalog = "gtin,name,price_cents,weight_g,tolerance_g,flags\n" +
+	"5000112637922,Cola 330ml,89,355,15,\n" +
+	"5010477348678,Red wine 75cl,899,1250,30,age_restricted\n" +
+	"0012345678905,Garden chair,2999,0,0,no_bag\n"
+
+// laneConfig writes a catalogue and returns a lane config for it. The
+// device ports are not opened by in-process tests (Opts supplies none).
+func laneConfig(t testing.TB, lane, brokerURL string) *kiosk.Config {
+	t.Helper()
+	dir := t.TempDir()
+	cat := filepath.Join(dir, "catalog.csv")
+	require.NoError(t, os.WriteFile(cat, []byte(testCatalog), 0o600))
+	cfg := &kiosk.Config{
+		Store: testStore, Lane: lane, Zone: "front", DataDir: filepath.Join(dir, "data"), Catalog: cat,
+		Policy: kiosk.DefaultPolicy,
+	}
+	cfg.MQTT.Broker = brokerURL
+	cfg.UI.Listen = "127.0.0.1:0"
+	return cfg
+}
+
+// inProc is a Daemon run in the test process, without devices.
+type inProc struct {
+	d      *Daemon
+	base   string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startInProc(t testing.TB, cfg *kiosk.Config) *inProc {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	d, err := New(cfg, &Opts{Listener: ln, Logger: logger, ClientID: "lane-" + cfg.Lane + "-" + t.Name()})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &inProc{d: d, base: "http://" + d.Addr(), cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- d.Run(ctx) }()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop cancels Run (as SIGTERM does) and waits for a clean return.
+func (p *inProc) stop(t testing.TB) {
+	t.Helper()
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	select {
+	case err := <-p.done:
+		require.NoError(t, err)
+	case <-time.After(waitFor):
+		t.Fatal("daemon did not stop")
+	}
+}
+
+func TestHelpCommandAssistAndShutdown(t *testing.T) {
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	cfg := laneConfig(t, "3", b.URL())
+	p := startInProc(t, cfg)
+	stateTopic := protocol.LaneStateTopic(testStore, "3")
+	alertTopic := protocol.LaneAlertTopic(testStore, "3")
+
+	at := 0
+	st := decodeState(t, w.next(&at, stateTopic, nil))
+	require.True(t, st.Online)
+	require.Equal(t, "front", st.Zone)
+
+	events := openSSE(t, p.base+"/api/events")
+	first := events.next(t, func(protocol.LaneState) bool { return true })
+	require.Equal(t, "3", first.Lane, "the first event comes at once")
+
+	var got protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &got))
+	require.Len(t, got.Alerts, 1, "the reply is the new state")
+	a := decodeAlert(t, w.next(&at, alertTopic, isKind(protocol.KindHelp, protocol.AlertOpen)))
+	require.Equal(t, got.Alerts[0], a.ID)
+	require.Equal(t, "front", a.Zone)
+	require.Equal(t, protocol.SeverityHigh, a.Severity)
+	w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return len(s.Alerts) == 1 && s.Alerts[0] == a.ID }))
+	events.next(t, func(s protocol.LaneState) bool { return len(s.Alerts) == 1 })
+
+	// The bridge says Ana claimed it: the shopper screen says so.
+	as := protocol.Assist{Alert: a.ID, Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana", Tier: 1, TS: protocol.At(time.Now())}
+	w.publish(protocol.LaneAssistTopic(testStore, "3"), true, protocol.Encode(as))
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Assist != nil && s.Assist.Name == "Ana" })
+	events.next(t, func(s protocol.LaneState) bool { return s.Assist != nil && s.Assist.Attendant == "ana" })
+	page := getBody(t, p.base+"/")
+	require.Contains(t, page, "Ana is on the way")
+	require.Contains(t, page, "EventSource")
+
+	// A bad command is logged and dropped; the lane goes on.
+	cmdTopic := protocol.LaneCommandTopic(testStore, "3")
+	w.publish(cmdTopic, false, []byte(`{"id":"c0","action":"teleport"}`))
+	w.publish(cmdTopic, false, []byte(`not json`))
+
+	// The attendant clears it; the answer comes on command/result, and a
+	// second delivery of the same command gets the same answer.
+	cmd := protocol.Command{ID: "c1", Alert: a.ID, Action: protocol.ActionClear, By: "ana", TS: protocol.At(time.Now())}
+	w.publish(cmdTopic, false, protocol.Encode(cmd))
+	resTopic := protocol.LaneResultTopic(testStore, "3")
+	var res protocol.CommandResult
+	require.NoError(t, protocol.Decode(w.next(&at, resTopic, isID("c1")), &res))
+	require.True(t, res.OK, "%+v", res)
+	w.publish(cmdTopic, false, protocol.Encode(cmd))
+	var again protocol.CommandResult
+	require.NoError(t, protocol.Decode(w.next(&at, resTopic, isID("c1")), &again))
+	require.Equal(t, res.OK, again.OK)
+	require.Zero(t, w.count(resTopic, isID("c0")), "no answer to a command that did not decode")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 0 })
+
+	// Errors are JSON with a 4xx status.
+	var e map[string]string
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/finish", &e))
+	require.NotEmpty(t, e["error"])
+	require.Equal(t, http.StatusNotFound, api(t, "GET", p.base+"/api/nope", &e))
+	require.Contains(t, e["error"], "/api/nope")
+	require.Equal(t, http.StatusMethodNotAllowed, statusOf(t, "GET", p.base+"/api/help"))
+
+	// SIGTERM: the retained state says offline.
+	p.stop(t)
+	off := decodeState(t, w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return !s.Online })))
+	require.Equal(t, protocol.StateOffline, off.State)
+	requireRetained(t, b.URL(), stateTopic, func(s protocol.LaneState) bool { return !s.Online && s.State == protocol.StateOffline })
+}
+
+func getBody(t testing.TB, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return string(b)
+}
+
+func statusOf(t testing.TB, method, url string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// requireRetained connects a fresh client and checks the retained state.
+func requireRetained(t testing.TB, brokerURL, topic string, f func(protocol.LaneState) bool) {
+	t.Helper()
+	w := newWatcher(t, brokerURL)
+	at := 0
+	w.next(&at, topic, stateWhere(f))
+}
+
+func TestBrokerOutageNothingLost(t *testing.T) {
+	b, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := b.Addr()
+	t.Cleanup(func() { b.Close() })
+	cfg := laneConfig(t, "4", b.URL())
+	p := startInProc(t, cfg)
+	w := newWatcher(t, b.URL())
+	stateTopic := protocol.LaneStateTopic(testStore, "4")
+	alertTopic := protocol.LaneAlertTopic(testStore, "4")
+	at := 0
+	w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+
+	// The broker goes away; the shopper asks for help, cancels, asks
+	// again: three alert messages wait in the outbox.
+	require.NoError(t, b.Close())
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	first := st.Alerts[0]
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", &st))
+	require.Empty(t, st.Alerts)
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	second := st.Alerts[0]
+	require.NotEqual(t, first, second)
+
+	// A new broker on the same address: everything arrives, in order.
+	b2, err := broker.Start(broker.Opts{Addr: addr})
+	require.NoError(t, err)
+	t.Cleanup(func() { b2.Close() })
+	w2 := newWatcher(t, b2.URL())
+	at2 := 0
+	a1 := decodeAlert(t, w2.next(&at2, alertTopic, isID(first)))
+	require.Equal(t, protocol.AlertOpen, a1.Status)
+	a2 := decodeAlert(t, w2.next(&at2, alertTopic, isID(first)))
+	require.Equal(t, protocol.AlertCancelled, a2.Status)
+	a3 := decodeAlert(t, w2.next(&at2, alertTopic, isID(second)))
+	require.Equal(t, protocol.AlertOpen, a3.Status)
+	requireRetained(t, b2.URL(), stateTopic, func(s protocol.LaneState) bool {
+		return s.Online && len(s.Alerts) == 1 && s.Alerts[0] == second
+	})
+}
+
+func TestBridgeOfflinePagesAndOnlineRepublishes(t *testing.T) {
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	bridgeTopic := protocol.BridgeStateTopic(testStore)
+	w.publish(bridgeTopic, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(time.Now())}))
+	cfg := laneConfig(t, "5", b.URL())
+	p := startInProc(t, cfg)
+	at := 0
+	w.next(&at, protocol.LaneStateTopic(testStore, "5"), nil)
+
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	id := st.Alerts[0]
+	var page protocol.Page
+	require.NoError(t, protocol.Decode(w.next(&at, protocol.BroadcastPageTopic(testStore), isID(id)), &page))
+	require.Equal(t, "5", page.Lane)
+	require.Equal(t, protocol.KindHelp, page.Kind)
+	require.Contains(t, page.Text, "Lane 5")
+
+	// The bridge comes back: the open alert is published again for it.
+	mark := w.mark()
+	w.publish(bridgeTopic, true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(time.Now())}))
+	again := decodeAlert(t, w.next(&mark, protocol.LaneAlertTopic(testStore, "5"), isID(id)))
+	require.Equal(t, protocol.AlertOpen, again.Status)
+
+	// With the bridge online, a new alert is not broadcast.
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", &st))
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	id2 := st.Alerts[0]
+	w.next(&mark, protocol.LaneAlertTopic(testStore, "5"), isID(id2))
+	// The state follows the alert (and a page would sit between them).
+	w.next(&mark, protocol.LaneStateTopic(testStore, "5"), stateWhere(func(s protocol.LaneState) bool { return len(s.Alerts) == 1 && s.Alerts[0] == id2 }))
+	require.Zero(t, w.count(protocol.BroadcastPageTopic(testStore), isID(id2)), "no page while the bridge is online")
+}

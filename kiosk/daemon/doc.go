@@ -1,0 +1,17 @@
+// Package daemon runs one self-checkout lane: it wires the lane engine
+// (package kiosk) to the scanner, bagging scale, light and help button,
+// the crash-safe journal, the MQTT broker and the shopper screen.
+//
+// One goroutine owns the engine. Device readings, button presses, local
+// API requests and MQTT messages are handed to it over channels (MQTT
+// handlers never block: messages go through an unbounded inbox). After
+// each event the daemon journals the session snapshot and the messages
+// the event produced in one synced transaction, and only then publishes
+// them and answers the shopper. A publisher goroutine delivers the
+// journal's outbox in order with QoS 1 and removes each message on
+// PUBACK, so alerts raised while the broker is unreachable are delivered
+// when it returns, also after a restart.
+//
+// cmd/kioskd is a thin main around Run; the simulator runs lanes
+// in-process with the same code.
+package daemon

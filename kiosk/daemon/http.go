@@ -1,0 +1,247 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sco-project/sco/attendant/protocol"
+)
+
+// routes is the local API and the shopper screen.
+func (d *Daemon) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", d.serveScreen)
+	mux.HandleFunc("GET /api/state", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, d.apiState())
+	})
+	mux.HandleFunc("GET /api/events", d.serveEvents)
+	mux.HandleFunc("/api/help", d.action(reqHelp))
+	mux.HandleFunc("/api/help/cancel", d.action(reqHelpCancel))
+	mux.HandleFunc("/api/finish", d.action(reqFinish))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+func (d *Daemon) action(k reqKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, r.URL.Path+" takes POST")
+			return
+		}
+		st, err := d.do(request{kind: k})
+		var conflict errConflict
+		switch {
+		case errors.As(err, &conflict):
+			writeError(w, http.StatusConflict, conflict.msg)
+		case err != nil:
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+		default:
+			writeJSON(w, http.StatusOK, st)
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// serveEvents streams the lane state as Server-Sent Events: the current
+// state at once, then one `state` event per change. A slow client only
+// ever gets the latest state; it never holds up the lane.
+func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "streaming not supported")
+		return
+	}
+	sub := d.hub.subscribe()
+	defer d.hub.unsubscribe(sub)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	send := func(st protocol.LaneState) bool {
+		b, _ := json.Marshal(st)
+		if _, err := fmt.Fprintf(w, "event: state\ndata: %s\n\n", b); err != nil {
+			return false
+		}
+		fl.Flush()
+		return true
+	}
+	if !send(d.apiState()) {
+		return
+	}
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case st, ok := <-sub:
+			if !ok || !send(st) {
+				return
+			}
+		case <-keepalive.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+				return
+			}
+			fl.Flush()
+		}
+	}
+}
+
+// hub fans the lane state out to SSE clients. Each client has a one-slot
+// mailbox that always holds the newest state.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[chan protocol.LaneState]struct{}
+	closed bool
+}
+
+func newHub() *hub { return &hub{subs: map[chan protocol.LaneState]struct{}{}} }
+
+func (h *hub) subscribe() chan protocol.LaneState {
+	c := make(chan protocol.LaneState, 1)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(c)
+		return c
+	}
+	h.subs[c] = struct{}{}
+	return c
+}
+
+func (h *hub) unsubscribe(c chan protocol.LaneState) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[c]; ok {
+		delete(h.subs, c)
+		close(c)
+	}
+}
+
+// publish replaces whatever a client has not read yet with st.
+func (h *hub) publish(st protocol.LaneState) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.subs {
+		select {
+		case <-c:
+		default:
+		}
+		c <- st
+	}
+}
+
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for c := range h.subs {
+		delete(h.subs, c)
+		close(c)
+	}
+}
+
+// screenView is what the shopper screen template renders.
+type screenView struct {
+	protocol.LaneState
+	Total   string
+	Lines   []screenLine
+	Message string
+}
+
+type screenLine struct{ Name, Price string }
+
+func money(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
+}
+
+// AssistMessage is what the shopper screen says about the attendant:
+// "Ana is on the way" once someone claimed the alert.
+func AssistMessage(a *protocol.AssistInfo) string {
+	switch {
+	case a == nil:
+		return ""
+	case a.Status == protocol.AlertClaimed && a.Name != "":
+		return a.Name + " is on the way"
+	case a.Status == protocol.AlertClaimed:
+		return "An attendant is on the way"
+	default:
+		return "An attendant has been called"
+	}
+}
+
+func (d *Daemon) serveScreen(w http.ResponseWriter, _ *http.Request) {
+	st := d.apiState()
+	v := screenView{LaneState: st, Total: money(st.TotalCents), Message: AssistMessage(st.Assist)}
+	for _, b := range st.Basket {
+		v.Lines = append(v.Lines, screenLine{b.Name, money(b.PriceCents)})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := screenTmpl.Execute(w, v); err != nil {
+		d.log.Warn("shopper screen", "err", err)
+	}
+}
+
+// The shopper screen: server-rendered so it shows the state without
+// JavaScript, then kept live by a few lines of EventSource. No external
+// asset.
+var screenTmpl = template.Must(template.New("screen").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lane {{.Lane}}</title>
+<style>
+body{font-family:sans-serif;margin:0;background:#f4f4f4;color:#222}
+header{display:flex;justify-content:space-between;align-items:center;padding:1em 1.5em;background:#fff;border-bottom:1px solid #ddd}
+#light{width:1.6em;height:1.6em;border-radius:50%;border:1px solid #999;display:inline-block;vertical-align:middle}
+.green{background:#2a2}.yellow,.yellow_flash{background:#eb0}.red,.red_flash{background:#d22}.off{background:#ccc}
+.yellow_flash,.red_flash{animation:blink 1s steps(2) infinite}@keyframes blink{50%{opacity:.2}}
+main{padding:1.5em}#prompt{font-size:2em;margin:0 0 .5em}#assist{font-size:1.6em;color:#05a;min-height:1.2em}
+table{width:100%;max-width:40em;border-collapse:collapse;background:#fff}td{padding:.4em .8em;border-bottom:1px solid #eee}
+td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
+</style></head>
+<body>
+<header><span>Lane {{.Lane}} &middot; <span id="state">{{.State}}</span></span><span id="light" class="{{.Light}}" title="{{.Light}}"></span></header>
+<main>
+<p id="prompt">{{.Prompt}}</p>
+<p id="assist">{{.Message}}</p>
+<table><tbody id="basket">{{range .Lines}}<tr><td>{{.Name}}</td><td class="p">{{.Price}}</td></tr>{{end}}</tbody>
+<tfoot><tr><td>Total (<span id="items">{{.Items}}</span> items)</td><td class="p" id="total">{{.Total}}</td></tr></tfoot></table>
+<p><button onclick="post('/api/help')">Help</button> <button onclick="post('/api/help/cancel')">Cancel help</button> <button onclick="post('/api/finish')">Finish and pay</button></p>
+<p id="error"></p>
+</main>
+<script>
+function money(c){var s=c<0?"-":"";c=Math.abs(c);return s+Math.floor(c/100)+"."+String(c%100).padStart(2,"0")}
+function assist(a){if(!a)return"";if(a.status==="claimed")return(a.name||"An attendant")+" is on the way";return"An attendant has been called"}
+function text(id,v){document.getElementById(id).textContent=v}
+function render(s){text("state",s.state);text("prompt",s.prompt);text("assist",assist(s.assist));text("items",s.items);text("total",money(s.total_cents));
+var l=document.getElementById("light");l.className=s.light;l.title=s.light;
+var b=document.getElementById("basket");b.replaceChildren();(s.basket||[]).forEach(function(i){var r=b.insertRow(),n=r.insertCell(),p=r.insertCell();n.textContent=i.name;p.textContent=money(i.price_cents);p.className="p"})}
+function post(u){fetch(u,{method:"POST"}).then(function(r){return r.json()}).then(function(j){text("error",j.error||"")})}
+new EventSource("/api/events").addEventListener("state",function(e){render(JSON.parse(e.data))});
+</script>
+</body></html>
+`))

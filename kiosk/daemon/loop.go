@@ -1,0 +1,305 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/kiosk"
+)
+
+type reqKind uint8
+
+const (
+	reqHelp reqKind = iota
+	reqHelpCancel
+	reqFinish
+	reqCatalog
+)
+
+// request is a call into the engine goroutine from another goroutine
+// (the local API, a SIGHUP).
+type request struct {
+	kind    reqKind
+	catalog kiosk.Catalog
+	reply   chan reply
+}
+
+type reply struct {
+	state protocol.LaneState
+	err   error
+}
+
+// errConflict marks a request the engine refused (HTTP 409).
+type errConflict struct{ msg string }
+
+func (e errConflict) Error() string { return e.msg }
+
+// errStopped is returned for requests made while the lane shuts down.
+var errStopped = errors.New("daemon: lane is shutting down")
+
+// do runs r on the engine goroutine and waits for its answer.
+func (d *Daemon) do(r request) (protocol.LaneState, error) {
+	r.reply = make(chan reply, 1)
+	select {
+	case d.reqs <- r:
+	case <-d.loopDone:
+		return protocol.LaneState{}, errStopped
+	}
+	select {
+	case rep := <-r.reply:
+		return rep.state, rep.err
+	case <-d.loopDone:
+		return protocol.LaneState{}, errStopped
+	}
+}
+
+// loop is the engine goroutine: the only one that touches d.eng.
+func (d *Daemon) loop(ctx context.Context) {
+	// Start: publish where the lane stands (online), light and scanner
+	// as the restored session wants them.
+	on := d.eng.ScannerEnabled()
+	d.commit(kiosk.Effects{Changed: true, Scanner: &on}, true)
+	if open := d.eng.OpenAlerts(); len(open) > 0 {
+		d.log.Info("open alerts after restart", "count", len(open))
+	}
+
+	var scans <-chan devices.Scan
+	var scanConn, scaleConn <-chan devices.ConnEvent
+	var readings <-chan devices.Reading
+	var presses <-chan time.Time
+	if d.scanner != nil {
+		scans, scanConn = d.scanner.Scans(), d.scanner.Conn()
+	}
+	if d.scale != nil {
+		readings, scaleConn = d.scale.Readings(), d.scale.Conn()
+	}
+	if d.button != nil {
+		presses = d.button.Presses()
+	}
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		d.armTimer(timer)
+		select {
+		case <-ctx.Done():
+			return
+		case s, ok := <-scans:
+			if !ok {
+				scans = nil
+				continue
+			}
+			d.log.Info("scan", "data", s.Data, "aim", s.AIM)
+			d.handle(kiosk.Event{Kind: kiosk.EvScan, Scan: s})
+		case r, ok := <-readings:
+			if !ok {
+				readings = nil
+				continue
+			}
+			d.handle(kiosk.Event{Kind: kiosk.EvReading, Reading: r})
+		case c, ok := <-scanConn:
+			if !ok {
+				scanConn = nil
+				continue
+			}
+			d.onConn("scanner", c)
+		case c, ok := <-scaleConn:
+			if !ok {
+				scaleConn = nil
+				continue
+			}
+			d.onConn("scale", c)
+		case _, ok := <-presses:
+			if !ok {
+				presses = nil
+				continue
+			}
+			d.log.Info("help button pressed")
+			d.handle(kiosk.Event{Kind: kiosk.EvHelp})
+		case r := <-d.reqs:
+			r.reply <- d.onRequest(r)
+		case <-d.inbox.ready:
+			for _, m := range d.inbox.drain() {
+				d.onInbound(m)
+			}
+		case <-timer.C:
+			d.handle(kiosk.Event{Kind: kiosk.EvTick})
+		}
+	}
+}
+
+// armTimer sets t to fire at the engine's next deadline (or far away
+// when there is none).
+func (d *Daemon) armTimer(t *time.Timer) {
+	wait := time.Hour
+	if dl := d.eng.NextDeadline(); !dl.IsZero() {
+		wait = max(dl.Sub(d.now()), 0)
+	}
+	t.Reset(wait)
+}
+
+func (d *Daemon) onConn(device string, c devices.ConnEvent) {
+	c.Device = device
+	if c.Up {
+		d.log.Info("device connected", "device", device)
+	} else {
+		d.log.Warn("device lost", "device", device, "err", c.Err)
+	}
+	d.handle(kiosk.Event{Kind: kiosk.EvConn, Conn: c})
+}
+
+func (d *Daemon) onRequest(r request) reply {
+	var ev kiosk.Event
+	switch r.kind {
+	case reqCatalog:
+		d.eng.SetCatalog(r.catalog)
+		d.log.Info("catalogue reloaded", "file", d.cfg.Catalog)
+		return reply{}
+	case reqHelp:
+		ev.Kind = kiosk.EvHelp
+	case reqHelpCancel:
+		ev.Kind = kiosk.EvHelpCancel
+	case reqFinish:
+		ev.Kind = kiosk.EvFinish
+	}
+	if eff := d.handle(ev); eff.Refused != "" {
+		return reply{state: d.apiState(), err: errConflict{eff.Refused}}
+	}
+	return reply{state: d.apiState()}
+}
+
+// handle feeds one event to the engine and carries out its effects.
+func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
+	if ev.At.IsZero() {
+		ev.At = d.now()
+	}
+	eff := d.eng.Handle(ev)
+	d.commit(eff, false)
+	return eff
+}
+
+// commit carries out an engine's effects in the order the engine's
+// contract sets: journal (snapshot and outgoing messages, one synced
+// transaction), then publish, then the shopper screen, light and scanner.
+func (d *Daemon) commit(eff kiosk.Effects, start bool) {
+	st := d.eng.State()
+	var msgs []kiosk.OutMsg
+	for _, a := range eff.Alerts {
+		msgs = append(msgs, d.alertMsg(a))
+		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
+			msgs = append(msgs, d.pageMsg(a))
+		}
+		d.log.Info("alert", "id", a.ID, "kind", a.Kind, "status", a.Status, "detail", a.Detail)
+	}
+	for _, r := range eff.Results {
+		msgs = append(msgs, d.resultMsg(r))
+		d.log.Info("command result", "id", r.ID, "ok", r.OK, "error", r.Error)
+	}
+	if eff.Changed {
+		msgs = append(msgs, d.stateMsg(st))
+	}
+	var snap any
+	if eff.Changed && !start {
+		snap = d.eng.Snapshot()
+	}
+	if snap != nil || len(msgs) > 0 {
+		if _, err := d.j.Commit(snap, msgs...); err != nil {
+			// Nothing more can be done here than to say so loudly; the
+			// lane keeps serving the shopper.
+			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
+		}
+		d.signalKick()
+	}
+	if eff.Changed || start {
+		d.show(st)
+	}
+	if eff.Scanner != nil && d.scanner != nil {
+		if err := d.scanner.SetEnabled(*eff.Scanner); err != nil {
+			d.log.Warn("scanner enable/disable", "on", *eff.Scanner, "err", err)
+		}
+	}
+}
+
+// show updates the local API's state, the SSE clients and the light.
+func (d *Daemon) show(st protocol.LaneState) {
+	d.state.Store(&st)
+	d.hub.publish(st)
+	if p := devices.LightPattern(st.Light); d.light != nil && p != d.lastLight {
+		if err := d.light.Set(p); err != nil {
+			d.log.Warn("light", "pattern", p, "err", err)
+		} else {
+			d.lastLight = p
+		}
+	}
+}
+
+func (d *Daemon) apiState() protocol.LaneState {
+	if st := d.state.Load(); st != nil {
+		return *st
+	}
+	return d.eng.State()
+}
+
+func (d *Daemon) signalKick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Daemon) topic(f func(store, lane string) string) string { return f(d.cfg.Store, d.cfg.Lane) }
+
+func (d *Daemon) stateMsg(st protocol.LaneState) kiosk.OutMsg {
+	st.Basket = nil // GET /api/state only
+	if st.Alerts == nil {
+		st.Alerts = []string{}
+	}
+	return kiosk.OutMsg{Topic: d.topic(protocol.LaneStateTopic), Payload: protocol.Encode(st), Retain: true}
+}
+
+func (d *Daemon) alertMsg(a protocol.Alert) kiosk.OutMsg {
+	return kiosk.OutMsg{Topic: d.topic(protocol.LaneAlertTopic), Payload: protocol.Encode(a)}
+}
+
+func (d *Daemon) resultMsg(r protocol.CommandResult) kiosk.OutMsg {
+	return kiosk.OutMsg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
+}
+
+// pageMsg is the broadcast page a lane sends while the bridge is down.
+func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
+	text := fmt.Sprintf("Lane %s (%s): %s", d.cfg.Lane, d.cfg.Zone, kindText(a.Kind))
+	if a.Item != nil && a.Item.Name != "" {
+		text += ": " + a.Item.Name
+	}
+	p := protocol.Page{
+		Alert: a.ID, Lane: d.cfg.Lane, Zone: d.cfg.Zone, Kind: a.Kind, Severity: a.Severity,
+		Text: text, Tier: 3, TS: protocol.At(d.now()),
+	}
+	return kiosk.OutMsg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
+}
+
+func kindText(k protocol.Kind) string {
+	switch k {
+	case protocol.KindUnknownItem:
+		return "item not recognised"
+	case protocol.KindBagTimeout:
+		return "item not placed in the bagging area"
+	case protocol.KindWeightMismatch:
+		return "weight does not match"
+	case protocol.KindUnexpectedItem:
+		return "unexpected item in the bagging area"
+	case protocol.KindItemRemoved:
+		return "item removed from the bagging area"
+	case protocol.KindAgeCheck:
+		return "age check"
+	case protocol.KindHelp:
+		return "shopper asked for help"
+	case protocol.KindDeviceFault:
+		return "device fault"
+	}
+	return string(k)
+}

@@ -1,0 +1,213 @@
+package daemon
+
+import (
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/kiosk"
+)
+
+// inMsg is something the MQTT side hands to the engine goroutine.
+type inMsg struct {
+	topic     string
+	payload   []byte
+	connected bool // the client (re)connected
+	lost      bool // the connection was lost
+}
+
+// inbox is an unbounded queue from paho's goroutines to the engine
+// goroutine: push never blocks (paho must not be held up) and never
+// drops (a command must not be lost).
+type inbox struct {
+	mu    sync.Mutex
+	q     []inMsg
+	ready chan struct{}
+}
+
+func newInbox() *inbox { return &inbox{ready: make(chan struct{}, 1)} }
+
+func (b *inbox) push(m inMsg) {
+	b.mu.Lock()
+	b.q = append(b.q, m)
+	b.mu.Unlock()
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (b *inbox) drain() []inMsg {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.q
+	b.q = nil
+	return q
+}
+
+// onConnect runs on a paho goroutine after every (re)connect. paho does
+// not resubscribe by itself, so the subscriptions are made here; the
+// token is waited for on another goroutine so paho is never held up.
+func (d *Daemon) onConnect(c paho.Client) {
+	d.log.Info("mqtt connected", "broker", d.cfg.MQTT.Broker)
+	subs := map[string]byte{
+		d.topic(protocol.LaneCommandTopic):     1,
+		d.topic(protocol.LaneAssistTopic):      1,
+		protocol.BridgeStateTopic(d.cfg.Store): 1,
+	}
+	tok := c.SubscribeMultiple(subs, func(_ paho.Client, m paho.Message) {
+		d.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
+	})
+	go func() {
+		if !tok.WaitTimeout(10 * time.Second) {
+			d.log.Warn("mqtt subscribe: no answer from the broker yet")
+			return
+		}
+		if err := tok.Error(); err != nil {
+			d.log.Error("mqtt subscribe", "err", err)
+		}
+	}()
+	d.inbox.push(inMsg{connected: true})
+	d.signalKick()
+}
+
+func (d *Daemon) onConnectionLost(_ paho.Client, err error) {
+	d.log.Warn("mqtt connection lost; reconnecting", "err", err)
+	d.inbox.push(inMsg{lost: true})
+}
+
+// onInbound handles one MQTT message on the engine goroutine. Bad
+// payloads are logged with their topic and dropped.
+func (d *Daemon) onInbound(m inMsg) {
+	switch {
+	case m.connected:
+		return
+	case m.lost:
+		// Whatever the bridge was, we learn it again from its retained
+		// state on reconnect, and re-publish open alerts if it is online.
+		d.bridge = bridgeUnknown
+		return
+	}
+	t, err := protocol.ParseTopic(m.topic)
+	if err != nil {
+		d.log.Warn("mqtt: dropped message", "topic", m.topic, "err", err)
+		return
+	}
+	switch t.Kind {
+	case protocol.TLaneCommand:
+		var c protocol.Command
+		if err := protocol.Decode(m.payload, &c); err != nil {
+			d.log.Warn("mqtt: dropped bad command", "topic", m.topic, "err", err)
+			return
+		}
+		d.log.Info("command", "id", c.ID, "alert", c.Alert, "action", c.Action, "by", c.By)
+		d.handle(kiosk.Event{Kind: kiosk.EvCommand, Command: c})
+	case protocol.TLaneAssist:
+		if len(m.payload) == 0 {
+			d.handle(kiosk.Event{Kind: kiosk.EvAssist})
+			return
+		}
+		var a protocol.Assist
+		if err := protocol.Decode(m.payload, &a); err != nil {
+			d.log.Warn("mqtt: dropped bad assist", "topic", m.topic, "err", err)
+			return
+		}
+		d.handle(kiosk.Event{Kind: kiosk.EvAssist, Assist: &a})
+	case protocol.TBridgeState:
+		d.onBridgeState(m)
+	default:
+		d.log.Warn("mqtt: dropped message on unexpected topic", "topic", m.topic)
+	}
+}
+
+// onBridgeState follows the bridge: when it turns online, every open
+// alert is published again (the bridge deduplicates by id); when it turns
+// offline, open alerts are paged on broadcast/page and so is every alert
+// raised until it returns.
+func (d *Daemon) onBridgeState(m inMsg) {
+	online := false
+	if len(m.payload) > 0 {
+		var b protocol.BridgeState
+		if err := protocol.Decode(m.payload, &b); err != nil {
+			d.log.Warn("mqtt: dropped bad bridge state", "topic", m.topic, "err", err)
+			return
+		}
+		online = b.Online
+	}
+	prev := d.bridge
+	open := d.eng.OpenAlerts()
+	var msgs []kiosk.OutMsg
+	if online {
+		d.bridge = bridgeOnline
+		if prev != bridgeOnline {
+			d.log.Info("bridge online; re-publishing open alerts", "count", len(open))
+			for _, a := range open {
+				msgs = append(msgs, d.alertMsg(a))
+			}
+		}
+	} else {
+		d.bridge = bridgeOffline
+		if prev != bridgeOffline {
+			d.log.Warn("bridge offline; paging open alerts on broadcast/page", "count", len(open))
+			for _, a := range open {
+				msgs = append(msgs, d.pageMsg(a))
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	if _, err := d.j.Commit(nil, msgs...); err != nil {
+		d.log.Error("journal write failed", "err", err)
+	}
+	d.signalKick()
+}
+
+// publisher delivers the outbox in order: publish one message with QoS 1,
+// wait for the PUBACK, remove it from the journal, next. While the broker
+// is away paho keeps the in-flight message and sends it again on
+// reconnect, so the wait simply lasts the outage.
+func (d *Daemon) publisher(stop <-chan struct{}) {
+	for {
+		pend, err := d.j.Pending()
+		if err != nil {
+			d.log.Error("outbox", "err", err)
+		}
+		if len(pend) == 0 {
+			select {
+			case d.idle <- struct{}{}:
+			default:
+			}
+			select {
+			case <-d.kick:
+				continue
+			case <-stop:
+				return
+			}
+		}
+		for _, m := range pend {
+			tok := d.client.Publish(m.Topic, 1, m.Retain, m.Payload)
+			select {
+			case <-tok.Done():
+			case <-stop:
+				return
+			}
+			if err := tok.Error(); err != nil {
+				d.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err)
+				retry := time.NewTimer(time.Second) // back off, then start over from the journal
+				select {
+				case <-retry.C:
+				case <-stop:
+					retry.Stop()
+					return
+				}
+				break
+			}
+			if err := d.j.Ack(m.Seq); err != nil {
+				d.log.Error("outbox ack", "err", err)
+			}
+		}
+	}
+}
