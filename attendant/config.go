@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -79,6 +80,11 @@ func ParseConfig(b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty config")
+		}
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			// One line per error, as the operator sees it on stderr.
+			return nil, errors.New(strings.Join(te.Errors, "; "))
 		}
 		return nil, err
 	}
