@@ -52,6 +52,10 @@ type Effects struct {
 	// Scanner, when non-nil, asks the daemon to enable (true) or disable
 	// (false) the scanner.
 	Scanner *bool
+	// Refused, when non-empty, says why the shopper's request in this
+	// event (scan, finish, help cancel) was not carried out; the local API
+	// answers it as a 4xx error. The prompt usually says it too.
+	Refused string
 }
 
 // Item is a catalogue entry as the engine sees it, after any embedded

@@ -1,0 +1,218 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices"
+)
+
+// restored returns a new lane restored from l's snapshot through JSON (as
+// the journal stores it), with the same id source position, and checks
+// the copy is identical.
+func restored(t *testing.T, l *lane) *lane {
+	t.Helper()
+	b, err := json.Marshal(l.e.Snapshot())
+	require.NoError(t, err)
+	var s Snapshot
+	require.NoError(t, json.Unmarshal(b, &s))
+	l2 := newLane(t, l.e.Policy())
+	l2.ids = l.ids
+	require.NoError(t, l2.e.Restore(s))
+	require.Equal(t, l.e.Snapshot(), l2.e.Snapshot())
+	require.Equal(t, l.e.State(), l2.e.State())
+	require.Equal(t, l.e.OpenAlerts(), l2.e.OpenAlerts())
+	require.Equal(t, l.e.NextDeadline(), l2.e.NextDeadline())
+	require.Equal(t, l.e.ScannerEnabled(), l2.e.ScannerEnabled())
+	return l2
+}
+
+// script is a shopping trip that touches every part of the state:
+// basket, pending item with prompts, mismatches, unexpected items, open
+// alerts with timers, assist, commands and a device fault.
+func script() []Event {
+	scan := func(s float64, d string) Event {
+		return Event{Kind: EvScan, At: sec(s), Scan: devices.Scan{Data: d, At: sec(s)}}
+	}
+	read := func(s float64, st devices.Status, g int) Event {
+		return Event{Kind: EvReading, At: sec(s), Reading: devices.Reading{Status: st, Grams: g, At: sec(s)}}
+	}
+	var evs []Event
+	weigh := func(s float64, g int) {
+		evs = append(evs, read(s, devices.StatusUnstable, g))
+		for i := 1; i <= 3; i++ {
+			evs = append(evs, read(s+0.1*float64(i), devices.StatusStable, g))
+		}
+	}
+	tick := func(s float64) { evs = append(evs, Event{Kind: EvTick, At: sec(s)}) }
+	cmd := func(s float64, id, alert string, a protocol.Action) {
+		evs = append(evs, Event{Kind: EvCommand, At: sec(s), Command: protocol.Command{ID: id, Alert: alert, Action: a}})
+	}
+	weigh(0, 0)
+	evs = append(evs, scan(1, "x"), scan(2, "cola"))
+	tick(11.5)                          // bag prompt 1
+	weigh(12, 380)                      // mismatch 1
+	weigh(13, 355)                      // accepted
+	evs = append(evs, scan(14, "wine")) // age_check id2
+	tick(24)
+	tick(34)
+	tick(44) // bag_timeout id3
+	evs = append(evs, Event{Kind: EvAssist, At: sec(45), Assist: &protocol.Assist{Alert: "id3", Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana"}})
+	cmd(46, "c1", "id3", protocol.ActionApprove)
+	cmd(46.5, "c1", "id3", protocol.ActionApprove)
+	evs = append(evs, Event{Kind: EvConn, At: sec(47), Conn: devices.ConnEvent{Device: "scanner", Err: errors.New("EOF")}})
+	tick(50) // device_fault id4
+	weigh(51, 2000)
+	tick(57)                                                                                // unexpected_item id5
+	evs = append(evs, Event{Kind: EvHelp, At: sec(58)}, Event{Kind: EvFinish, At: sec(59)}) // help id6
+	evs = append(evs, Event{Kind: EvConn, At: sec(60), Conn: devices.ConnEvent{Device: "scanner", Up: true}})
+	weigh(61, 355)
+	cmd(62, "c2", "id2", protocol.ActionAgeOK)
+	evs = append(evs, Event{Kind: EvHelpCancel, At: sec(63)})
+	evs = append(evs, scan(64, "chair"), Event{Kind: EvFinish, At: sec(65)})
+	weigh(66, 0)
+	return evs
+}
+
+// Restore(Snapshot()) at any point of a session gives an engine that
+// answers every later event exactly as the original does.
+func TestRestoreMidwayGivesSameEffects(t *testing.T) {
+	evs := script()
+	for cut := range evs {
+		t.Run(fmt.Sprint(cut), func(t *testing.T) {
+			a := newLane(t, Policy{})
+			for _, ev := range evs[:cut] {
+				a.e.Handle(ev)
+			}
+			b := restored(t, a)
+			for i, ev := range evs[cut:] {
+				ea, eb := a.e.Handle(ev), b.e.Handle(ev)
+				require.Equal(t, ea, eb, "event %d", cut+i)
+				require.Equal(t, a.e.State(), b.e.State(), "event %d", cut+i)
+				require.Equal(t, a.e.NextDeadline(), b.e.NextDeadline(), "event %d", cut+i)
+			}
+			require.Equal(t, a.e.Snapshot(), b.e.Snapshot())
+		})
+	}
+}
+
+// The script itself does what it says, so the test above covers those
+// states.
+func TestScriptCoversTheState(t *testing.T) {
+	l := newLane(t, Policy{})
+	var all Effects
+	sawPending, sawAlerts := false, 0
+	for _, ev := range script() {
+		all = merge(all, l.e.Handle(ev))
+		s := l.e.Snapshot()
+		sawPending = sawPending || (s.Pending != nil && s.Pending.Prompts > 0 && s.Pending.Mismatches > 0)
+		sawAlerts = max(sawAlerts, len(s.Alerts))
+	}
+	require.True(t, sawPending)
+	require.GreaterOrEqual(t, sawAlerts, 3)
+	require.Equal(t, []string{
+		"age_check:open", "bag_timeout:open", "device_fault:open", "unexpected_item:open", "help:open",
+		"device_fault:cancelled", "unexpected_item:cancelled", "help:cancelled",
+	}, kinds(all.Alerts))
+	require.Len(t, all.Results, 3)
+	require.Equal(t, all.Results[0], all.Results[1])
+	require.Equal(t, protocol.StateIdle, l.state().State)
+}
+
+// Crash safety through the real journal: the daemon saves the snapshot
+// after every Changed; a lane killed after any event resumes the same
+// session, items, pending item, alerts and counters.
+func TestRestoreThroughJournal(t *testing.T) {
+	evs := script()
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, time.Second)
+	require.NoError(t, err)
+	defer j.Close()
+	a := newLane(t, Policy{})
+	for i, ev := range evs {
+		if a.e.Handle(ev).Changed {
+			require.NoError(t, j.SaveSnapshot(a.e.Snapshot()))
+		}
+		var s Snapshot
+		ok, err := j.LoadSnapshot(&s)
+		require.NoError(t, err)
+		if !ok {
+			continue
+		}
+		b := newLane(t, Policy{})
+		require.NoError(t, b.e.Restore(s))
+		want, got := a.e.Snapshot(), b.e.Snapshot()
+		require.True(t, sameSession(&want, &got), "event %d: session differs after restore", i)
+		require.Equal(t, a.e.State(), b.e.State(), "event %d", i)
+	}
+}
+
+func TestRestoreRejects(t *testing.T) {
+	l := newLane(t, Policy{})
+	l.scan(1, "cola")
+	good := l.e.Snapshot()
+	tests := []struct {
+		name string
+		edit func(s *Snapshot)
+		err  string
+	}{
+		{"version", func(s *Snapshot) { s.Version = 99 }, "kiosk: snapshot version 99, want 1"},
+		{"other lane", func(s *Snapshot) { s.Lane = "4" }, `kiosk: snapshot is for lane "4", not "3"`},
+		{"pending not in basket", func(s *Snapshot) { s.Basket = nil; s.Session = "x" }, "kiosk: snapshot pending line 0 is not in the basket"},
+		{"basket without session", func(s *Snapshot) { s.Session = ""; s.Pending = nil }, "kiosk: snapshot has 1 basket lines but no session"},
+		{"bad alert", func(s *Snapshot) { s.Alerts = []OpenAlert{{Alert: protocol.Alert{ID: "a", Kind: "nope"}}} }, `kiosk: snapshot has an invalid open alert "a" (kind "nope")`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := cloneSnapshot(good)
+			tc.edit(&s)
+			e := NewEngine(EngineConfig{Lane: "3"}, cat)
+			require.EqualError(t, e.Restore(s), tc.err)
+			require.Equal(t, "", e.State().Session, "a refused snapshot leaves the engine as it was")
+		})
+	}
+}
+
+// Snapshot is a deep copy: changing the engine later does not change it.
+func TestSnapshotIsACopy(t *testing.T) {
+	l := newLane(t, Policy{})
+	l.weigh(0, 0)
+	l.scan(1, "wine")
+	s := l.e.Snapshot()
+	b, _ := json.Marshal(s)
+	l.weigh(2, 1250)
+	l.cmd(3, "c1", s.Alerts[0].Alert.ID, protocol.ActionAgeRefused)
+	b2, _ := json.Marshal(s)
+	require.JSONEq(t, string(b), string(b2))
+}
+
+func BenchmarkEngineStep(b *testing.B) {
+	e := NewEngine(EngineConfig{Store: "s1", Lane: "3", NewID: func() string { return "x" }}, cat)
+	at := t0
+	step := func(ev Event) {
+		at = at.Add(100 * time.Millisecond)
+		ev.At = at
+		e.Handle(ev)
+	}
+	read := func(g int) Event {
+		return Event{Kind: EvReading, Reading: devices.Reading{Status: devices.StatusStable, Grams: g}}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		// One item: a scan, four readings, a finish: six steps.
+		step(Event{Kind: EvScan, Scan: devices.Scan{Data: "cola"}})
+		for range 3 {
+			step(read(355))
+		}
+		step(Event{Kind: EvFinish})
+		step(read(0))
+		step(read(0))
+		step(read(0))
+	}
+}
