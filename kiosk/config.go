@@ -68,6 +68,10 @@ type ScannerConfig struct {
 	// strings such as "E" or "\x16U\r").
 	Enable  string `yaml:"enable"`
 	Disable string `yaml:"disable"`
+	// Prefix is stripped from each scan when present (Go-escaped).
+	Prefix string `yaml:"prefix"`
+	// LRC says the scanner sends an LRC byte after ETX (STX/ETX framing).
+	LRC bool `yaml:"lrc"`
 }
 
 // ScaleConfig is the `scale:` block. Defaults: protocol nci; line
@@ -329,7 +333,7 @@ func (c *Config) validate() []string {
 	if !oneOf(c.Scanner.Model, ScannerModels) {
 		add("scanner.model", "%q is not %s", c.Scanner.Model, orList(ScannerModels))
 	}
-	for key, v := range map[string]string{"scanner.enable": c.Scanner.Enable, "scanner.disable": c.Scanner.Disable} {
+	for key, v := range map[string]string{"scanner.enable": c.Scanner.Enable, "scanner.disable": c.Scanner.Disable, "scanner.prefix": c.Scanner.Prefix} {
 		if _, err := Unescape(v); err != nil {
 			add(key, "%v", err)
 		}

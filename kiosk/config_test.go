@@ -170,3 +170,24 @@ func TestUnescape(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// TestDocsExampleConfig keeps docs/lane.md honest: its complete example
+// and its layout example are valid configs.
+func TestDocsExampleConfig(t *testing.T) {
+	doc, err := os.ReadFile("../docs/lane.md")
+	require.NoError(t, err)
+	blocks := strings.Split(string(doc), "```yaml\n")
+	require.GreaterOrEqual(t, len(blocks), 3, "docs/lane.md has its yaml examples")
+	example, _, _ := strings.Cut(blocks[1], "```")
+	c, err := ParseConfig([]byte(example), "/etc/sco/lane.yaml")
+	require.NoError(t, err)
+	require.Equal(t, DefaultPolicy, c.Policy, "the doc shows the defaults")
+	require.Equal(t, "/etc/sco/catalog.csv", c.Catalog)
+
+	layouts, _, _ := strings.Cut(blocks[2], "```")
+	base := "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p}\nscale: {port: q}\n"
+	c, err = ParseConfig([]byte(base+layouts), "/etc/sco/lane.yaml")
+	require.NoError(t, err)
+	require.Len(t, c.Barcode.Layouts, 1)
+	require.Equal(t, barcode.KindPrice, c.Barcode.Layouts[0].Kind)
+}

@@ -1,10 +1,45 @@
 package daemon
 
+import (
+	"fmt"
+
+	"github.com/sco-project/sco/devices/scanner"
+	"github.com/sco-project/sco/devices/serialport"
+	"github.com/sco-project/sco/kiosk"
+)
+
 // openDevices opens the devices Opts did not provide, from the config.
+// Serial devices that are not there yet (unplugged, powered off) do not
+// stop the lane: their port starts lost, the engine times device_grace
+// and raises device_fault, and the driver keeps reopening the port.
 func (d *Daemon) openDevices() error {
 	d.scanner = d.opts.Scanner
 	d.scale = d.opts.Scale
 	d.light = d.opts.Light
 	d.button = d.opts.Button
+	cfg := d.cfg
+	if d.scanner == nil {
+		enable, _ := kiosk.Unescape(cfg.Scanner.Enable) // checked by LoadConfig
+		disable, _ := kiosk.Unescape(cfg.Scanner.Disable)
+		prefix, _ := kiosk.Unescape(cfg.Scanner.Prefix)
+		s, err := scanner.Open(d.portOpts("scanner", cfg.Scanner.Port, cfg.Scanner.USB, cfg.Scanner.SerialConfig), &scanner.Opts{
+			Model: cfg.Scanner.Model, Enable: string(enable), Disable: string(disable), Prefix: string(prefix), LRC: cfg.Scanner.LRC,
+			Logger: d.log.With("device", "scanner"),
+		})
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		d.scanner = s
+		d.ownDevs = append(d.ownDevs, s.Close)
+	}
 	return nil
+}
+
+func (d *Daemon) portOpts(name, path, usb string, line kiosk.SerialConfig) serialport.Opts {
+	return serialport.Opts{
+		Path: path, USB: usb, Name: name,
+		Baud: line.Baud, DataBits: line.DataBits, Parity: line.Parity, StopBits: line.StopBits,
+		AllowAbsent: true,
+		Logger:      d.log.With("device", name),
+	}
 }
