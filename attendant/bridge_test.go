@@ -52,10 +52,17 @@ func mqttClient(t *testing.T, broker, id, user, pass string, will *mqttc.Will) p
 	return c
 }
 
-func newRecorder(t *testing.T, broker, filter string) *recorder {
+func newRecorder(t *testing.T, broker, user, pass, filter string) *recorder {
 	r := &recorder{t: t, notify: make(chan struct{}, 1)}
-	c := mqttClient(t, broker, fmt.Sprintf("rec-%p", r), "", "", nil)
-	tok := c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+	r.c = mqttClient(t, broker, fmt.Sprintf("rec-%p", r), user, pass, nil)
+	r.subscribe(filter)
+	return r
+}
+
+// subscribe adds a filter to the recorder.
+func (r *recorder) subscribe(filter string) {
+	r.t.Helper()
+	tok := r.c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
 		r.mu.Lock()
 		r.msgs = append(r.msgs, msg{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained()})
 		r.mu.Unlock()
@@ -64,10 +71,8 @@ func newRecorder(t *testing.T, broker, filter string) *recorder {
 		default:
 		}
 	})
-	require.True(t, tok.WaitTimeout(waitFor))
-	require.NoError(t, tok.Error())
-	r.c = c
-	return r
+	require.True(r.t, tok.WaitTimeout(waitFor))
+	require.NoError(r.t, tok.Error())
 }
 
 // mark is the position after every message seen so far.
@@ -202,6 +207,7 @@ func (l *logBuf) String() string {
 type rig struct {
 	t     *testing.T
 	url   string
+	pw    map[string]string // username -> password; nil: anonymous
 	cfg   *Config
 	rec   *recorder
 	lane  paho.Client
@@ -213,17 +219,35 @@ type rig struct {
 // escalation, brings the named pagers online and waits until the bridge
 // is online.
 func newRig(t *testing.T, url string, esc Escalation, online ...string) (*rig, *Bridge) {
+	return newAuthRig(t, url, nil, esc, online...)
+}
+
+// newAuthRig is newRig on a broker with users: the bridge and the
+// recorder log in as bridge, the lane as lane-3, pagers as themselves.
+func newAuthRig(t *testing.T, url string, pw map[string]string, esc Escalation, online ...string) (*rig, *Bridge) {
 	cfg := testConfig(t)
 	cfg.MQTT = mqttc.Config{Broker: url}
+	if pw != nil {
+		cfg.MQTT.Username, cfg.MQTT.Password = "bridge", pw["bridge"]
+	}
 	cfg.Escalation = esc
 	require.NoError(t, cfg.Validate())
-	r := &rig{t: t, url: url, cfg: cfg, rec: newRecorder(t, url, "sco/v1/s1/#"), log: &logBuf{}, pager: map[string]*pager{}}
-	r.lane = mqttClient(t, url, "lane-3", "", "", nil)
+	r := &rig{t: t, url: url, pw: pw, cfg: cfg, log: &logBuf{}, pager: map[string]*pager{}}
+	r.rec = newRecorder(t, url, r.user("bridge"), pw["bridge"], "sco/v1/s1/#")
+	r.lane = mqttClient(t, url, "lane-3", r.user("lane-3"), pw["lane-3"], nil)
 	for _, id := range online {
-		r.pager[id] = newPager(t, url, id, "")
+		r.pager[id] = newPager(t, url, id, pw[id])
 		r.pager[id].presence(protocol.PresenceAvailable)
 	}
 	return r, r.start()
+}
+
+// user is the username to log in as: none on an anonymous broker.
+func (r *rig) user(name string) string {
+	if r.pw == nil {
+		return ""
+	}
+	return name
 }
 
 func (r *rig) start() *Bridge {
@@ -239,7 +263,7 @@ func (r *rig) start() *Bridge {
 // the new subscriber publishes itself after subscribing marks the end of
 // the retained ones (the broker handles one client's packets in order).
 func (r *rig) snapshot() *recorder {
-	rec := newRecorder(r.t, r.url, "sco/v1/s1/#")
+	rec := newRecorder(r.t, r.url, r.user("bridge"), r.pw["bridge"], "sco/v1/s1/#")
 	publish(r.t, rec.c, "sco/v1/s1/test/sync", false, []byte("sync"))
 	rec.await(0, "test/sync")
 	rec.mu.Lock()
@@ -269,6 +293,15 @@ var slow = Escalation{AckTimeout: time.Minute, ClaimTimeout: time.Minute, Repeat
 
 func TestBridgeLifecycle(t *testing.T) {
 	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana", "ben", "sue")
+	lifecycle(t, r)
+	require.NoError(t, b.Close())
+	require.NoError(t, b.Close(), "second close is a no-op")
+	r.rec.await(0, "bridge/state", `"online":false`)
+}
+
+// lifecycle runs one alert from raise to resolution: page, claim, assist,
+// resolve, lane command and result, withdrawal, retained records cleared.
+func lifecycle(t *testing.T, r *rig) {
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindBagTimeout)
 	page := decodeAs[protocol.Page](t, r.rec.await(from, "pager/ana/page", `"alert":"a1"`))
@@ -303,8 +336,6 @@ func TestBridgeLifecycle(t *testing.T) {
 	require.Equal(t, 0, late.count(0, "alert/a1"), "no retained alert record after close:\n%s", late.dump(0))
 	require.Equal(t, 0, late.count(0, "lane/3/assist"), "no retained assist after close")
 	require.Equal(t, 1, late.count(0, "bridge/state", `"online":true`))
-	require.NoError(t, b.Close())
-	require.NoError(t, b.Close(), "second close is a no-op")
 }
 
 func TestBridgeEscalatesAndCancels(t *testing.T) {
