@@ -19,7 +19,11 @@ var testPasswords = map[string]string{"bridge": "b-secret", "lane-3": "l-secret"
 
 // secureMosquitto starts a real Mosquitto with the shipped ACL and users
 // made by the shipped add-user.sh.
-func secureMosquitto(t *testing.T) *testsupport.Mosquitto {
+func secureMosquitto(t *testing.T) *testsupport.Mosquitto { return secureMosquittoWith(t, "") }
+
+// secureMosquittoWith is secureMosquitto with extra config lines (another
+// listener, say).
+func secureMosquittoWith(t *testing.T, extraConf string) *testsupport.Mosquitto {
 	t.Helper()
 	if testsupport.MosquittoBinary() == "" && !testsupport.RequireMosquitto() {
 		t.Skip("mosquitto not installed")
@@ -49,7 +53,7 @@ func secureMosquitto(t *testing.T) *testsupport.Mosquitto {
 	require.Equal(t, 1, countLines(string(b), "user lane-3"))
 	// Run as root (as in CI containers), Mosquitto drops to its own user,
 	// which cannot read the test's private temp dir; "user root" keeps it.
-	return testsupport.StartMosquitto(t, "user root\nallow_anonymous false\npassword_file "+filepath.Join(dir, "passwd")+"\nacl_file "+filepath.Join(dir, "acl")+"\n")
+	return testsupport.StartMosquitto(t, "user root\nallow_anonymous false\npassword_file "+filepath.Join(dir, "passwd")+"\nacl_file "+filepath.Join(dir, "acl")+"\n"+extraConf)
 }
 
 func countLines(s, line string) int {
