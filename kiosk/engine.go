@@ -323,7 +323,7 @@ func (e *Engine) onAssist(as *protocol.Assist) {
 		e.st.Assist = nil
 		return
 	}
-	if e.findID(as.Alert) == nil {
+	if e.findID(as.Alert) == nil || as.Status == protocol.AlertResolved || as.Status == protocol.AlertCancelled {
 		return // a retained assist for an alert that is already closed
 	}
 	c := *as
@@ -332,8 +332,12 @@ func (e *Engine) onAssist(as *protocol.Assist) {
 
 // ---- devices ----
 
-// Device timer keys. Conn events use their Device name.
-const keyScaleStatus = "scale status"
+// Device timer keys. Conn events use their Device name (the daemon
+// names them "scanner" and "scale").
+const (
+	keyScale       = "scale"
+	keyScaleStatus = "scale status"
+)
 
 func (e *Engine) onConn(c devices.ConnEvent) {
 	key := c.Device
@@ -348,7 +352,18 @@ func (e *Engine) onConn(c devices.ConnEvent) {
 	if c.Err != nil {
 		detail += ": " + c.Err.Error()
 	}
+	if key == keyScale {
+		// A lost port explains a silent scale: one fault, not two.
+		e.st.Sensors.Devices = slices.DeleteFunc(e.st.Sensors.Devices, func(d DeviceTimer) bool {
+			return d.Key == keyScaleStatus && !d.Alerted
+		})
+	}
 	e.deviceProblem(key, detail)
+}
+
+// scaleLost reports whether the scale's port is being timed as lost.
+func (e *Engine) scaleLost() bool {
+	return slices.ContainsFunc(e.st.Sensors.Devices, func(d DeviceTimer) bool { return d.Key == keyScale })
 }
 
 // deviceProblem starts (or keeps) timing a device condition.
@@ -433,6 +448,7 @@ func (e *Engine) close(id, status string) (protocol.Alert, bool) {
 	}
 	a := s.Alerts[i].Alert
 	s.Alerts = slices.Delete(s.Alerts, i, i+1)
+	s.Notice = "" // what it said (a refused finish) may no longer hold
 	s.Closed = append(s.Closed, ClosedAlert{ID: id, Status: status})
 	if len(s.Closed) > maxClosed {
 		s.Closed = slices.Delete(s.Closed, 0, len(s.Closed)-maxClosed)

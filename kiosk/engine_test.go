@@ -462,6 +462,7 @@ func TestDeviceFault(t *testing.T) {
 		{"over capacity persists", []step{{1, read(devices.StatusOverCapacity), nil}, {4, tick, open}, {5, read(devices.StatusUnstable), cancelled}}},
 		{"not ready briefly is no fault", []step{{1, read(devices.StatusNotReady), nil}, {3.5, read(devices.StatusZero), nil}, {10, tick, nil}}},
 		{"not ready persisting is a fault", []step{{1, read(devices.StatusNotReady), nil}, {2, read(devices.StatusNotReady), nil}, {4, tick, open}}},
+		{"a lost scale port is one fault", []step{{1, read(devices.StatusNotReady), nil}, {2, lost("scale"), nil}, {2.5, read(devices.StatusNotReady), nil}, {5, tick, open}, {10, tick, nil}}},
 		{"two devices, two alerts", []step{{1, lost("scanner"), nil}, {2, lost("scale"), nil}, {4, tick, open}, {5, tick, open}, {6, back("scale"), cancelled}}},
 	}
 	for _, tc := range tests {
@@ -640,6 +641,7 @@ func TestFinishRefused(t *testing.T) {
 	require.True(t, eff.Changed, "the prompt says it")
 	l.requireLook(protocol.StateAttention, devices.LightYellow, msgFinishPending)
 	l.weigh(3, 355)
+	l.requireLook(protocol.StateShopping, devices.LightGreen, msgNext)
 	l.weigh(4, 900)
 	require.Equal(t, "the bagging area does not match the basket", l.kind(EvFinish, 5).Refused)
 	l.weigh(6, 355)

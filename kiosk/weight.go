@@ -36,7 +36,9 @@ func (e *Engine) onReading(r devices.Reading) {
 		ss.Run, ss.Settled = 0, false
 	default:
 		ss.Run, ss.Settled = 0, false
-		e.deviceProblem(keyScaleStatus, "scale: "+r.String())
+		if !e.scaleLost() {
+			e.deviceProblem(keyScaleStatus, "scale: "+r.String())
+		}
 	}
 }
 
@@ -73,6 +75,7 @@ func (e *Engine) weigh() {
 		case match:
 			l.Bagged, l.BaggedG = true, delta
 			s.BaselineG = w
+			s.Notice = "" // a refused finish is answered
 			if p.Alert != "" {
 				e.cancel(p.Alert)
 			}
@@ -119,6 +122,7 @@ func (e *Engine) setAnomaly(delta int) {
 			e.cancel(cur.Alert)
 		}
 		s.Anomaly = nil
+		s.Notice = ""
 	}
 	if delta == 0 {
 		return
