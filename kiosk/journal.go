@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Journal is the lane's crash-safe local store in data_dir/lane.db: the
@@ -40,7 +41,7 @@ func OpenJournal(dir string, timeout time.Duration) (*Journal, error) {
 	path := filepath.Join(dir, "lane.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("journal: %s is locked by another process (is another kioskd running on this data_dir?)", path)
 		}
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
@@ -66,7 +67,7 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	err := j.db.Close()
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return nil
 	}
 	return err

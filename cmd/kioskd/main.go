@@ -91,7 +91,7 @@ func checkConfig(path string, stdout io.Writer) error {
 	}
 	cat, err := kiosk.LoadCatalog(cfg.Catalog, cfg.Barcode.Layouts, cfg.Policy.DefaultToleranceG)
 	if err != nil {
-		return fmt.Errorf("%s: catalog: %w", path, err)
+		return err // names the file and line
 	}
 	fmt.Fprintf(stdout, "ok: %s: store %s lane %s zone %s, catalogue %s (%d items), scanner %s, scale %s %s, broker %s, ui %s\n",
 		path, cfg.Store, cfg.Lane, cfg.Zone, cfg.Catalog, cat.Len(), portOf(cfg.Scanner.Port, cfg.Scanner.USB),

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/kiosk"
@@ -24,21 +26,61 @@ const testCatalog = "gtin,name,price_cents,weight_g,tolerance_g,flags\n" +
 	"5010477348678,Red wine 75cl,899,1250,30,age_restricted\n" +
 	"0012345678905,Garden chair,2999,0,0,no_bag\n"
 
-// laneConfig writes a catalogue and returns a lane config for it. The
-// device ports are not opened by in-process tests (Opts supplies none).
-func laneConfig(t testing.TB, lane, brokerURL string) *kiosk.Config {
+// rig is one lane's surroundings: a config file, a catalogue, and the
+// scanner and scale played on pseudo-terminals.
+type rig struct {
+	lane    string
+	dir     string
+	path    string // lane.yaml
+	scanner *devicestest.Line
+	scale   *fakeScale
+}
+
+// newRig writes a lane config with short policy times (so that every rule
+// fires within a second) against brokerURL.
+func newRig(t testing.TB, lane, brokerURL string) *rig {
 	t.Helper()
-	dir := t.TempDir()
-	cat := filepath.Join(dir, "catalog.csv")
-	require.NoError(t, os.WriteFile(cat, []byte(testCatalog), 0o600))
-	cfg := &kiosk.Config{
-		Store: testStore, Lane: lane, Zone: "front", DataDir: filepath.Join(dir, "data"), Catalog: cat,
-		Policy: kiosk.DefaultPolicy,
-	}
-	cfg.MQTT.Broker = brokerURL
-	cfg.UI.Listen = "127.0.0.1:0"
+	r := &rig{lane: lane, dir: t.TempDir(), scanner: devicestest.NewLine(t), scale: newFakeScale(t)}
+	r.path = filepath.Join(r.dir, "lane.yaml")
+	require.NoError(t, os.WriteFile(filepath.Join(r.dir, "catalog.csv"), []byte(testCatalog), 0o600))
+	conf := fmt.Sprintf(`store: %s
+lane: %q
+zone: front
+data_dir: data
+catalog: catalog.csv
+mqtt:
+  broker: %s
+scanner:
+  port: %s
+scale:
+  port: %s
+  protocol: nci
+  poll_interval: 50ms
+ui:
+  listen: 127.0.0.1:0
+policy:
+  unknown_item_attempts: 2
+  bag_timeout: 400ms
+  bag_prompts: 1
+  mismatch_attempts: 2
+  unexpected_grace: 400ms
+  removed_grace: 400ms
+  device_grace: 800ms
+  settle_readings: 2
+`, testStore, lane, brokerURL, r.scanner.Path, r.scale.line.Path)
+	require.NoError(t, os.WriteFile(r.path, []byte(conf), 0o600))
+	return r
+}
+
+func (r *rig) config(t testing.TB) *kiosk.Config {
+	t.Helper()
+	cfg, err := kiosk.LoadConfig(r.path)
+	require.NoError(t, err)
 	return cfg
 }
+
+// scan sends a barcode from the scanner, CR-terminated.
+func (r *rig) scan(code string) { r.scanner.WriteString(code + "\r") }
 
 // inProc is a Daemon run in the test process, without devices.
 type inProc struct {
@@ -84,8 +126,7 @@ func (p *inProc) stop(t testing.TB) {
 func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	b := testsupport.Mochi(t)
 	w := newWatcher(t, b.URL())
-	cfg := laneConfig(t, "3", b.URL())
-	p := startInProc(t, cfg)
+	p := startInProc(t, newRig(t, "3", b.URL()).config(t))
 	stateTopic := protocol.LaneStateTopic(testStore, "3")
 	alertTopic := protocol.LaneAlertTopic(testStore, "3")
 
@@ -186,8 +227,7 @@ func TestBrokerOutageNothingLost(t *testing.T) {
 	require.NoError(t, err)
 	addr := b.Addr()
 	t.Cleanup(func() { b.Close() })
-	cfg := laneConfig(t, "4", b.URL())
-	p := startInProc(t, cfg)
+	p := startInProc(t, newRig(t, "4", b.URL()).config(t))
 	w := newWatcher(t, b.URL())
 	stateTopic := protocol.LaneStateTopic(testStore, "4")
 	alertTopic := protocol.LaneAlertTopic(testStore, "4")
@@ -228,8 +268,7 @@ func TestBridgeOfflinePagesAndOnlineRepublishes(t *testing.T) {
 	w := newWatcher(t, b.URL())
 	bridgeTopic := protocol.BridgeStateTopic(testStore)
 	w.publish(bridgeTopic, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(time.Now())}))
-	cfg := laneConfig(t, "5", b.URL())
-	p := startInProc(t, cfg)
+	p := startInProc(t, newRig(t, "5", b.URL()).config(t))
 	at := 0
 	w.next(&at, protocol.LaneStateTopic(testStore, "5"), nil)
 

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices/devicestest"
 )
 
 const (
@@ -250,4 +253,67 @@ func (s *sse) next(t testing.TB, f func(protocol.LaneState) bool) protocol.LaneS
 			t.Fatalf("no matching state event within %v", waitFor)
 		}
 	}
+}
+
+// fakeScale plays an NCI scale (Standard Scale Protocol) on a
+// pseudo-terminal: it answers W with the weight it holds, S and Z with
+// its status, anything else with "?".
+type fakeScale struct {
+	line  *devicestest.Line
+	grams atomic.Int64
+	fault atomic.Bool
+	polls atomic.Int64
+}
+
+func newFakeScale(t testing.TB) *fakeScale {
+	t.Helper()
+	s := &fakeScale{line: devicestest.NewLine(t)}
+	go s.serve(s.line.Master())
+	return s
+}
+
+// set puts g grams on the bagging area.
+func (s *fakeScale) set(g int) { s.grams.Store(int64(g)) }
+
+func (s *fakeScale) serve(m *os.File) {
+	buf := make([]byte, 64)
+	var cmd []byte
+	for {
+		n, err := m.Read(buf)
+		if err != nil {
+			return // unplugged or the test ended
+		}
+		for _, c := range buf[:n] {
+			if c != '\r' {
+				cmd = append(cmd, c)
+				continue
+			}
+			if _, err := m.Write([]byte(s.answer(strings.TrimSpace(string(cmd))))); err != nil {
+				return
+			}
+			cmd = cmd[:0]
+		}
+	}
+}
+
+func (s *fakeScale) answer(cmd string) string {
+	status := "S00"
+	g := s.grams.Load()
+	switch {
+	case s.fault.Load():
+		status = "S04" // byte 1 bit 2: RAM error
+	case g == 0:
+		status = "S20" // at zero (bits 4 and 5 always set, bit 1 at zero)
+	}
+	switch cmd {
+	case "W":
+		s.polls.Add(1)
+		if s.fault.Load() {
+			return "\n" + status + "\r\x03"
+		}
+		return fmt.Sprintf("\n%06.3fKG\r\n%s\r\x03", float64(g)/1000, status)
+	case "S", "Z":
+		return "\n" + status + "\r\x03"
+	}
+	return "\n?\r\x03"
 }

@@ -1,0 +1,455 @@
+package daemon
+
+// End-to-end tests: the real kioskd binary, its scanner and scale played on
+// pseudo-terminals, a real broker (embedded mochi, and Mosquitto).
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/broker"
+	"github.com/sco-project/sco/internal/testsupport"
+)
+
+var kioskdBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kioskd-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	kioskdBin = filepath.Join(dir, "kioskd")
+	build := exec.Command("go", "build", "-o", kioskdBin, "github.com/sco-project/sco/cmd/kioskd")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build kioskd:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running kioskd process.
+type proc struct {
+	t      testing.TB
+	cmd    *exec.Cmd
+	base   string // http://host:port of its local API
+	exited chan struct{}
+	err    error // exit status, once exited is closed
+
+	mu     sync.Mutex
+	logs   []map[string]any
+	raw    []string
+	notify chan struct{}
+}
+
+// startKioskd runs kioskd on r's config and waits until it serves its
+// local API (it logs the address it listens on).
+func startKioskd(t testing.TB, r *rig) *proc {
+	t.Helper()
+	p := &proc{t: t, exited: make(chan struct{}), notify: make(chan struct{}, 1)}
+	p.cmd = exec.Command(kioskdBin, "-config", r.path, "-log-format", "json")
+	stderr, err := p.cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, p.cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var rec map[string]any
+			_ = json.Unmarshal(sc.Bytes(), &rec)
+			p.mu.Lock()
+			p.raw = append(p.raw, sc.Text())
+			if rec != nil {
+				p.logs = append(p.logs, rec)
+			}
+			p.mu.Unlock()
+			select {
+			case p.notify <- struct{}{}:
+			default:
+			}
+		}
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("kioskd log:\n%s", p.log())
+		}
+	})
+	rec := p.waitLog(func(m map[string]any) bool { return m["msg"] == "kioskd running" })
+	p.base = "http://" + rec["ui"].(string)
+	return p
+}
+
+func (p *proc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.raw, "\n")
+}
+
+// waitLog waits for a log record that matches.
+func (p *proc) waitLog(match func(map[string]any) bool) map[string]any {
+	p.t.Helper()
+	deadline := time.After(waitFor)
+	for i := 0; ; {
+		p.mu.Lock()
+		for ; i < len(p.logs); i++ {
+			if match(p.logs[i]) {
+				rec := p.logs[i]
+				p.mu.Unlock()
+				return rec
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.notify:
+		case <-p.exited:
+			p.t.Fatalf("kioskd exited (%v) before the expected log line:\n%s", p.err, p.log())
+		case <-deadline:
+			p.t.Fatalf("expected log line not seen within %v:\n%s", waitFor, p.log())
+		}
+	}
+}
+
+// kill9 kills kioskd with SIGKILL, as a power cut would.
+func (p *proc) kill9() {
+	p.t.Helper()
+	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGKILL))
+	<-p.exited
+}
+
+// term sends SIGTERM and waits for a clean exit.
+func (p *proc) term() {
+	p.t.Helper()
+	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-p.exited:
+		require.NoError(p.t, p.err, "kioskd exits 0 on SIGTERM:\n%s", p.log())
+	case <-time.After(waitFor):
+		p.t.Fatal("kioskd did not stop on SIGTERM")
+	}
+}
+
+func (p *proc) state() protocol.LaneState {
+	p.t.Helper()
+	var st protocol.LaneState
+	require.Equal(p.t, http.StatusOK, api(p.t, "GET", p.base+"/api/state", &st))
+	return st
+}
+
+// command sends an attendant command and returns the lane's answer.
+func command(t testing.TB, w *watcher, lane, id, alert string, action protocol.Action) protocol.CommandResult {
+	t.Helper()
+	at := w.mark()
+	c := protocol.Command{ID: id, Alert: alert, Action: action, By: "ana", TS: protocol.At(time.Now())}
+	w.publish(protocol.LaneCommandTopic(testStore, lane), false, protocol.Encode(c))
+	var res protocol.CommandResult
+	require.NoError(t, protocol.Decode(w.next(&at, protocol.LaneResultTopic(testStore, lane), isID(id)), &res))
+	return res
+}
+
+// e2eLane starts kioskd for lane against brokerURL with a watcher on the
+// store's topics, and waits for the lane's online state. at is the
+// watcher position after that state.
+func e2eLane(t testing.TB, brokerURL, lane string) (w *watcher, r *rig, p *proc, at int) {
+	t.Helper()
+	w = newWatcher(t, brokerURL)
+	r = newRig(t, lane, brokerURL)
+	p = startKioskd(t, r)
+	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+	return w, r, p, at
+}
+
+func noAlerts(s protocol.LaneState) bool { return len(s.Alerts) == 0 }
+
+func TestE2ECleanCheckout(t *testing.T) {
+	skipUntilScaleDriver(t)
+	b := testsupport.Mochi(t)
+	w, r, p, at := e2eLane(t, b.URL(), "10")
+	stateTopic := protocol.LaneStateTopic(testStore, "10")
+	require.Equal(t, protocol.StateIdle, p.state().State)
+
+	r.scan("5000112637922") // cola, 355 g
+	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	require.NotEmpty(t, st.Session)
+	require.Contains(t, st.Prompt, "bagging area")
+	r.scale.set(355)
+	pollState(t, p.base, func(s protocol.LaneState) bool {
+		return s.State == protocol.StateShopping && !strings.Contains(s.Prompt, "place")
+	})
+	r.scan("0012345678905") // garden chair, no_bag
+	st = pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 })
+	require.Equal(t, int64(89+2999), st.TotalCents)
+	require.Len(t, st.Basket, 2)
+	require.Equal(t, "Garden chair", st.Basket[1].Name)
+	page := getBody(t, p.base+"/")
+	require.Contains(t, page, "Garden chair")
+	require.Contains(t, page, "30.88")
+
+	session := st.Session
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
+	require.Empty(t, st.Session)
+	require.Equal(t, 0, st.Items)
+	ended := decodeState(t, w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return s.Session == "" && s.Seq > 0 })))
+	require.Empty(t, ended.Basket, "the MQTT state has no basket")
+	require.Zero(t, w.count(protocol.LaneAlertTopic(testStore, "10"), nil), "a clean checkout raises nothing")
+	require.NotEmpty(t, session)
+
+	p.term()
+	requireRetained(t, b.URL(), stateTopic, func(s protocol.LaneState) bool { return !s.Online && s.State == protocol.StateOffline })
+}
+
+// TestE2EEveryAlertKind walks one lane through every alert kind; each
+// reaches MQTT, and each is then fixed by the shopper (cancelled) or
+// resolved by an attendant command (answered on command/result).
+func TestE2EEveryAlertKind(t *testing.T) {
+	skipUntilScaleDriver(t)
+	const lane = "11"
+	w, r, p, at := e2eLane(t, testsupport.Mochi(t).URL(), lane)
+	alertTopic := protocol.LaneAlertTopic(testStore, lane)
+	open := func(k protocol.Kind) protocol.Alert {
+		t.Helper()
+		a := decodeAlert(t, w.next(&at, alertTopic, isKind(k, protocol.AlertOpen)))
+		require.Equal(t, lane, a.Lane)
+		require.Equal(t, "front", a.Zone)
+		require.Equal(t, protocol.SeverityOf(k), a.Severity)
+		return a
+	}
+	cancelled := func(a protocol.Alert) {
+		t.Helper()
+		got := decodeAlert(t, w.next(&at, alertTopic, isID(a.ID)))
+		require.Equal(t, protocol.AlertCancelled, got.Status, "%s cancelled when the shopper fixed it", a.Kind)
+	}
+	weight := 0
+	place := func(g int) { weight += g; r.scale.set(weight) }
+
+	t.Run("help", func(t *testing.T) {
+		require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", nil))
+		a := open(protocol.KindHelp)
+		require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", nil))
+		cancelled(a)
+	})
+	t.Run("unknown_item", func(t *testing.T) {
+		r.scan("4006381333931") // valid check digit, not in the catalogue
+		pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "not recognised") })
+		r.scan("4006381333931")
+		a := open(protocol.KindUnknownItem)
+		require.Contains(t, a.Detail, "4006381333931")
+		res := command(t, w, lane, "cmd-unknown", a.ID, protocol.ActionClear)
+		require.True(t, res.OK, "%+v", res)
+		pollState(t, p.base, noAlerts)
+	})
+	t.Run("bag_timeout", func(t *testing.T) {
+		r.scan("5000112637922") // cola: waits for 355 g
+		a := open(protocol.KindBagTimeout)
+		require.Equal(t, "Cola 330ml", a.Item.Name)
+		place(355)
+		cancelled(a)
+	})
+	t.Run("weight_mismatch", func(t *testing.T) {
+		r.scan("5000112637922")
+		pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 })
+		place(800) // a stable gain that is not 355 ± 15
+		pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "weight does not match") })
+		place(10) // settles again, still wrong: the second mismatch
+		a := open(protocol.KindWeightMismatch)
+		res := command(t, w, lane, "cmd-mismatch", a.ID, protocol.ActionApprove)
+		require.True(t, res.OK, "%+v", res)
+		pollState(t, p.base, noAlerts)
+	})
+	t.Run("unexpected_item", func(t *testing.T) {
+		place(500)
+		a := open(protocol.KindUnexpectedItem)
+		place(-500)
+		cancelled(a)
+	})
+	t.Run("item_removed", func(t *testing.T) {
+		place(-355)
+		a := open(protocol.KindItemRemoved)
+		res := command(t, w, lane, "cmd-removed", a.ID, protocol.ActionApprove)
+		require.True(t, res.OK, "%+v", res)
+		pollState(t, p.base, noAlerts)
+	})
+	t.Run("age_check", func(t *testing.T) {
+		r.scan("5010477348678") // red wine, age restricted
+		a := open(protocol.KindAgeCheck)
+		require.Equal(t, protocol.SeverityHigh, a.Severity)
+		place(1250) // scanning and bagging go on
+		var e map[string]string
+		require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/finish", &e), "finish waits for the age check")
+		require.NotEmpty(t, e["error"])
+		res := command(t, w, lane, "cmd-age", a.ID, protocol.ActionAgeOK)
+		require.True(t, res.OK, "%+v", res)
+		pollState(t, p.base, noAlerts)
+	})
+	t.Run("device_fault", func(t *testing.T) {
+		r.scanner.Unplug()
+		a := open(protocol.KindDeviceFault)
+		require.Contains(t, a.Detail, "scanner")
+		st := pollState(t, p.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 1 })
+		require.Equal(t, "red_flash", st.Light)
+		r.scanner.Replug()
+		cancelled(a)
+	})
+	st := pollState(t, p.base, noAlerts)
+	require.Equal(t, 3, st.Items)
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil))
+	p.term()
+}
+
+// TestE2EKill9Recovery kills kioskd with SIGKILL mid-session: after a
+// restart the lane has the same session, the same items and the same
+// open alert, and nothing was doubled.
+func TestE2EKill9Recovery(t *testing.T) {
+	skipUntilScaleDriver(t)
+	const lane = "12"
+	w, r, p, at := e2eLane(t, testsupport.Mochi(t).URL(), lane)
+	alertTopic := protocol.LaneAlertTopic(testStore, lane)
+	r.scan("5000112637922")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	r.scale.set(355)
+	pollState(t, p.base, func(s protocol.LaneState) bool {
+		return s.State == protocol.StateShopping && !strings.Contains(s.Prompt, "place")
+	})
+	r.scan("5010477348678") // wine: age check open, waiting for its weight
+	age := decodeAlert(t, w.next(&at, alertTopic, isKind(protocol.KindAgeCheck, protocol.AlertOpen)))
+	before := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 && len(s.Alerts) == 1 })
+
+	p.kill9()
+	p2 := startKioskd(t, r)
+	after := p2.state()
+	require.Equal(t, before.Session, after.Session, "same session")
+	require.Equal(t, before.Items, after.Items, "same items, none doubled")
+	require.Equal(t, before.Basket, after.Basket)
+	require.Equal(t, before.TotalCents, after.TotalCents)
+	require.Equal(t, []string{age.ID}, after.Alerts, "same open alert")
+	require.Equal(t, "Cola 330ml", after.Basket[0].Name)
+
+	// The session goes on where it was: the wine is placed, the age
+	// check approved, the shopper pays.
+	r.scale.set(355 + 1250)
+	res := command(t, w, lane, "cmd-age-after-restart", age.ID, protocol.ActionAgeOK)
+	require.True(t, res.OK, "%+v", res)
+	st := pollState(t, p2.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 0 && !strings.Contains(s.Prompt, "place") })
+	require.Equal(t, 2, st.Items)
+	require.Equal(t, http.StatusOK, api(t, "POST", p2.base+"/api/finish", nil))
+	require.Equal(t, 1, w.count(alertTopic, isKind(protocol.KindAgeCheck, protocol.AlertOpen)), "the alert was raised once")
+	p2.term()
+}
+
+// TestE2EOutageAcrossRestart: the broker goes away, the shopper asks for
+// help, kioskd is killed and restarted while the broker is still away;
+// when a broker returns on the same address, the alert arrives, before the
+// state that lists it.
+func TestE2EOutageAcrossRestart(t *testing.T) {
+	b, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	t.Cleanup(func() { b.Close() })
+	addr := b.Addr()
+	const lane = "13"
+	r := newRig(t, lane, b.URL())
+	p := startKioskd(t, r)
+	w := newWatcher(t, b.URL())
+	at := 0
+	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+
+	require.NoError(t, b.Close())
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	id := st.Alerts[0]
+	p.kill9()
+	p2 := startKioskd(t, r)
+	require.Equal(t, []string{id}, p2.state().Alerts)
+
+	b2, err := broker.Start(broker.Opts{Addr: addr})
+	require.NoError(t, err)
+	t.Cleanup(func() { b2.Close() })
+	w2 := newWatcher(t, b2.URL())
+	at2 := 0
+	a := decodeAlert(t, w2.next(&at2, protocol.LaneAlertTopic(testStore, lane), isID(id)))
+	require.Equal(t, protocol.AlertOpen, a.Status)
+	require.Equal(t, protocol.KindHelp, a.Kind)
+	w2.next(&at2, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool {
+		return s.Online && len(s.Alerts) == 1 && s.Alerts[0] == id
+	}))
+	p2.term()
+}
+
+// TestE2EMosquitto runs a lane against a real Mosquitto: an alert, an
+// attendant's assist and command, and the offline state on SIGTERM.
+func TestE2EMosquitto(t *testing.T) {
+	m := testsupport.StartMosquitto(t, "")
+	const lane = "14"
+	w, _, p, at := e2eLane(t, m.URL(), lane)
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", nil))
+	a := decodeAlert(t, w.next(&at, protocol.LaneAlertTopic(testStore, lane), isKind(protocol.KindHelp, protocol.AlertOpen)))
+	as := protocol.Assist{Alert: a.ID, Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana", Tier: 1, TS: protocol.At(time.Now())}
+	w.publish(protocol.LaneAssistTopic(testStore, lane), true, protocol.Encode(as))
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Assist != nil && s.Assist.Name == "Ana" })
+	require.Contains(t, getBody(t, p.base+"/"), "Ana is on the way")
+	res := command(t, w, lane, "cmd-mosq", a.ID, protocol.ActionClear)
+	require.True(t, res.OK, "%+v", res)
+	pollState(t, p.base, noAlerts)
+	p.term()
+	requireRetained(t, m.URL(), protocol.LaneStateTopic(testStore, lane), func(s protocol.LaneState) bool { return !s.Online })
+}
+
+func TestE2ECheckConfig(t *testing.T) {
+	r := newRig(t, "15", "tcp://127.0.0.1:1")
+	out, err := exec.Command(kioskdBin, "-check-config", r.path).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "ok: ")
+	require.Contains(t, string(out), "3 items")
+
+	bad := filepath.Join(r.dir, "bad.yaml")
+	conf, err := os.ReadFile(r.path)
+	require.NoError(t, err)
+	conf = []byte(strings.Replace(string(conf), "protocol: nci", "protocol: foo", 1) + "colour: blue\n")
+	require.NoError(t, os.WriteFile(bad, conf, 0o600))
+	cmd := exec.Command(kioskdBin, "-check-config", bad)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	require.Error(t, err)
+	require.Equal(t, 1, cmd.ProcessState.ExitCode())
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	require.Len(t, lines, 1, "unknown keys are reported first: %q", lines)
+	require.Contains(t, lines[0], "unknown key colour")
+
+	conf = []byte(strings.Replace(string(conf), "colour: blue\n", "", 1))
+	require.NoError(t, os.WriteFile(bad, conf, 0o600))
+	out, err = exec.Command(kioskdBin, "-check-config", bad).CombinedOutput()
+	require.Error(t, err)
+	require.Equal(t, "kioskd: bad.yaml: scale.protocol: \"foo\" is not nci, toledo or sics\n", string(out))
+
+	require.NoError(t, os.WriteFile(filepath.Join(r.dir, "catalog.csv"), []byte(testCatalog+"5000112637923,Bad check digit,1,1,1,\n"), 0o600))
+	out, err = exec.Command(kioskdBin, "-check-config", r.path).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "catalog.csv:5: gtin \"5000112637923\": bad check digit")
+}
+
+// skipUntilScaleDriver: TEMPORARY, removed once devices/scale has its
+// driver and kioskd opens the scale from the config.
+func skipUntilScaleDriver(t *testing.T) { t.Skip("devices/scale driver not landed yet") }
