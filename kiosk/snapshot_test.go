@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -215,4 +216,86 @@ func BenchmarkEngineStep(b *testing.B) {
 		step(read(0))
 		step(read(0))
 	}
+}
+
+// Random shoppers, scales and attendants (a fixed seed, so the run is
+// deterministic): the engine never panics, a restored copy always behaves
+// the same, and the invariants hold after every event.
+func TestRandomEventsKeepInvariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	datas := []string{"cola", "wine", "chair", "bread", "beer", "nope", "nope", "nope"}
+	grams := []int{0, 355, 710, 1250, 1605, 3000}
+	actions := protocol.Actions
+	a := newLane(t, Policy{SettleReadings: 2})
+	var b *lane
+	at := 0.0
+	seen := map[string]int{}
+	for i := range 5000 {
+		at += float64(rng.IntN(3000)) / 1000
+		ev := Event{At: sec(at)}
+		switch r := rng.IntN(100); {
+		case r < 30:
+			ev.Kind, ev.Scan = EvScan, devices.Scan{Data: datas[rng.IntN(len(datas))]}
+		case r < 70:
+			ev.Kind = EvReading
+			st := []devices.Status{devices.StatusStable, devices.StatusStable, devices.StatusStable, devices.StatusUnstable, devices.StatusZero}[rng.IntN(5)]
+			if rng.IntN(50) == 0 {
+				st = devices.StatusNotReady
+			}
+			ev.Reading = devices.Reading{Status: st, Grams: grams[rng.IntN(len(grams))]}
+		case r < 72:
+			ev.Kind = EvConn
+			ev.Conn = devices.ConnEvent{Device: []string{"scanner", "scale"}[rng.IntN(2)], Up: rng.IntN(2) == 0}
+		case r < 78:
+			ev.Kind = []EventKind{EvHelp, EvHelpCancel, EvFinish, EvFinish}[rng.IntN(4)]
+		case r < 88:
+			alert := ""
+			if open := a.e.OpenAlerts(); len(open) > 0 {
+				alert = open[rng.IntN(len(open))].ID
+			}
+			ev.Kind = EvCommand
+			ev.Command = protocol.Command{ID: fmt.Sprint("c", rng.IntN(200)), Alert: alert, Action: actions[rng.IntN(len(actions))]}
+		case r < 91:
+			ev.Kind = EvAssist
+			if open := a.e.OpenAlerts(); len(open) > 0 {
+				ev.Assist = &protocol.Assist{Alert: open[0].ID, Status: protocol.AlertClaimed, Name: "Ana"}
+			}
+		default:
+			ev.Kind = EvTick
+		}
+		if i%50 == 0 {
+			b = restored(t, a)
+		}
+		ea, eb := a.e.Handle(ev), b.e.Handle(ev)
+		for _, x := range ea.Alerts {
+			seen[string(x.Kind)+":"+x.Status]++
+		}
+		for _, r := range ea.Results {
+			seen[fmt.Sprint("ok:", r.OK)]++
+		}
+		require.Equal(t, ea, eb, "event %d", i)
+
+		s, st := a.e.Snapshot(), a.e.State()
+		require.Len(t, st.Alerts, len(s.Alerts))
+		require.Equal(t, !s.OutOfService && !a.e.blocked(), s.ScannerOn, "event %d", i)
+		if s.Session == "" {
+			require.Empty(t, s.Basket, "event %d", i)
+			require.Nil(t, s.Pending, "event %d", i)
+		}
+		if s.Pending != nil {
+			require.NotNil(t, a.e.line(s.Pending.Line), "event %d: pending line", i)
+		}
+		if d := a.e.NextDeadline(); !d.IsZero() {
+			require.True(t, d.After(sec(at)), "event %d: a due timer was left unfired", i)
+		}
+		require.NotEmpty(t, st.Prompt)
+		require.LessOrEqual(t, len(s.Processed), maxProcessed)
+	}
+	t.Log(seen)
+	// Every kind is raised and cancelled or resolved along the way.
+	for _, k := range protocol.Kinds {
+		require.Positive(t, seen[string(k)+":open"], k)
+	}
+	require.Positive(t, seen["ok:true"])
+	require.Positive(t, seen["ok:false"])
 }
