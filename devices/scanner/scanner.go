@@ -67,7 +67,7 @@ type Dev struct {
 	log   *slog.Logger
 	fr    Framer
 	scans chan devices.Scan
-	conn  chan devices.ConnEvent
+	conn  <-chan devices.ConnEvent
 	stop  chan struct{}
 	wg    sync.WaitGroup
 
@@ -134,7 +134,6 @@ func New(p Port, o *Opts) (*Dev, error) {
 		log:     o.Logger,
 		fr:      Framer{Prefix: o.Prefix, LRC: o.LRC, SSI: m.SSI},
 		scans:   make(chan devices.Scan, 16),
-		conn:    make(chan devices.ConnEvent, 16),
 		stop:    make(chan struct{}),
 		enabled: true,
 	}
@@ -145,9 +144,9 @@ func New(p Port, o *Opts) (*Dev, error) {
 		d.log = slog.Default()
 	}
 	d.log = d.log.With("device", "scanner")
-	d.wg.Add(2)
+	d.conn = serialport.Relay(&d.wg, p.Conn(), "scanner", d.reassert)
+	d.wg.Add(1)
 	go d.read()
-	go d.forwardConn()
 	return d, nil
 }
 
@@ -264,28 +263,18 @@ func (d *Dev) dropped(f Frame) {
 	d.log.Warn("scanner frame dropped", "reason", f.Err.Error(), "frame", fmt.Sprintf("%q", raw), "dropped", n)
 }
 
-func (d *Dev) forwardConn() {
-	defer d.wg.Done()
-	defer close(d.conn)
-	for ev := range d.port.Conn() {
-		ev.Device = "scanner"
-		if ev.Up {
-			d.mu.Lock()
-			on := d.enabled
-			d.mu.Unlock()
-			if !on {
-				if err := d.send(false); err != nil {
-					d.log.Warn("scanner: re-sending disable after reconnect", "err", err)
-				}
-			}
-		}
-		select {
-		case d.conn <- ev:
-		case <-d.stop:
-			// Drain so the port can close its channel.
-			for range d.port.Conn() {
-			}
-			return
+// reassert re-sends a disable to a scanner that comes back (it may have
+// been power-cycled into its enabled default).
+func (d *Dev) reassert(ev devices.ConnEvent) {
+	if !ev.Up {
+		return
+	}
+	d.mu.Lock()
+	on := d.enabled
+	d.mu.Unlock()
+	if !on {
+		if err := d.send(false); err != nil {
+			d.log.Warn("scanner: re-sending disable after reconnect", "err", err)
 		}
 	}
 }

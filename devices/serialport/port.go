@@ -272,21 +272,9 @@ func (p *Port) lostLocked(err error) {
 	go p.reopen()
 }
 
-// sendLocked queues ev, dropping the oldest event when the buffer is full;
-// p.mu held, so there is one sender at a time.
-func (p *Port) sendLocked(ev devices.ConnEvent) {
-	for {
-		select {
-		case p.conn <- ev:
-			return
-		default:
-		}
-		select {
-		case <-p.conn:
-		default:
-		}
-	}
-}
+// sendLocked queues ev (dropping the oldest when full); p.mu held, so
+// there is one sender at a time.
+func (p *Port) sendLocked(ev devices.ConnEvent) { sendLatest(p.conn, ev) }
 
 // reopen retries the open with backoff until it works or Close.
 func (p *Port) reopen() {

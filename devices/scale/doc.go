@@ -1,0 +1,13 @@
+// Package scale drives bagging-area and POS scales over a serial port.
+// Three protocols sit behind one driver: the NCI Standard Scale Protocol
+// (Magellan, Avery Weigh-Tronix, Brecknell, NCR), Mettler Toledo 8217
+// and Mettler Toledo MT-SICS.
+//
+// Each protocol's parser is pure code, tested with literal frames from
+// the manuals and fuzzed: it turns one reply into a devices.Reading with
+// integer grams and a status decoded bit by bit, and never reports a
+// missing or garbled reply as a weight. Parsing a stable weight does not
+// allocate. Dev polls the scale at a configurable interval (default
+// 100ms), delivers one Reading per poll, zeroes on request, and survives
+// unplugging through serialport.Port.
+package scale
