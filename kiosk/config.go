@@ -82,6 +82,10 @@ type ScaleConfig struct {
 	USB          string `yaml:"usb"`
 	Protocol     string `yaml:"protocol"` // nci | toledo | sics
 	SerialConfig `yaml:",inline"`
+	// Unit is what a Toledo 8217 sends its weights in (its replies name
+	// no unit): kg (default), lb, g or oz. NCI and SICS replies carry
+	// their unit and ignore it.
+	Unit         string        `yaml:"unit"`
 	PollInterval time.Duration `yaml:"poll_interval"`
 }
 
@@ -121,6 +125,9 @@ const (
 
 // ScaleProtocols lists the scale protocols kioskd speaks.
 var ScaleProtocols = []string{"nci", "toledo", "sics"}
+
+// ScaleUnits lists the units of scale.unit.
+var ScaleUnits = []string{"kg", "lb", "g", "oz"}
 
 // ScannerModels lists the scanner models with built-in enable/disable
 // commands.
@@ -276,6 +283,9 @@ func (c *Config) applyDefaults() {
 		line = SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}
 	}
 	c.Scale.SerialConfig = c.Scale.SerialConfig.withDefaults(line)
+	if c.Scale.Unit == "" {
+		c.Scale.Unit = "kg"
+	}
 	if c.Scale.PollInterval == 0 {
 		c.Scale.PollInterval = DefaultPollInterval
 	}
@@ -350,6 +360,9 @@ func (c *Config) validate() []string {
 		add("scale.protocol", "%q is not %s", c.Scale.Protocol, orList(ScaleProtocols))
 	}
 	p = append(p, c.Scale.SerialConfig.validate("scale")...)
+	if !oneOf(c.Scale.Unit, ScaleUnits) {
+		add("scale.unit", "%q is not %s", c.Scale.Unit, orList(ScaleUnits))
+	}
 	if c.Scale.PollInterval < 20*time.Millisecond {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
 	}

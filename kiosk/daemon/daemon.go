@@ -305,8 +305,8 @@ func (d *Daemon) waitDrained(timeout time.Duration) {
 // the case where Run is never called. Safe to call twice.
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
-		if d.ln != nil && d.srv == nil {
-			d.ln.Close()
+		if d.ln != nil {
+			d.ln.Close() // already closed after Run: the error says so and is of no interest
 		}
 		var errs []error
 		for i := len(d.ownDevs) - 1; i >= 0; i-- {
@@ -341,8 +341,9 @@ func (d *Daemon) State() protocol.LaneState {
 func (d *Daemon) offlineState() protocol.LaneState {
 	st := protocol.LaneState{Store: d.cfg.Store, Lane: d.cfg.Lane, Zone: d.cfg.Zone}
 	if cur := d.state.Load(); cur != nil {
+		// The last state, marked offline. Seq stays: it counts session
+		// changes, and the session did not change.
 		st = *cur
-		st.Seq++
 		st.TS = protocol.At(d.now())
 	}
 	st.Online = false

@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 
+	"github.com/sco-project/sco/devices/scale"
 	"github.com/sco-project/sco/devices/scanner"
 	"github.com/sco-project/sco/devices/serialport"
 	"github.com/sco-project/sco/kiosk"
@@ -30,6 +31,21 @@ func (d *Daemon) openDevices() error {
 			return fmt.Errorf("daemon: %w", err)
 		}
 		d.scanner = s
+		d.ownDevs = append(d.ownDevs, s.Close)
+	}
+	if d.scale == nil {
+		unit, err := scale.ParseUnit(cfg.Scale.Unit)
+		if err != nil {
+			return fmt.Errorf("daemon: scale.unit: %w", err)
+		}
+		s, err := scale.Open(d.portOpts("scale", cfg.Scale.Port, cfg.Scale.USB, cfg.Scale.SerialConfig), &scale.Opts{
+			Protocol: cfg.Scale.Protocol, Unit: unit, PollInterval: cfg.Scale.PollInterval,
+			Logger: d.log.With("device", "scale"),
+		})
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		d.scale = s
 		d.ownDevs = append(d.ownDevs, s.Close)
 	}
 	return nil

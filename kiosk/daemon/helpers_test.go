@@ -259,17 +259,34 @@ func (s *sse) next(t testing.TB, f func(protocol.LaneState) bool) protocol.LaneS
 // pseudo-terminal: it answers W with the weight it holds, S and Z with
 // its status, anything else with "?".
 type fakeScale struct {
-	line  *devicestest.Line
-	grams atomic.Int64
-	fault atomic.Bool
-	polls atomic.Int64
+	line   *devicestest.Line
+	grams  atomic.Int64
+	fault  atomic.Bool
+	polls  atomic.Int64
+	polled chan struct{}
 }
 
 func newFakeScale(t testing.TB) *fakeScale {
 	t.Helper()
-	s := &fakeScale{line: devicestest.NewLine(t)}
+	s := &fakeScale{line: devicestest.NewLine(t), polled: make(chan struct{}, 1)}
 	go s.serve(s.line.Master())
 	return s
+}
+
+// waitPolls waits until the scale has answered n weight polls in all.
+// A lane settles its first weight after settle_readings answers, each
+// handled long before the next poll: waiting for two more polls than that
+// means the engine has a baseline, so a scan can be judged against it.
+func (s *fakeScale) waitPolls(t testing.TB, n int64) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for s.polls.Load() < n {
+		select {
+		case <-s.polled:
+		case <-deadline:
+			t.Fatalf("the scale was polled %d times, want %d", s.polls.Load(), n)
+		}
+	}
 }
 
 // set puts g grams on the bagging area.
@@ -307,7 +324,13 @@ func (s *fakeScale) answer(cmd string) string {
 	}
 	switch cmd {
 	case "W":
-		s.polls.Add(1)
+		defer func() {
+			s.polls.Add(1)
+			select {
+			case s.polled <- struct{}{}:
+			default:
+			}
+		}()
 		if s.fault.Load() {
 			return "\n" + status + "\r\x03"
 		}
