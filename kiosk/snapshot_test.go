@@ -230,7 +230,7 @@ func TestRandomEventsKeepInvariants(t *testing.T) {
 	var b *lane
 	at := 0.0
 	seen := map[string]int{}
-	for i := range 5000 {
+	for i := range 2000 {
 		at += float64(rng.IntN(3000)) / 1000
 		ev := Event{At: sec(at)}
 		switch r := rng.IntN(100); {
