@@ -43,9 +43,12 @@ func TestSessionStartsAtFirstScanAndEndsWithFinish(t *testing.T) {
 	require.Equal(t, protocol.At(sec(4)), st.TS)
 	l.requireLook(protocol.StateIdle, devices.LightGreen, msgThanks)
 
-	// The shopper takes the bags: idle follows the weight, no alert.
+	// The shopper takes the bags: idle follows the weight, no alert, and
+	// nothing to publish.
 	eff = l.weigh(5, 0)
 	require.Empty(t, eff.Alerts)
+	require.False(t, eff.Changed)
+	require.Equal(t, 0, l.e.Snapshot().BaselineG)
 	eff = l.kind(EvFinish, 6)
 	require.Equal(t, "there is no session to finish", eff.Refused)
 	require.False(t, eff.Changed)

@@ -23,7 +23,8 @@ const SnapshotVersion = 1
 // Effects.Changed. Sensors (the settle run, the current settled weight,
 // device timers) changes with nearly every scale reading and is not by
 // itself a reason to journal; after a crash it is rebuilt from fresh
-// readings within a second.
+// readings within a second. The same holds for the baseline while idle,
+// which only follows the scale.
 type Snapshot struct {
 	Version int       `json:"version"`
 	Lane    string    `json:"lane"`
@@ -193,11 +194,16 @@ func clonePtr[T any](p *T) *T {
 }
 
 // sameSession reports whether a and b hold the same session state:
-// everything but Seq, TS and Sensors.
+// everything but Seq, TS and Sensors, and, while idle, the baseline (it
+// follows the scale and is taken again after a restart).
 func sameSession(a, b *Snapshot) bool {
 	x, y := *a, *b
 	x.Seq, y.Seq = 0, 0
 	x.TS, y.TS = time.Time{}, time.Time{}
 	x.Sensors, y.Sensors = Sensors{}, Sensors{}
+	if x.Session == "" && y.Session == "" {
+		x.BaselineG, y.BaselineG = 0, 0
+		x.HasBaseline, y.HasBaseline = false, false
+	}
 	return reflect.DeepEqual(x, y)
 }
