@@ -46,3 +46,32 @@ func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(3), more[0].Seq, "sequence continues after restart")
 }
+
+func TestJournalCommitIsOneTransaction(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, time.Second)
+	require.NoError(t, err)
+	msgs, err := j.Commit(map[string]int{"items": 1}, OutMsg{Topic: "alert", Payload: []byte("a")}, OutMsg{Topic: "state", Payload: []byte("s"), Retain: true})
+	require.NoError(t, err)
+	require.Equal(t, []uint64{1, 2}, []uint64{msgs[0].Seq, msgs[1].Seq})
+	_, err = j.Commit(nil, OutMsg{Topic: "page"})
+	require.NoError(t, err, "messages without a snapshot")
+	n, err := j.PendingCount()
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	_, err = j.Commit(func() {})
+	require.ErrorContains(t, err, "journal: encode snapshot")
+	require.NoError(t, j.Close())
+
+	j, err = OpenJournal(dir, time.Second)
+	require.NoError(t, err)
+	defer j.Close()
+	var snap map[string]int
+	ok, err := j.LoadSnapshot(&snap)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 1, snap["items"], "a nil snapshot leaves the stored one alone")
+	pend, err := j.Pending()
+	require.NoError(t, err)
+	require.Equal(t, []string{"alert", "state", "page"}, []string{pend[0].Topic, pend[1].Topic, pend[2].Topic})
+}

@@ -186,7 +186,6 @@ func e2eLane(t testing.TB, brokerURL, lane string) (w *watcher, r *rig, p *proc,
 func noAlerts(s protocol.LaneState) bool { return len(s.Alerts) == 0 }
 
 func TestE2ECleanCheckout(t *testing.T) {
-	skipUntilScaleDriver(t)
 	b := testsupport.Mochi(t)
 	w, r, p, at := e2eLane(t, b.URL(), "10")
 	stateTopic := protocol.LaneStateTopic(testStore, "10")
@@ -226,7 +225,6 @@ func TestE2ECleanCheckout(t *testing.T) {
 // reaches MQTT, and each is then fixed by the shopper (cancelled) or
 // resolved by an attendant command (answered on command/result).
 func TestE2EEveryAlertKind(t *testing.T) {
-	skipUntilScaleDriver(t)
 	const lane = "11"
 	w, r, p, at := e2eLane(t, testsupport.Mochi(t).URL(), lane)
 	alertTopic := protocol.LaneAlertTopic(testStore, lane)
@@ -324,7 +322,6 @@ func TestE2EEveryAlertKind(t *testing.T) {
 // restart the lane has the same session, the same items and the same
 // open alert, and nothing was doubled.
 func TestE2EKill9Recovery(t *testing.T) {
-	skipUntilScaleDriver(t)
 	const lane = "12"
 	w, r, p, at := e2eLane(t, testsupport.Mochi(t).URL(), lane)
 	alertTopic := protocol.LaneAlertTopic(testStore, lane)
@@ -451,6 +448,47 @@ func TestE2ECheckConfig(t *testing.T) {
 	require.Contains(t, string(out), "catalog.csv:5: gtin \"5000112637923\": bad check digit")
 }
 
-// skipUntilScaleDriver: TEMPORARY, removed once devices/scale has its
-// driver and kioskd opens the scale from the config.
-func skipUntilScaleDriver(*testing.T) {}
+// TestE2ESighupReloadsCatalogue: SIGHUP loads the catalogue again; a bad
+// one is logged and the old one stays in use.
+func TestE2ESighupReloadsCatalogue(t *testing.T) {
+	const lane = "16"
+	_, r, p, _ := e2eLane(t, testsupport.Mochi(t).URL(), lane)
+	const tea = "4006381333931"
+	catPath := filepath.Join(r.dir, "catalog.csv")
+	require.NoError(t, os.WriteFile(catPath, []byte(testCatalog+tea+",Green tea,250,0,0,no_bag\n"), 0o600))
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
+	p.waitLog(func(m map[string]any) bool { return m["msg"] == "catalogue reloaded" })
+	r.scan(tea)
+	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	require.Equal(t, "Green tea", st.Basket[0].Name)
+
+	require.NoError(t, os.WriteFile(catPath, []byte("gtin,name\nnot a catalogue\n"), 0o600))
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
+	rec := p.waitLog(func(m map[string]any) bool { return m["msg"] == "catalogue reload failed" })
+	require.Contains(t, rec["err"], "catalog.csv")
+	r.scan(tea)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 })
+	p.term()
+}
+
+// TestE2EDeviceMissingAtStart: a scanner that is not plugged in when
+// kioskd starts does not stop the lane; it raises device_fault after
+// device_grace, and plugging it in cancels the alert.
+func TestE2EDeviceMissingAtStart(t *testing.T) {
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	const lane = "17"
+	r := newRig(t, lane, b.URL())
+	r.scanner.Unplug()
+	require.NoError(t, os.Remove(r.scanner.Path))
+	p := startKioskd(t, r)
+	at := 0
+	a := decodeAlert(t, w.next(&at, protocol.LaneAlertTopic(testStore, lane), isKind(protocol.KindDeviceFault, protocol.AlertOpen)))
+	require.Contains(t, a.Detail, "scanner")
+	r.scanner.Replug()
+	got := decodeAlert(t, w.next(&at, protocol.LaneAlertTopic(testStore, lane), isID(a.ID)))
+	require.Equal(t, protocol.AlertCancelled, got.Status)
+	r.scan("0012345678905")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	p.term()
+}
