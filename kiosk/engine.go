@@ -206,6 +206,7 @@ func (e *Engine) fireDue() {
 
 func (e *Engine) onScan(sc devices.Scan) {
 	s := &e.st
+	e.deviceOK(keyScanner) // it scanned, so it is connected
 	switch {
 	case s.OutOfService:
 		e.eff.Refused = "the lane is out of service"
@@ -335,6 +336,7 @@ func (e *Engine) onAssist(as *protocol.Assist) {
 // Device timer keys. Conn events use their Device name (the daemon
 // names them "scanner" and "scale").
 const (
+	keyScanner     = "scanner"
 	keyScale       = "scale"
 	keyScaleStatus = "scale status"
 )

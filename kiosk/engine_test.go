@@ -465,7 +465,9 @@ func TestDeviceFault(t *testing.T) {
 		{"over capacity persists", []step{{1, read(devices.StatusOverCapacity), nil}, {4, tick, open}, {5, read(devices.StatusUnstable), cancelled}}},
 		{"not ready briefly is no fault", []step{{1, read(devices.StatusNotReady), nil}, {3.5, read(devices.StatusZero), nil}, {10, tick, nil}}},
 		{"not ready persisting is a fault", []step{{1, read(devices.StatusNotReady), nil}, {2, read(devices.StatusNotReady), nil}, {4, tick, open}}},
-		{"a lost scale port is one fault", []step{{1, read(devices.StatusNotReady), nil}, {2, lost("scale"), nil}, {2.5, read(devices.StatusNotReady), nil}, {5, tick, open}, {10, tick, nil}}},
+		{"a lost scale port is one fault", []step{{1, read(devices.StatusNotReady), nil}, {2, lost("scale"), nil}, {5, tick, open}, {10, tick, nil}}},
+		{"a scan means the scanner is up", []step{{1, lost("scanner"), nil}, {4, tick, open}, {5, func(l *lane, at float64) Effects { return l.scan(at, "chair") }, cancelled}}},
+		{"a reply means the scale port is up", []step{{1, lost("scale"), nil}, {2, read(devices.StatusUnstable), nil}, {10, tick, nil}}},
 		{"two devices, two alerts", []step{{1, lost("scanner"), nil}, {2, lost("scale"), nil}, {4, tick, open}, {5, tick, open}, {6, back("scale"), cancelled}}},
 	}
 	for _, tc := range tests {

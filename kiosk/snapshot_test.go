@@ -223,14 +223,14 @@ func BenchmarkEngineStep(b *testing.B) {
 // the same, and the invariants hold after every event.
 func TestRandomEventsKeepInvariants(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	datas := []string{"cola", "wine", "chair", "bread", "beer", "nope", "nope", "nope"}
+	datas := []string{"cola", "wine", "chair", "bread", "beer", "nope", "nope", "nope", "nope"}
 	grams := []int{0, 355, 710, 1250, 1605, 3000}
 	actions := protocol.Actions
 	a := newLane(t, Policy{SettleReadings: 2})
 	var b *lane
 	at := 0.0
 	seen := map[string]int{}
-	for i := range 2000 {
+	for i := range 4000 {
 		at += float64(rng.IntN(3000)) / 1000
 		ev := Event{At: sec(at)}
 		switch r := rng.IntN(100); {

@@ -14,7 +14,12 @@ import (
 // NotReady, OverCapacity, UnderZero and Fault readings start the
 // device_grace timer of the scale status; a weight reading (stable, zero or
 // unstable) ends it.
+//
+// Any reading at all means the scale's port is up, and a scan that the
+// scanner's is: a conn timer or alert left from before (a restart misses
+// the Up event of a port that opened at once) ends with it.
 func (e *Engine) onReading(r devices.Reading) {
+	e.deviceOK(keyScale)
 	ss := &e.st.Sensors
 	switch r.Status {
 	case devices.StatusStable, devices.StatusZero:
