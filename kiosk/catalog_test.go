@@ -183,3 +183,23 @@ func TestCatalogInEngine(t *testing.T) {
 	l.scan(3, "5000112637923")
 	require.Contains(t, l.state().Prompt, msgNotRecognised)
 }
+
+// Whatever the file holds, ParseCatalog returns an error or a catalogue
+// in which every item is found by its own GTIN-14.
+func FuzzParseCatalog(f *testing.F) {
+	f.Add(contractCSV)
+	f.Add("gtin,name,price_cents,weight_g,tolerance_g,flags\n96385074,\"a,b\",1,,,no_bag|age_restricted\n")
+	f.Add("\ufeffflags,gtin,name,price_cents,weight_g,tolerance_g\n,2012345000001,x,1,2,3\n")
+	f.Fuzz(func(t *testing.T, csv string) {
+		c, err := ParseCatalog(strings.NewReader(csv), "f.csv", nil, 20)
+		if err != nil {
+			require.True(t, strings.HasPrefix(err.Error(), "catalog: "), err.Error())
+			return
+		}
+		for g, it := range c.byGTIN {
+			got, err := c.Lookup(devices.Scan{Data: g})
+			require.NoError(t, err, g)
+			require.Equal(t, it.Name, got.Name)
+		}
+	})
+}
