@@ -129,7 +129,7 @@ func NewDev(p Port, proto Protocol, o *Opts) (*Dev, error) {
 	if d.log == nil {
 		d.log = slog.Default()
 	}
-	d.log = d.log.With("device", "scale", "protocol", proto.String())
+	d.log = d.log.With("protocol", proto.String())
 	d.conn = serialport.Relay(&d.wg, p.Conn(), "scale", nil)
 	d.wg.Add(1)
 	go d.loop()

@@ -143,7 +143,6 @@ func New(p Port, o *Opts) (*Dev, error) {
 	if d.log == nil {
 		d.log = slog.Default()
 	}
-	d.log = d.log.With("device", "scanner")
 	d.conn = serialport.Relay(&d.wg, p.Conn(), "scanner", d.reassert)
 	d.wg.Add(1)
 	go d.read()
