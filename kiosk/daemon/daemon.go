@@ -163,6 +163,9 @@ func (d *Daemon) open(newID func() string) error {
 		d.log.Info("session restored", "session", st.Session, "items", st.Items, "alerts", len(st.Alerts))
 	}
 
+	st := d.eng.State()
+	d.state.Store(&st) // the local API reads this, never the engine
+
 	if err := d.openDevices(); err != nil {
 		return err
 	}
@@ -331,21 +334,13 @@ func (d *Daemon) ReloadCatalog() error {
 }
 
 // State returns the latest lane state, with the basket.
-func (d *Daemon) State() protocol.LaneState {
-	if st := d.state.Load(); st != nil {
-		return *st
-	}
-	return d.offlineState()
-}
+func (d *Daemon) State() protocol.LaneState { return d.apiState() }
 
 func (d *Daemon) offlineState() protocol.LaneState {
-	st := protocol.LaneState{Store: d.cfg.Store, Lane: d.cfg.Lane, Zone: d.cfg.Zone}
-	if cur := d.state.Load(); cur != nil {
-		// The last state, marked offline. Seq stays: it counts session
-		// changes, and the session did not change.
-		st = *cur
-		st.TS = protocol.At(d.now())
-	}
+	// The last state, marked offline. Seq stays: it counts session
+	// changes, and the session did not change.
+	st := d.apiState()
+	st.TS = protocol.At(d.now())
 	st.Online = false
 	st.State = protocol.StateOffline
 	st.Light = string(devices.LightOff)

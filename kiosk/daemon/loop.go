@@ -237,12 +237,9 @@ func (d *Daemon) show(st protocol.LaneState) {
 	}
 }
 
-func (d *Daemon) apiState() protocol.LaneState {
-	if st := d.state.Load(); st != nil {
-		return *st
-	}
-	return d.eng.State()
-}
+// apiState is the latest state for the local API; safe from any
+// goroutine (New stores the first one).
+func (d *Daemon) apiState() protocol.LaneState { return *d.state.Load() }
 
 func (d *Daemon) signalKick() {
 	select {
