@@ -34,8 +34,10 @@
 // Scanned item. A recognised item joins the basket at once. Unless it is
 // no_bag it becomes the pending item: it expects a settled gain of
 // weight_g ± tolerance (the catalogue's, or DefaultToleranceG); an item of
-// unknown weight (weight_g 0) takes any gain above DefaultToleranceG. The
-// next scan is refused until the pending item is placed. Each BagTimeout
+// unknown weight (weight_g 0) takes any gain above DefaultToleranceG. One
+// scan made while an item is pending (quick hands, or a scale still
+// settling) is held and scanned as soon as the pending item is accepted or
+// voided; further scans are refused until then. Each BagTimeout
 // without the gain prompts "Please place the item in the bagging area."
 // (attention); the expiry after BagPrompts prompts raises bag_timeout
 // (with the defaults: prompts at 10 s and 20 s, alert at 30 s). A settled

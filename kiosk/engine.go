@@ -89,6 +89,11 @@ func (e *Engine) Handle(ev Event) Effects {
 		e.onAssist(ev.Assist)
 	}
 	e.weigh()
+	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.st.OutOfService && !e.blocked() {
+		e.st.Held = nil
+		e.onScan(*h)
+		e.weigh()
+	}
 	e.rearm()
 	e.fireDue() // a condition that began at ev.At with no grace left
 
@@ -213,6 +218,12 @@ func (e *Engine) onScan(sc devices.Scan) {
 		return
 	case e.blockedExcept(protocol.KindUnknownItem):
 		e.eff.Refused = "please wait for the attendant"
+		return
+	case s.Pending != nil && s.Held == nil:
+		// Quick hands: the next item is scanned before the last one
+		// settled on the scale. It is held and scanned as soon as the
+		// pending item is accepted (or voided).
+		s.Held = &devices.Scan{Data: sc.Data, AIM: sc.AIM, At: e.at}
 		return
 	case s.Pending != nil:
 		e.eff.Refused = "please place the item in the bagging area before scanning the next one"

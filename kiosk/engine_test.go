@@ -612,7 +612,9 @@ func TestApproveAndVoidPendingItem(t *testing.T) {
 	t.Run("void", func(t *testing.T) {
 		l, a := setup(t)
 		l.cmd(33, "c1", a.ID, protocol.ActionVoid)
-		require.Equal(t, 0, l.state().Items)
+		st := l.state()
+		require.Equal(t, 1, st.Items, "the held chair is scanned")
+		require.Equal(t, chair.GTIN, st.Basket[0].GTIN)
 		require.Equal(t, 100, l.e.Snapshot().BaselineG)
 		require.Empty(t, l.kind(EvFinish, 34).Refused)
 	})
@@ -705,4 +707,30 @@ func TestSetCatalogKeepsSession(t *testing.T) {
 	require.Equal(t, 1, l.e.Snapshot().UnknownScans, "lookups use the new catalogue")
 	l.scan(4, "tea")
 	require.Equal(t, int64(389), l.state().TotalCents)
+}
+
+// Quick hands: the next item scanned before the last one settled is held
+// and scanned once the last one is accepted; a third scan meanwhile is
+// refused.
+func TestScanHeldWhileItemSettles(t *testing.T) {
+	l := newLane(t, Policy{})
+	l.weigh(0, 0)
+	l.scan(1, "cola")
+	l.reading(1.5, devices.StatusUnstable, 300)
+	eff := l.scan(1.6, "bread")
+	require.Empty(t, eff.Refused)
+	require.True(t, eff.Changed, "the held scan is journaled")
+	require.Equal(t, "please place the item in the bagging area before scanning the next one", l.scan(1.7, "chair").Refused)
+	require.Equal(t, 1, l.state().Items)
+	l.weigh(1.8, 355) // settles at 2.1: cola accepted, bread scanned
+	st := l.state()
+	require.Equal(t, 2, st.Items)
+	require.Equal(t, bread.GTIN, st.Basket[1].GTIN)
+	s := l.e.Snapshot()
+	require.Nil(t, s.Held)
+	require.Equal(t, 1, s.Pending.Line)
+	require.Equal(t, sec(12.1), s.Pending.Deadline)
+	l.weigh(3, 800)
+	require.Nil(t, l.e.Snapshot().Pending)
+	require.Empty(t, l.all.Alerts)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices"
 )
 
 // SnapshotVersion is the version of the Snapshot layout. Restore refuses
@@ -37,6 +38,9 @@ type Snapshot struct {
 	// Pending is the scanned item waiting for its weight on the bagging
 	// area, or nil.
 	Pending *Pending `json:"pending"`
+	// Held is a scan that came while Pending waited for its weight; it is
+	// scanned once Pending is accepted or voided.
+	Held *devices.Scan `json:"held"`
 	// UnknownScans counts unrecognised scans in a row.
 	UnknownScans int `json:"unknown_scans"`
 	// AgeVerified is set by age_ok and lasts for the session.
@@ -174,6 +178,7 @@ func cloneSnapshot(s Snapshot) Snapshot {
 	c.Basket = slices.Clone(s.Basket)
 	c.Pending = clonePtr(s.Pending)
 	c.Anomaly = clonePtr(s.Anomaly)
+	c.Held = clonePtr(s.Held)
 	c.Alerts = slices.Clone(s.Alerts)
 	for i := range c.Alerts {
 		c.Alerts[i].Alert.Item = clonePtr(c.Alerts[i].Alert.Item)
