@@ -102,6 +102,12 @@ type GPIOConfig struct {
 	// ActiveLow inverts the light outputs (relay boards that switch on
 	// low).
 	ActiveLow bool `yaml:"active_low"`
+	// HelpActiveHigh: the pressed button reads high (pull-down). The
+	// default is a switch to ground with the pull-up on.
+	HelpActiveHigh bool `yaml:"help_active_high"`
+	// Debounce is how long the button must hold a new level to count;
+	// 0 means 50ms.
+	Debounce time.Duration `yaml:"debounce"`
 }
 
 // UIConfig is the `ui:` block. Listen defaults to 127.0.0.1:8090.
@@ -121,6 +127,7 @@ const (
 	DefaultListen       = "127.0.0.1:8090"
 	DefaultDataDirRoot  = "/var/lib/sco"
 	DefaultPollInterval = 200 * time.Millisecond
+	DefaultDebounce     = 50 * time.Millisecond
 )
 
 // ScaleProtocols lists the scale protocols kioskd speaks.
@@ -283,6 +290,9 @@ func (c *Config) applyDefaults() {
 		line = SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}
 	}
 	c.Scale.SerialConfig = c.Scale.SerialConfig.withDefaults(line)
+	if c.GPIO.Debounce == 0 {
+		c.GPIO.Debounce = DefaultDebounce
+	}
 	if c.Scale.Unit == "" {
 		c.Scale.Unit = "kg"
 	}
@@ -367,6 +377,9 @@ func (c *Config) validate() []string {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
 	}
 
+	if c.GPIO.Debounce < 0 || c.GPIO.Debounce > time.Second {
+		add("gpio.debounce", "%v is not between 0 and 1s", c.GPIO.Debounce)
+	}
 	if _, _, err := net.SplitHostPort(c.UI.Listen); err != nil {
 		add("ui.listen", "%q is not host:port", c.UI.Listen)
 	}

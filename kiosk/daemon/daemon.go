@@ -33,8 +33,9 @@ type Opts struct {
 	// {lane}-{yyyymmdd}-{hhmmss}-{random}, unique across restarts.
 	NewID func() string
 	// Scanner, Scale, Light and Button replace the devices the config
-	// names (the simulator passes its own). nil opens them from the
-	// config; a lane with no GPIO pins has no light or button.
+	// names (the simulator passes its own); they stay the caller's to
+	// close. nil opens them from the config (and Run closes them); a lane
+	// with no GPIO pins has no light or button.
 	Scanner devices.Scanner
 	Scale   devices.Scale
 	Light   devices.Light

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
@@ -92,13 +93,21 @@ type inProc struct {
 
 func startInProc(t testing.TB, cfg *kiosk.Config) *inProc {
 	t.Helper()
+	return startInProcOpts(t, cfg, Opts{})
+}
+
+// startInProcOpts runs a Daemon with o, on a free local API port.
+func startInProcOpts(t testing.TB, cfg *kiosk.Config, o Opts) *inProc {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	o.Listener = ln
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	d, err := New(cfg, &Opts{Listener: ln, Logger: logger, ClientID: "lane-" + cfg.Lane + "-" + t.Name()})
+	o.ClientID = "lane-" + cfg.Lane + "-" + t.Name()
+	d, err := New(cfg, &o)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &inProc{d: d, base: "http://" + d.Addr(), cancel: cancel, done: make(chan error, 1)}
@@ -295,4 +304,38 @@ func TestBridgeOfflinePagesAndOnlineRepublishes(t *testing.T) {
 	// The state follows the alert (and a page would sit between them).
 	w.next(&mark, protocol.LaneStateTopic(testStore, "5"), stateWhere(func(s protocol.LaneState) bool { return len(s.Alerts) == 1 && s.Alerts[0] == id2 }))
 	require.Zero(t, w.count(protocol.BroadcastPageTopic(testStore), isID(id2)), "no page while the bridge is online")
+}
+
+// TestHelpButtonAndLight: a press of the help button raises help; the
+// tower light follows the lane state, and goes off at shutdown.
+func TestHelpButtonAndLight(t *testing.T) {
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	light, button := devicestest.NewLight(), devicestest.NewButton()
+	p := startInProcOpts(t, newRig(t, "6", b.URL()).config(t), Opts{Light: light, Button: button})
+	waitLight(t, light, devices.LightGreen)
+	at := 0
+	button.Press(time.Now())
+	a := decodeAlert(t, w.next(&at, protocol.LaneAlertTopic(testStore, "6"), isKind(protocol.KindHelp, protocol.AlertOpen)))
+	waitLight(t, light, devices.LightYellowFlash)
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", nil))
+	require.Equal(t, protocol.AlertCancelled, decodeAlert(t, w.next(&at, protocol.LaneAlertTopic(testStore, "6"), isID(a.ID))).Status)
+	waitLight(t, light, devices.LightGreen)
+	p.stop(t)
+	waitLight(t, light, devices.LightOff)
+}
+
+func waitLight(t testing.TB, l *devicestest.Light, want devices.LightPattern) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case got := <-l.Changes():
+			if got == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("light never showed %s; history %v", want, l.History())
+		}
+	}
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 
+	"github.com/sco-project/sco/devices/lanegpio"
 	"github.com/sco-project/sco/devices/scale"
 	"github.com/sco-project/sco/devices/scanner"
 	"github.com/sco-project/sco/devices/serialport"
@@ -47,6 +48,24 @@ func (d *Daemon) openDevices() error {
 		}
 		d.scale = s
 		d.ownDevs = append(d.ownDevs, s.Close)
+	}
+	g := cfg.GPIO
+	if d.light == nil && (g.Light.Green != "" || g.Light.Yellow != "" || g.Light.Red != "") {
+		l, err := lanegpio.OpenLight(lanegpio.LightPins{Green: g.Light.Green, Yellow: g.Light.Yellow, Red: g.Light.Red},
+			&lanegpio.LightOpts{ActiveLow: g.ActiveLow, Logger: d.log.With("device", "light")})
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		d.light = l
+		d.ownDevs = append(d.ownDevs, l.Close)
+	}
+	if d.button == nil && g.Help != "" {
+		b, err := lanegpio.OpenButton(g.Help, &lanegpio.ButtonOpts{ActiveHigh: g.HelpActiveHigh, Debounce: g.Debounce, Logger: d.log.With("device", "button")})
+		if err != nil {
+			return fmt.Errorf("daemon: %w", err)
+		}
+		d.button = b
+		d.ownDevs = append(d.ownDevs, b.Close)
 	}
 	return nil
 }

@@ -226,6 +226,9 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 
 // show updates the local API's state, the SSE clients and the light.
 func (d *Daemon) show(st protocol.LaneState) {
+	if prev := d.state.Load(); prev.State != st.State || prev.Light != st.Light || prev.Prompt != st.Prompt {
+		d.log.Info("lane", "state", st.State, "light", st.Light, "prompt", st.Prompt, "items", st.Items, "session", st.Session)
+	}
 	d.state.Store(&st)
 	d.hub.publish(st)
 	if p := devices.LightPattern(st.Light); d.light != nil && p != d.lastLight {
