@@ -34,7 +34,9 @@
 // Scanned item. A recognised item joins the basket at once. Unless it is
 // no_bag it becomes the pending item: it expects a settled gain of
 // weight_g ± tolerance (the catalogue's, or DefaultToleranceG); an item of
-// unknown weight (weight_g 0) takes any gain above DefaultToleranceG. One
+// unknown weight (weight_g 0) takes any gain above DefaultToleranceG; an
+// item no heavier than its tolerance cannot be told from no change and is
+// accepted at once. One
 // scan made while an item is pending (quick hands, or a scale still
 // settling) is held and scanned as soon as the pending item is accepted or
 // voided; further scans are refused until then. Each BagTimeout

@@ -227,6 +227,7 @@ func TestTolerance(t *testing.T) {
 		{"policy default tolerance", noTol, Policy{DefaultToleranceG: 50}, 550, true},
 		{"unknown weight takes any gain", bread, Policy{}, 21, true},
 		{"unknown weight needs a gain", bread, Policy{}, 20, false},
+		{"lighter than its tolerance: no gain needed", Item{GTIN: "2", Name: "gum", WeightG: 8}, Policy{}, 0, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
