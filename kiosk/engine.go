@@ -3,6 +3,7 @@ package kiosk
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -253,12 +254,11 @@ func (e *Engine) onScan(sc devices.Scan) {
 	n := s.NextLine
 	s.NextLine++
 	s.Basket = append(s.Basket, Line{N: n, Item: it})
-	ref := &protocol.ItemRef{GTIN: it.GTIN, Name: it.Name}
 	if it.AgeRestricted && !s.AgeVerified {
 		if a := e.findKind(protocol.KindAgeCheck); a != nil {
 			a.Alert.Attempts++
 		} else {
-			e.raise(protocol.KindAgeCheck, "", "age-restricted item: "+it.Name, 1, ref)
+			e.raise(protocol.KindAgeCheck, "", "age-restricted item: "+it.Name, 1, itemRef(it))
 		}
 	}
 	if !it.NoBag {
@@ -268,7 +268,7 @@ func (e *Engine) onScan(sc devices.Scan) {
 
 func (e *Engine) lookup(sc devices.Scan) (Item, error) {
 	if e.cat == nil {
-		return Item{}, fmt.Errorf("kiosk: no catalogue loaded")
+		return Item{}, errors.New("kiosk: no catalogue loaded")
 	}
 	return e.cat.Lookup(sc)
 }
