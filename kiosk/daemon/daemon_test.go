@@ -41,6 +41,12 @@ type rig struct {
 // fires within a second) against brokerURL.
 func newRig(t testing.TB, lane, brokerURL string) *rig {
 	t.Helper()
+	return newRigAs(t, lane, brokerURL, "", "")
+}
+
+// newRigAs is newRig with MQTT credentials.
+func newRigAs(t testing.TB, lane, brokerURL, user, password string) *rig {
+	t.Helper()
 	r := &rig{lane: lane, dir: t.TempDir(), scanner: devicestest.NewLine(t), scale: newFakeScale(t)}
 	r.path = filepath.Join(r.dir, "lane.yaml")
 	require.NoError(t, os.WriteFile(filepath.Join(r.dir, "catalog.csv"), []byte(testCatalog), 0o600))
@@ -51,6 +57,8 @@ data_dir: data
 catalog: catalog.csv
 mqtt:
   broker: %s
+  username: %q
+  password: %q
 scanner:
   port: %s
 scale:
@@ -68,7 +76,7 @@ policy:
   removed_grace: 400ms
   device_grace: 800ms
   settle_readings: 2
-`, testStore, lane, brokerURL, r.scanner.Path, r.scale.line.Path)
+`, testStore, lane, brokerURL, user, password, r.scanner.Path, r.scale.line.Path)
 	require.NoError(t, os.WriteFile(r.path, []byte(conf), 0o600))
 	return r
 }
@@ -226,7 +234,12 @@ func statusOf(t testing.TB, method, url string) int {
 // requireRetained connects a fresh client and checks the retained state.
 func requireRetained(t testing.TB, brokerURL, topic string, f func(protocol.LaneState) bool) {
 	t.Helper()
-	w := newWatcher(t, brokerURL)
+	requireRetainedAs(t, brokerURL, "", "", topic, f)
+}
+
+func requireRetainedAs(t testing.TB, brokerURL, user, password, topic string, f func(protocol.LaneState) bool) {
+	t.Helper()
+	w := newWatcherAs(t, brokerURL, user, password)
 	at := 0
 	w.next(&at, topic, stateWhere(f))
 }
@@ -338,4 +351,27 @@ func waitLight(t testing.TB, l *devicestest.Light, want devices.LightPattern) {
 			t.Fatalf("light never showed %s; history %v", want, l.History())
 		}
 	}
+}
+
+// TestBridgeOfflineAtRestartPagesOpenAlerts: a lane that restarts while
+// the bridge is offline pages the alerts it still has open.
+func TestBridgeOfflineAtRestartPagesOpenAlerts(t *testing.T) {
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	cfg := newRig(t, "7", b.URL()).config(t)
+	p := startInProc(t, cfg)
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	id := st.Alerts[0]
+	at := 0
+	w.next(&at, protocol.LaneAlertTopic(testStore, "7"), isID(id))
+	require.Zero(t, w.count(protocol.BroadcastPageTopic(testStore), nil), "no bridge state seen: no page")
+	p.stop(t)
+
+	w.publish(protocol.BridgeStateTopic(testStore), true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(time.Now())}))
+	p2 := startInProc(t, cfg)
+	require.Equal(t, []string{id}, p2.d.State().Alerts)
+	var page protocol.Page
+	require.NoError(t, protocol.Decode(w.next(&at, protocol.BroadcastPageTopic(testStore), isID(id)), &page))
+	require.Equal(t, protocol.KindHelp, page.Kind)
 }

@@ -312,6 +312,13 @@ func TestE2EEveryAlertKind(t *testing.T) {
 		r.scanner.Replug()
 		cancelled(a)
 	})
+	t.Run("device_fault scale", func(t *testing.T) {
+		r.scale.fault.Store(true) // the scale reports a RAM error on every poll
+		a := open(protocol.KindDeviceFault)
+		require.Contains(t, a.Detail, "scale")
+		r.scale.fault.Store(false)
+		cancelled(a)
+	})
 	st := pollState(t, p.base, noAlerts)
 	require.Equal(t, 3, st.Items)
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil))
@@ -537,4 +544,41 @@ func TestE2EKill9Repeatedly(t *testing.T) {
 		return s.Online && s.Items == 4 && len(s.Alerts) == 1 && s.Alerts[0] == help
 	}))
 	p.term()
+}
+
+// TestE2EMosquittoACL runs a lane as user lane-19 on a Mosquitto with the
+// shipped ACL (scripts/mosquitto): every topic the lane publishes and
+// reads is allowed to it.
+func TestE2EMosquittoACL(t *testing.T) {
+	testsupport.NeedMosquittoPasswd(t)
+	const lane = "19"
+	dir := t.TempDir()
+	acl, err := os.ReadFile("../../scripts/mosquitto/acl")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "acl"), acl, 0o600))
+	for _, args := range [][]string{{"bridge", "b-pw"}, {"lane", testStore, lane, "l-pw"}} {
+		out, err := exec.Command("../../scripts/mosquitto/add-user.sh", append([]string{"-d", dir}, args...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	m := testsupport.StartMosquitto(t, "user root\nallow_anonymous false\npassword_file "+filepath.Join(dir, "passwd")+"\nacl_file "+filepath.Join(dir, "acl")+"\n")
+	bridge := newWatcherAs(t, m.URL(), "bridge", "b-pw")
+	bridge.publish(protocol.BridgeStateTopic(testStore), true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(time.Now())}))
+	r := newRigAs(t, lane, m.URL(), "lane-"+lane, "l-pw")
+	p := startKioskd(t, r)
+	at := 0
+	bridge.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", nil))
+	a := decodeAlert(t, bridge.next(&at, protocol.LaneAlertTopic(testStore, lane), isKind(protocol.KindHelp, protocol.AlertOpen)))
+	bridge.publish(protocol.LaneAssistTopic(testStore, lane), true, protocol.Encode(protocol.Assist{Alert: a.ID, Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana", TS: protocol.At(time.Now())}))
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Assist != nil && s.Assist.Name == "Ana" })
+
+	// The bridge goes offline: the lane pages on broadcast/page.
+	bridge.publish(protocol.BridgeStateTopic(testStore), true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(time.Now())}))
+	bridge.next(&at, protocol.BroadcastPageTopic(testStore), isID(a.ID))
+
+	res := command(t, bridge, lane, "cmd-acl", a.ID, protocol.ActionClear)
+	require.True(t, res.OK, "%+v", res)
+	p.term()
+	requireRetainedAs(t, m.URL(), "bridge", "b-pw", protocol.LaneStateTopic(testStore, lane), func(s protocol.LaneState) bool { return !s.Online })
 }

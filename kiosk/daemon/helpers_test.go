@@ -44,8 +44,15 @@ type mqttMsg struct {
 
 func newWatcher(t testing.TB, broker string) *watcher {
 	t.Helper()
+	return newWatcherAs(t, broker, "", "")
+}
+
+// newWatcherAs is newWatcher logged in as user.
+func newWatcherAs(t testing.TB, broker, user, password string) *watcher {
+	t.Helper()
 	w := &watcher{t: t, notify: make(chan struct{}, 1)}
 	o := paho.NewClientOptions().AddBroker(broker).SetClientID(fmt.Sprintf("watcher-%d", time.Now().UnixNano())).
+		SetUsername(user).SetPassword(password).
 		SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(100 * time.Millisecond).SetMaxReconnectInterval(500 * time.Millisecond)
 	o.SetOnConnectHandler(func(c paho.Client) {
