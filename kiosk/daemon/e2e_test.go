@@ -321,6 +321,26 @@ func TestE2EEveryAlertKind(t *testing.T) {
 	})
 	st := pollState(t, p.base, noAlerts)
 	require.Equal(t, 3, st.Items)
+
+	// The golden transcript of lane/{lane}/alert: raised (open) and, when
+	// the shopper fixed the cause, cancelled; alerts resolved by a command
+	// close on the lane's state and command/result, not here.
+	var transcript []string
+	for _, m := range w.all(alertTopic) {
+		a := decodeAlert(t, m)
+		transcript = append(transcript, string(a.Kind)+" "+a.Status)
+	}
+	require.Equal(t, []string{
+		"help open", "help cancelled",
+		"unknown_item open",
+		"bag_timeout open", "bag_timeout cancelled",
+		"weight_mismatch open",
+		"unexpected_item open", "unexpected_item cancelled",
+		"item_removed open",
+		"age_check open",
+		"device_fault open", "device_fault cancelled",
+		"device_fault open", "device_fault cancelled",
+	}, transcript)
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil))
 	p.term()
 }

@@ -111,6 +111,19 @@ func (w *watcher) count(topic string, match func([]byte) bool) int {
 	return n
 }
 
+// all returns the payloads seen on topic so far, in order.
+func (w *watcher) all(topic string) [][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out [][]byte
+	for _, m := range w.msgs {
+		if m.Topic == topic {
+			out = append(out, m.Payload)
+		}
+	}
+	return out
+}
+
 func (w *watcher) mark() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
