@@ -121,6 +121,37 @@ func (j *Journal) Enqueue(msgs ...OutMsg) ([]OutMsg, error) {
 	return msgs, nil
 }
 
+// dropRetained deletes waiting retained messages on the topics msgs
+// retain anew.
+func dropRetained(tx *bolt.Tx, msgs []OutMsg) error {
+	topics := map[string]bool{}
+	for _, m := range msgs {
+		if m.Retain {
+			topics[m.Topic] = true
+		}
+	}
+	if len(topics) == 0 {
+		return nil
+	}
+	var stale [][]byte
+	c := tx.Bucket(bucketOutbox).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var m OutMsg
+		if err := json.Unmarshal(v, &m); err != nil {
+			continue // Pending reports it
+		}
+		if m.Retain && topics[m.Topic] {
+			stale = append(stale, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range stale {
+		if err := tx.Bucket(bucketOutbox).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
 	b := tx.Bucket(bucketOutbox)
 	for i := range msgs {
@@ -177,6 +208,11 @@ func seqKey(seq uint64) []byte {
 // one synced transaction, so a crash leaves either both or neither: the
 // session never holds an alert whose message was not queued. It returns
 // msgs with their sequence numbers set.
+//
+// A retained message replaces the retained messages still waiting for
+// the same topic, as the broker would: after a long outage the lane sends
+// its latest state, not every state it went through. Other messages keep
+// their order.
 func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
 	var snap []byte
 	if snapshot != nil {
@@ -191,6 +227,9 @@ func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
 			if err := tx.Bucket(bucketSession).Put(keySnapshot, snap); err != nil {
 				return err
 			}
+		}
+		if err := dropRetained(tx, msgs); err != nil {
+			return err
 		}
 		return putOutbox(tx, msgs)
 	})

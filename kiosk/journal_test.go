@@ -75,3 +75,22 @@ func TestJournalCommitIsOneTransaction(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"alert", "state", "page"}, []string{pend[0].Topic, pend[1].Topic, pend[2].Topic})
 }
+
+func TestJournalCommitRetainedReplacesWaiting(t *testing.T) {
+	j, err := OpenJournal(t.TempDir(), time.Second)
+	require.NoError(t, err)
+	defer j.Close()
+	_, err = j.Commit(nil, OutMsg{Topic: "state", Payload: []byte("1"), Retain: true}, OutMsg{Topic: "alert", Payload: []byte("a")})
+	require.NoError(t, err)
+	_, err = j.Commit(nil, OutMsg{Topic: "other", Payload: []byte("x"), Retain: true})
+	require.NoError(t, err)
+	_, err = j.Commit(nil, OutMsg{Topic: "alert", Payload: []byte("b")}, OutMsg{Topic: "state", Payload: []byte("2"), Retain: true})
+	require.NoError(t, err)
+	pend, err := j.Pending()
+	require.NoError(t, err)
+	var got []string
+	for _, m := range pend {
+		got = append(got, m.Topic+"="+string(m.Payload))
+	}
+	require.Equal(t, []string{"alert=a", "other=x", "alert=b", "state=2"}, got, "the older state is gone, the rest keeps its order")
+}
