@@ -185,7 +185,10 @@ func (d *Daemon) open(newID func() string) error {
 	if clientID == "" {
 		clientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
 	}
-	will := d.offlineState()
+	// The will is fixed at connect time, so it names the lane and says
+	// offline, and nothing about the session that would go stale.
+	will := protocol.LaneState{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, State: protocol.StateOffline,
+		Light: string(devices.LightOff), Alerts: []string{}}
 	w := &mqttc.Will{Topic: protocol.LaneStateTopic(cfg.Store, cfg.Lane), Payload: protocol.Encode(will), QoS: 1, Retain: true}
 	mopts, err := cfg.MQTT.Options(clientID, w, d.onConnect, d.onConnectionLost)
 	if err != nil {
