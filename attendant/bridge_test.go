@@ -485,3 +485,27 @@ func TestBridgeRoleChecked(t *testing.T) {
 	require.Equal(t, ErrNotPaged, res.Error)
 	require.Equal(t, 0, r.rec.count(from, "lane/3/command"))
 }
+
+func TestBridgeClaimExpiresAndLaneRefuses(t *testing.T) {
+	r, _ := newRig(t, testsupport.Mochi(t).URL(), Escalation{AckTimeout: time.Minute, ClaimTimeout: 200 * time.Millisecond, Repeat: 1}, "ana", "ben")
+	from := r.rec.mark()
+	r.raise("a1", protocol.KindHelp)
+	r.rec.await(from, "pager/ana/page", `"tier":1`)
+	r.pager["ana"].cmd("c1", "a1", "claim", "")
+	r.rec.await(from, "pager/ana/result", `"id":"c1"`, `"ok":true`)
+	// Not resolved within claim_timeout: re-opened, and the next nearest
+	// is paged.
+	r.rec.await(from, "pager/ana/page", `"withdrawn":true`, `"reason":"claim expired"`)
+	r.rec.await(from, "pager/ben/page", `"alert":"a1"`, `"tier":1`)
+	r.rec.await(from, "alert/a1", `"status":"paged"`, `"claimed_by":""`)
+
+	// Ben resolves; the lane refuses: the alert stays claimed, Ben is told.
+	r.pager["ben"].cmd("c2", "a1", "resolve", protocol.ActionClear)
+	cmd := decodeAs[protocol.Command](t, r.rec.await(from, "lane/3/command", `"alert":"a1"`))
+	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: false, Error: "no help request open"}))
+	res := decodeAs[protocol.PagerResult](t, r.rec.await(from, "pager/ben/result", `"id":"c2"`))
+	require.False(t, res.OK)
+	require.Equal(t, "lane: no help request open", res.Error)
+	require.Equal(t, "ben", res.ClaimedBy)
+	require.Equal(t, 0, r.rec.count(from, "alert/a1", `"status":"resolved"`))
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/testsupport"
+)
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "attendant-bridge")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
+
+func writeConfig(t *testing.T, broker, extra string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "bridge.yaml")
+	cfg := "store: s1\nmqtt: { broker: " + broker + " }\ndata_dir: " + filepath.Join(t.TempDir(), "data") + "\n" +
+		"attendants:\n  - { id: ana, name: Ana, zone: front, roles: [attendant] }\n" + extra
+	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
+	return p
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestCheckConfig(t *testing.T) {
+	bin := buildBinary(t)
+	good := writeConfig(t, "tcp://127.0.0.1:1883", "")
+	out, err := exec.Command(bin, "-check-config", good).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Equal(t, good+": ok (store s1, 1 attendants)\n", string(out))
+
+	bad := writeConfig(t, "tcp://127.0.0.1:1883", "escalation: { ack_timout: 5s }\n")
+	cmd := exec.Command(bin, "-check-config", bad)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	require.Error(t, err)
+	require.Equal(t, 1, cmd.ProcessState.ExitCode())
+	require.Equal(t, "attendant-bridge: attendant: "+bad+": line 6: field ack_timout not found in type attendant.Escalation\n", stderr.String())
+
+	out, err = exec.Command(bin).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "-config or -check-config is required")
+}
+
+// TestRunBinary runs the real binary against a broker: it comes online,
+// pages for an alert, logs JSON, and on SIGTERM says it is offline and
+// exits 0.
+func TestRunBinary(t *testing.T) {
+	bin := buildBinary(t)
+	broker := testsupport.Mochi(t)
+	cfgPath := writeConfig(t, broker.URL(), "")
+
+	o := paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("e2e").SetOrderMatters(true)
+	c := paho.NewClient(o)
+	tok := c.Connect()
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	defer c.Disconnect(50)
+	msgs := make(chan paho.Message, 100)
+	tok = c.Subscribe("sco/v1/s1/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	await := func(topic, fragment string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case m := <-msgs:
+				if m.Topic() == topic && strings.Contains(string(m.Payload()), fragment) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s on %s", fragment, topic)
+			}
+		}
+	}
+	c.Publish(protocol.PresenceTopic("s1", "ana"), 1, true, []byte(`{"status":"available"}`)).Wait()
+
+	cmd := exec.Command(bin, "-config", cfgPath, "-log-format", "json")
+	logs := &syncBuf{}
+	cmd.Stderr = logs
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	ended := false
+	defer func() {
+		if !ended {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	await(protocol.BridgeStateTopic("s1"), `"online":true`)
+	c.Publish(protocol.LaneAlertTopic("s1", "3"), 1, false, protocol.Encode(protocol.Alert{ID: "a1", Store: "s1", Lane: "3", Zone: "front", Kind: protocol.KindHelp, Status: protocol.AlertOpen})).Wait()
+	await(protocol.PageTopic("s1", "ana"), `"alert":"a1"`)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	await(protocol.BridgeStateTopic("s1"), `"online":false`)
+	select {
+	case err := <-exited:
+		ended = true
+		require.NoError(t, err, "exit status; logs:\n%s", logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("bridge did not exit on SIGTERM")
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	require.NotEmpty(t, lines)
+	for _, l := range lines {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &v), "log line is JSON: %s", l)
+	}
+	require.Contains(t, logs.String(), `"msg":"paged"`)
+}
