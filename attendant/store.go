@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Store keeps the dispatcher's state in data_dir/bridge.db so that open
@@ -46,7 +47,7 @@ func OpenStore(dir string) (*Store, error) {
 	path := filepath.Join(dir, "bridge.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("attendant: %s is locked (is another bridge running on this data_dir?)", path)
 		}
 		return nil, fmt.Errorf("attendant: open %s: %w", path, err)
