@@ -165,7 +165,7 @@ func TestMosquittoACL(t *testing.T) {
 // the pagers each log in as themselves.
 func TestMosquittoLifecycle(t *testing.T) {
 	m := secureMosquitto(t)
-	r, b := newAuthRig(t, m.URL(), testPasswords, slow, "ana", "ben", "sue")
+	r, b := newAuthRig(t, m.URL(), testPasswords, nil, slow, "ana", "ben", "sue")
 	lifecycle(t, r)
 	require.NoError(t, b.Close())
 }

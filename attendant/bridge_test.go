@@ -219,13 +219,17 @@ type rig struct {
 // escalation, brings the named pagers online and waits until the bridge
 // is online.
 func newRig(t *testing.T, url string, esc Escalation, online ...string) (*rig, *Bridge) {
-	return newAuthRig(t, url, nil, esc, online...)
+	return newAuthRig(t, url, nil, nil, esc, online...)
 }
 
 // newAuthRig is newRig on a broker with users: the bridge and the
 // recorder log in as bridge, the lane as lane-3, pagers as themselves.
-func newAuthRig(t *testing.T, url string, pw map[string]string, esc Escalation, online ...string) (*rig, *Bridge) {
+// mod, when not nil, changes the config first.
+func newAuthRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc Escalation, online ...string) (*rig, *Bridge) {
 	cfg := testConfig(t)
+	if mod != nil {
+		mod(cfg)
+	}
 	cfg.MQTT = mqttc.Config{Broker: url}
 	if pw != nil {
 		cfg.MQTT.Username, cfg.MQTT.Password = "bridge", pw["bridge"]
@@ -474,16 +478,25 @@ func TestBridgeDuplicatesAndBadInput(t *testing.T) {
 
 func TestBridgeRoleChecked(t *testing.T) {
 	url := testsupport.Mochi(t).URL()
-	r, _ := newRig(t, url, Escalation{AckTimeout: 50 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}, "ana", "ben", "sue")
+	addMax := func(c *Config) {
+		c.Attendants = append(c.Attendants, Attendant{ID: "max", Name: "Max", Zone: "office", Roles: []string{"supervisor"}})
+	}
+	r, _ := newAuthRig(t, url, nil, addMax, Escalation{AckTimeout: 50 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}, "ana", "ben", "max")
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindAgeCheck)
-	r.rec.await(from, "pager/sue/page", `"tier":3`)
+	// Tier 3: the age verifiers and every supervisor; ben is neither.
+	r.rec.await(from, "pager/max/page", `"tier":3`)
 	require.Equal(t, 0, r.rec.count(from, "pager/ben/page"), "ben is no age verifier")
 	r.pager["ben"].cmd("c1", "a1", "resolve", protocol.ActionAgeOK)
 	res := decodeAs[protocol.PagerResult](t, r.rec.await(from, "pager/ben/result", `"id":"c1"`))
-	require.False(t, res.OK)
 	require.Equal(t, ErrNotPaged, res.Error)
+	// max was paged, but roles come from the roster: he cannot approve an age.
+	r.pager["max"].cmd("c2", "a1", "resolve", protocol.ActionAgeOK)
+	res = decodeAs[protocol.PagerResult](t, r.rec.await(from, "pager/max/result", `"id":"c2"`))
+	require.False(t, res.OK)
+	require.Equal(t, "role required: age_ok needs age_verifier", res.Error)
 	require.Equal(t, 0, r.rec.count(from, "lane/3/command"))
+	require.Equal(t, 0, r.rec.count(from, "alert/a1", `"status":"claimed"`), "a refused resolution claims nothing")
 }
 
 func TestBridgeClaimExpiresAndLaneRefuses(t *testing.T) {

@@ -508,6 +508,9 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 	if m.Store != "" && m.Store != d.cfg.Store {
 		return fx, fmt.Errorf("attendant: alert %s is for store %q, this bridge serves %q", m.ID, m.Store, d.cfg.Store)
 	}
+	if !validAlertID(m.ID) {
+		return fx, fmt.Errorf("attendant: alert id %q cannot be a topic level (no /, +, #, at most %d bytes)", m.ID, maxAlertID)
+	}
 	if _, closed := d.closed[m.ID]; closed {
 		return fx, nil
 	}
@@ -542,6 +545,14 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 		d.close(now, a, protocol.AlertCancelled, "", "cancelled by lane", &fx)
 	}
 	return fx, nil
+}
+
+const maxAlertID = 128
+
+// validAlertID reports whether id can name the topic alert/{id}: a
+// wildcard or a slash there would make the broker drop the bridge.
+func validAlertID(id string) bool {
+	return id != "" && len(id) <= maxAlertID && !strings.ContainsAny(id, "/+#\x00")
 }
 
 // Presence handles pager/{id}/presence. Zones come from the roster; the

@@ -3,6 +3,7 @@ package attendant
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -346,6 +347,10 @@ func TestLaneAlertChecks(t *testing.T) {
 	m.Store = "s2"
 	_, err = h.d.LaneAlert(t0, "3", m)
 	require.ErrorContains(t, err, `store "s2"`)
+	for _, id := range []string{"a/1", "a+", "#", strings.Repeat("x", 129)} {
+		_, err = h.d.LaneAlert(t0, "3", alertMsg(id, "3", "front", protocol.KindHelp, protocol.AlertOpen))
+		require.ErrorContains(t, err, "cannot be a topic level", id)
+	}
 	_, err = h.d.Presence(t0, "zed", protocol.Presence{Status: "available"})
 	require.ErrorContains(t, err, `"zed"`)
 }
