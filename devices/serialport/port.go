@@ -25,6 +25,7 @@ type Port struct {
 	usb  USBID
 	name string
 	log  *slog.Logger
+	rec  *recorder
 	conn chan devices.ConnEvent
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -82,6 +83,7 @@ func Open(o Opts) (*Port, error) {
 	p.log = p.log.With("port", p.name)
 	p.backoff = p.o.MinBackoff
 	p.up = make(chan struct{})
+	p.rec = newRecorder(o.Record)
 
 	sp, err := p.openOnce()
 	if err != nil {
@@ -185,6 +187,7 @@ func (p *Port) read(b []byte, deadline time.Time, timeout <-chan time.Time) (int
 		n, err := sp.Read(b)
 		if n > 0 {
 			// Data wins; a pending error shows up on the next read.
+			p.rec.add('<', string(b[:n]))
 			return n, nil
 		}
 		if err == nil {
@@ -213,6 +216,7 @@ func (p *Port) Write(b []byte) (int, error) {
 		return 0, p.lostErr(nil)
 	}
 	n, err := sp.Write(b)
+	p.rec.add('>', string(b[:n]))
 	if err != nil {
 		if p.isClosed() {
 			return n, ErrClosed
@@ -267,6 +271,7 @@ func (p *Port) lost(gen uint64, err error) {
 
 // lostLocked sends the lost event and starts the reopen loop; p.mu held.
 func (p *Port) lostLocked(err error) {
+	p.rec.add('!', "lost")
 	p.sendLocked(devices.ConnEvent{Device: p.name, Up: false, Err: err, At: p.o.Now()})
 	p.wg.Add(1)
 	go p.reopen()
@@ -309,6 +314,7 @@ func (p *Port) reopen() {
 		p.upAt = p.o.Now()
 		close(p.up)
 		p.log.Info("serial port restored", "attempt", attempt)
+		p.rec.add('!', "up")
 		p.sendLocked(devices.ConnEvent{Device: p.name, Up: true, At: p.upAt})
 		p.mu.Unlock()
 		return

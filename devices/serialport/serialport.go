@@ -3,6 +3,7 @@ package serialport
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ type Opts struct {
 	Now func() time.Time
 	// Logger receives lost/restored/retry lines; nil means slog.Default().
 	Logger *slog.Logger
+	// Record, when set, receives a transcript of the session (see
+	// ParseTranscript): a real device session becomes a test fixture.
+	Record io.Writer
 }
 
 // Mode returns the go.bug.st/serial mode for the line settings, or an

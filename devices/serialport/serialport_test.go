@@ -1,4 +1,4 @@
-package serialport
+package serialport_test
 
 import (
 	"errors"
@@ -11,23 +11,24 @@ import (
 
 	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/devices/devicestest"
+	"github.com/sco-project/sco/devices/serialport"
 )
 
 const wait = 5 * time.Second
 
 func TestMode(t *testing.T) {
 	for _, tc := range []struct {
-		o    Opts
+		o    serialport.Opts
 		want serial.Mode
 		err  string
 	}{
-		{Opts{}, serial.Mode{BaudRate: 9600, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit}, ""},
-		{Opts{Baud: 19200, DataBits: 7, Parity: "even", StopBits: 1}, serial.Mode{BaudRate: 19200, DataBits: 7, Parity: serial.EvenParity}, ""},
-		{Opts{DataBits: 7, Parity: "Odd", StopBits: 2}, serial.Mode{BaudRate: 9600, DataBits: 7, Parity: serial.OddParity, StopBits: serial.TwoStopBits}, ""},
-		{Opts{Baud: -1}, serial.Mode{}, "baud -1"},
-		{Opts{DataBits: 9}, serial.Mode{}, "data bits 9"},
-		{Opts{Parity: "sometimes"}, serial.Mode{}, `parity "sometimes"`},
-		{Opts{StopBits: 3}, serial.Mode{}, "stop bits 3"},
+		{serialport.Opts{}, serial.Mode{BaudRate: 9600, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit}, ""},
+		{serialport.Opts{Baud: 19200, DataBits: 7, Parity: "even", StopBits: 1}, serial.Mode{BaudRate: 19200, DataBits: 7, Parity: serial.EvenParity}, ""},
+		{serialport.Opts{DataBits: 7, Parity: "Odd", StopBits: 2}, serial.Mode{BaudRate: 9600, DataBits: 7, Parity: serial.OddParity, StopBits: serial.TwoStopBits}, ""},
+		{serialport.Opts{Baud: -1}, serial.Mode{}, "baud -1"},
+		{serialport.Opts{DataBits: 9}, serial.Mode{}, "data bits 9"},
+		{serialport.Opts{Parity: "sometimes"}, serial.Mode{}, `parity "sometimes"`},
+		{serialport.Opts{StopBits: 3}, serial.Mode{}, "stop bits 3"},
 	} {
 		m, err := tc.o.Mode()
 		if tc.err != "" {
@@ -43,9 +44,9 @@ func TestMode(t *testing.T) {
 }
 
 func TestParseUSB(t *testing.T) {
-	id, err := ParseUSB("05F9:4204:S123")
-	if err != nil || id != (USBID{VID: "05f9", PID: "4204", Serial: "S123"}) {
-		t.Fatalf("ParseUSB = %+v, %v", id, err)
+	id, err := serialport.ParseUSB("05F9:4204:S123")
+	if err != nil || id != (serialport.USBID{VID: "05f9", PID: "4204", Serial: "S123"}) {
+		t.Fatalf("serialport.ParseUSB = %+v, %v", id, err)
 	}
 	if !id.Match(&enumerator.PortDetails{IsUSB: true, VID: "05F9", PID: "4204", SerialNumber: "S123"}) {
 		t.Error("no match on same id")
@@ -54,28 +55,28 @@ func TestParseUSB(t *testing.T) {
 		t.Error("match on other serial")
 	}
 	for _, bad := range []string{"", "05f9", "05f9:xyz1", "12345:0001", "05f9:4204:"} {
-		if _, err := ParseUSB(bad); err == nil {
-			t.Errorf("ParseUSB(%q) accepted", bad)
+		if _, err := serialport.ParseUSB(bad); err == nil {
+			t.Errorf("serialport.ParseUSB(%q) accepted", bad)
 		}
 	}
-	if _, err := Open(Opts{USB: "ffff:fffe:none"}); err == nil || !strings.Contains(err.Error(), "no serial port with usb id ffff:fffe:none") {
-		t.Errorf("Open of absent usb id: %v", err)
+	if _, err := serialport.Open(serialport.Opts{USB: "ffff:fffe:none"}); err == nil || !strings.Contains(err.Error(), "no serial port with usb id ffff:fffe:none") {
+		t.Errorf("serialport.Open of absent usb id: %v", err)
 	}
 }
 
 func TestOpenErrors(t *testing.T) {
-	if _, err := Open(Opts{}); err == nil {
-		t.Error("Open with no path accepted")
+	if _, err := serialport.Open(serialport.Opts{}); err == nil {
+		t.Error("serialport.Open with no path accepted")
 	}
-	if _, err := Open(Opts{Path: "/nonexistent/tty", Parity: "x"}); err == nil || !strings.Contains(err.Error(), "parity") {
+	if _, err := serialport.Open(serialport.Opts{Path: "/nonexistent/tty", Parity: "x"}); err == nil || !strings.Contains(err.Error(), "parity") {
 		t.Errorf("bad parity: %v", err)
 	}
-	if _, err := Open(Opts{Path: "/nonexistent/tty"}); err == nil || !strings.Contains(err.Error(), "/nonexistent/tty") {
+	if _, err := serialport.Open(serialport.Opts{Path: "/nonexistent/tty"}); err == nil || !strings.Contains(err.Error(), "/nonexistent/tty") {
 		t.Errorf("absent path: %v", err)
 	}
 }
 
-func readN(t *testing.T, p *Port, n int) string {
+func readN(t *testing.T, p *serialport.Port, n int) string {
 	t.Helper()
 	var got []byte
 	buf := make([]byte, 64)
@@ -106,13 +107,13 @@ func nextEvent(t *testing.T, c <-chan devices.ConnEvent) devices.ConnEvent {
 	return devices.ConnEvent{}
 }
 
-func fastOpts(path string) Opts {
-	return Opts{Path: path, Name: "dev", DataBits: 7, Parity: "even", MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+func fastOpts(path string) serialport.Opts {
+	return serialport.Opts{Path: path, Name: "dev", DataBits: 7, Parity: "even", MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
 }
 
 func TestReadWriteTimeout(t *testing.T) {
 	l := devicestest.NewLine(t)
-	p, err := Open(fastOpts(l.Path))
+	p, err := serialport.Open(fastOpts(l.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,8 @@ func TestReadWriteTimeout(t *testing.T) {
 	}
 	// A quiet line is a timeout, never (0, nil).
 	buf := make([]byte, 8)
-	if n, err := p.ReadWithin(buf, 120*time.Millisecond); n != 0 || !errors.Is(err, ErrTimeout) {
-		t.Fatalf("quiet line: %d, %v; want ErrTimeout", n, err)
+	if n, err := p.ReadWithin(buf, 120*time.Millisecond); n != 0 || !errors.Is(err, serialport.ErrTimeout) {
+		t.Fatalf("quiet line: %d, %v; want serialport.ErrTimeout", n, err)
 	}
 	l.WriteString("W\r")
 	if got := readN(t, p, 2); got != "W\r" {
@@ -139,7 +140,7 @@ func TestReadWriteTimeout(t *testing.T) {
 
 func TestUnplugReplug(t *testing.T) {
 	l := devicestest.NewLine(t)
-	p, err := Open(fastOpts(l.Path))
+	p, err := serialport.Open(fastOpts(l.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,18 +152,18 @@ func TestUnplugReplug(t *testing.T) {
 
 	l.Unplug()
 	buf := make([]byte, 8)
-	if _, err := p.Read(buf); !errors.Is(err, ErrLost) {
-		t.Fatalf("Read after unplug: %v, want ErrLost", err)
+	if _, err := p.Read(buf); !errors.Is(err, serialport.ErrLost) {
+		t.Fatalf("Read after unplug: %v, want serialport.ErrLost", err)
 	}
 	ev := nextEvent(t, p.Conn())
 	if ev.Up || ev.Device != "dev" || ev.Err == nil || ev.At.IsZero() {
 		t.Fatalf("event %+v, want lost with error", ev)
 	}
-	if _, err := p.Write([]byte("W\r")); !errors.Is(err, ErrLost) {
-		t.Errorf("Write while lost: %v, want ErrLost", err)
+	if _, err := p.Write([]byte("W\r")); !errors.Is(err, serialport.ErrLost) {
+		t.Errorf("Write while lost: %v, want serialport.ErrLost", err)
 	}
-	if _, err := p.ReadWithin(buf, time.Second); !errors.Is(err, ErrLost) {
-		t.Errorf("ReadWithin while lost: %v, want ErrLost", err)
+	if _, err := p.ReadWithin(buf, time.Second); !errors.Is(err, serialport.ErrLost) {
+		t.Errorf("ReadWithin while lost: %v, want serialport.ErrLost", err)
 	}
 
 	// Read blocks while lost and resumes after replug.
@@ -201,7 +202,7 @@ func TestAllowAbsent(t *testing.T) {
 	l.Unplug()
 	o := fastOpts(l.Path)
 	o.AllowAbsent = true
-	p, err := Open(o)
+	p, err := serialport.Open(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +222,7 @@ func TestAllowAbsent(t *testing.T) {
 
 func TestCloseUnblocksAndIsIdempotent(t *testing.T) {
 	l := devicestest.NewLine(t)
-	p, err := Open(fastOpts(l.Path))
+	p, err := serialport.Open(fastOpts(l.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,13 +232,13 @@ func TestCloseUnblocksAndIsIdempotent(t *testing.T) {
 		done <- err
 	}()
 	// Close while the reader blocks (it may not have started yet; either
-	// way it must end with ErrClosed).
+	// way it must end with serialport.ErrClosed).
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrClosed) {
+		if !errors.Is(err, serialport.ErrClosed) {
 			t.Fatalf("Read after Close: %v", err)
 		}
 	case <-time.After(wait):
@@ -246,7 +247,7 @@ func TestCloseUnblocksAndIsIdempotent(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if _, err := p.Write([]byte("x")); !errors.Is(err, ErrClosed) {
+	if _, err := p.Write([]byte("x")); !errors.Is(err, serialport.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
 	}
 	if _, ok := <-p.Conn(); ok {
@@ -256,7 +257,7 @@ func TestCloseUnblocksAndIsIdempotent(t *testing.T) {
 
 func TestCloseWhileLost(t *testing.T) {
 	l := devicestest.NewLine(t)
-	p, err := Open(fastOpts(l.Path))
+	p, err := serialport.Open(fastOpts(l.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestCloseWhileLost(t *testing.T) {
 	go func() {
 		buf := make([]byte, 8)
 		for {
-			if _, err := p.Read(buf); errors.Is(err, ErrClosed) {
+			if _, err := p.Read(buf); errors.Is(err, serialport.ErrClosed) {
 				done <- err
 				return
 			}
