@@ -187,7 +187,9 @@ func (p *Port) read(b []byte, deadline time.Time, timeout <-chan time.Time) (int
 		n, err := sp.Read(b)
 		if n > 0 {
 			// Data wins; a pending error shows up on the next read.
-			p.rec.add('<', string(b[:n]))
+			if p.rec != nil {
+				p.rec.add('<', string(b[:n]))
+			}
 			return n, nil
 		}
 		if err == nil {
@@ -216,7 +218,9 @@ func (p *Port) Write(b []byte) (int, error) {
 		return 0, p.lostErr(nil)
 	}
 	n, err := sp.Write(b)
-	p.rec.add('>', string(b[:n]))
+	if p.rec != nil {
+		p.rec.add('>', string(b[:n]))
+	}
 	if err != nil {
 		if p.isClosed() {
 			return n, ErrClosed
