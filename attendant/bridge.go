@@ -44,6 +44,7 @@ type Bridge struct {
 	client paho.Client
 
 	inbox     queue
+	resumed   chan struct{} // closed when the first connect has completed
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -89,14 +90,15 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		o = &Opts{}
 	}
 	b := &Bridge{
-		cfg:    cfg,
-		log:    o.Logger,
-		now:    o.Now,
-		settle: o.Settle,
-		d:      NewDispatcher(cfg),
-		inbox:  queue{signal: make(chan struct{}, 1)},
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		cfg:     cfg,
+		log:     o.Logger,
+		now:     o.Now,
+		settle:  o.Settle,
+		d:       NewDispatcher(cfg),
+		inbox:   queue{signal: make(chan struct{}, 1)},
+		resumed: make(chan struct{}),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -138,7 +140,11 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
 	})
 	b.client = paho.NewClient(opts)
-	b.client.Connect() // ConnectRetry: keeps trying in the background
+	connTok := b.client.Connect() // ConnectRetry: keeps trying in the background
+	go func() {
+		connTok.Wait()
+		close(b.resumed)
+	}()
 	go b.loop()
 	b.log.Info("bridge started", "store", cfg.Store, "broker", cfg.MQTT.Broker, "attendants", len(cfg.Attendants))
 	return b, nil
@@ -163,6 +169,15 @@ func (b *Bridge) onConnect(c paho.Client) {
 		b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
 	})
 	go func() {
+		// paho runs OnConnect before it has re-queued the session's stored
+		// messages, and a publish in that window races with it (an open
+		// paho issue, #703). The first connect's token completes after
+		// that step; reconnects have no such signal.
+		select {
+		case <-b.resumed:
+		case <-b.stop:
+			return
+		}
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 			b.log.Error("subscribe failed", "err", tok.Error())
 			return

@@ -528,8 +528,6 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 		fx.Changed = true
 		if d.started {
 			d.dispatch(now, a, 1, &fx)
-		} else {
-			d.publish(now, a, &fx)
 		}
 	case protocol.AlertCancelled:
 		if !known {
