@@ -185,7 +185,8 @@ func (p *port) write(b []byte) error {
 
 // Garbage sends bytes no device protocol produces (line noise, a wrong
 // baud rate, a device in the wrong mode); nil sends a default burst of
-// junk with framing bytes inside it, the worst case for a frame decoder.
+// junk with framing bytes inside it, the worst case for a frame decoder,
+// ending in CR LF so that a decoder can resynchronise.
 func (p *port) Garbage(b []byte) error {
 	if b == nil {
 		b = defaultGarbage
@@ -193,7 +194,7 @@ func (p *port) Garbage(b []byte) error {
 	return p.write(b)
 }
 
-var defaultGarbage = []byte("\xff\x00\x7f#@!\x1b[0m\xfe\r\n\x02\x03\xaa")
+var defaultGarbage = []byte("\xff\x00\x7f#@!\x1b[0m\x02\x03\xfe\xaa\r\n")
 
 // Close unplugs the device for good and removes the link (and the
 // directory, when the device created it). Safe to call twice.
