@@ -20,11 +20,11 @@ const (
 // Reasons a frame is dropped; Frame.Err wraps one of them.
 var (
 	ErrTooLong   = fmt.Errorf("frame over %d bytes", MaxFrame)
-	ErrNoise     = errors.New("non-printable bytes (line noise or wrong baud?)")
-	ErrUnended   = errors.New("frame cut off by STX")
-	ErrBadLRC    = errors.New("bad LRC")
+	ErrNoise     = errors.New("scanner: non-printable bytes (line noise or wrong baud?)")
+	ErrUnended   = errors.New("scanner: frame cut off by STX")
+	ErrBadLRC    = errors.New("scanner: bad LRC")
 	ErrEmptyBody = errors.New("AIM identifier without data")
-	ErrBadSSI    = errors.New("bad SSI packet checksum")
+	ErrBadSSI    = errors.New("scanner: bad SSI packet checksum")
 )
 
 // Kind says what a Frame is.
