@@ -19,11 +19,11 @@ const (
 
 // Reasons a frame is dropped; Frame.Err wraps one of them.
 var (
-	ErrTooLong   = fmt.Errorf("frame over %d bytes", MaxFrame)
+	ErrTooLong   = fmt.Errorf("scanner: frame over %d bytes", MaxFrame)
 	ErrNoise     = errors.New("scanner: non-printable bytes (line noise or wrong baud?)")
 	ErrUnended   = errors.New("scanner: frame cut off by STX")
 	ErrBadLRC    = errors.New("scanner: bad LRC")
-	ErrEmptyBody = errors.New("AIM identifier without data")
+	ErrEmptyBody = errors.New("scanner: prefix or AIM identifier without data")
 	ErrBadSSI    = errors.New("scanner: bad SSI packet checksum")
 )
 
