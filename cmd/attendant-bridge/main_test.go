@@ -142,3 +142,76 @@ func TestRunBinary(t *testing.T) {
 	}
 	require.Contains(t, logs.String(), `"msg":"paged"`)
 }
+
+// TestKillAndRestart kills the bridge with SIGKILL while an alert is open
+// and claimed: the broker publishes its will (lanes fall back to
+// broadcast paging), and the restarted bridge still knows the claim and
+// pages the other open alert again.
+func TestKillAndRestart(t *testing.T) {
+	bin := buildBinary(t)
+	broker := testsupport.Mochi(t)
+	cfgPath := writeConfig(t, broker.URL(), "  - { id: ben, name: Ben, zone: back, roles: [attendant] }\n")
+
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("e2e").SetOrderMatters(true))
+	tok := c.Connect()
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	defer c.Disconnect(50)
+	msgs := make(chan paho.Message, 1000)
+	tok = c.Subscribe("sco/v1/s1/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	await := func(topic, fragment string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case m := <-msgs:
+				if m.Topic() == topic && strings.Contains(string(m.Payload()), fragment) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s on %s", fragment, topic)
+			}
+		}
+	}
+	for _, id := range []string{"ana", "ben"} {
+		c.Publish(protocol.PresenceTopic("s1", id), 1, true, []byte(`{"status":"available"}`)).Wait()
+	}
+	run := func() (*exec.Cmd, chan struct{}) {
+		cmd := exec.Command(bin, "-config", cfgPath)
+		require.NoError(t, cmd.Start())
+		exited := make(chan struct{})
+		go func() {
+			_ = cmd.Wait()
+			close(exited)
+		}()
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
+		return cmd, exited
+	}
+
+	cmd, exited := run()
+	await(protocol.BridgeStateTopic("s1"), `"online":true`)
+	alert := func(id, zone string) []byte {
+		return protocol.Encode(protocol.Alert{ID: id, Store: "s1", Lane: "3", Zone: zone, Kind: protocol.KindHelp, Status: protocol.AlertOpen})
+	}
+	c.Publish(protocol.LaneAlertTopic("s1", "3"), 1, false, alert("a1", "front")).Wait()
+	await(protocol.PageTopic("s1", "ana"), `"alert":"a1"`)
+	c.Publish(protocol.PagerCmdTopic("s1", "ana"), 1, false, []byte(`{"id":"c1","alert":"a1","action":"claim"}`)).Wait()
+	await(protocol.PagerResultTopic("s1", "ana"), `"ok":true`)
+	c.Publish(protocol.LaneAlertTopic("s1", "3"), 1, false, alert("a2", "back")).Wait()
+	await(protocol.PageTopic("s1", "ben"), `"alert":"a2"`)
+
+	require.NoError(t, cmd.Process.Kill())
+	<-exited
+	await(protocol.BridgeStateTopic("s1"), `"online":false`)
+
+	run()
+	await(protocol.BridgeStateTopic("s1"), `"online":true`)
+	await(protocol.PageTopic("s1", "ben"), `"alert":"a2"`)
+	// The claim survived: ben's claim on a1 loses to ana's.
+	c.Publish(protocol.PagerCmdTopic("s1", "ben"), 1, false, []byte(`{"id":"c2","alert":"a1","action":"claim"}`)).Wait()
+	await(protocol.PagerResultTopic("s1", "ben"), `"error":"not paged for this alert","claimed_by":"ana"`)
+}
