@@ -31,6 +31,8 @@ func (l *Line) LoadTranscript(path string) []serialport.Step {
 // "< data" it sends data, and "! lost" / "! up" unplug and replug the
 // line. It returns the first difference, naming the step. Run it in a
 // goroutine while the test checks what the driver makes of the session.
+// (A replug that cannot open a new pty fails the test from that
+// goroutine; that only happens when the machine is out of ptys.)
 func (l *Line) Play(steps []serialport.Step, d time.Duration) error {
 	var pending []byte // read from the driver, not yet matched
 	for i, st := range steps {
