@@ -1,8 +1,6 @@
 package attendant
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -233,66 +231,15 @@ func (b *Bridge) loop() {
 	}
 }
 
-// handle decodes one message and feeds the dispatcher. Bad input is
-// logged with the topic and dropped; it never stops the bridge.
+// handle feeds one message to the dispatcher and applies the effects.
+// Bad input is logged with the topic and dropped; it never stops the
+// bridge.
 func (b *Bridge) handle(m inMsg) {
-	now := b.now()
-	t, err := protocol.ParseTopic(m.topic)
-	if err != nil || t.Store != b.cfg.Store {
-		b.log.Warn("message on an unexpected topic dropped", "topic", m.topic)
-		return
-	}
-	var fx Effects
-	switch t.Kind {
-	case protocol.TLaneAlert:
-		var a protocol.Alert
-		if err = protocol.Decode(m.payload, &a); err == nil {
-			fx, err = b.d.LaneAlert(now, t.ID, a)
-		}
-	case protocol.TLaneResult:
-		var r protocol.CommandResult
-		if err = protocol.Decode(m.payload, &r); err == nil {
-			fx, err = b.d.LaneResult(now, t.ID, r)
-		}
-	case protocol.TPresence:
-		var p protocol.Presence
-		if p, err = protocol.DecodePresence(m.payload); err == nil {
-			b.log.Info("presence", "attendant", t.ID, "status", p.Status)
-			fx, err = b.d.Presence(now, t.ID, p)
-		}
-	case protocol.TPagerCmd:
-		var c protocol.PagerCmd
-		if err = protocol.Decode(m.payload, &c); err != nil {
-			b.rejectCmd(now, t.ID, m.payload, err)
-			err = fmt.Errorf("attendant: bad pager command: %w", err)
-			break
-		}
-		b.log.Info("pager command", "attendant", t.ID, "id", c.ID, "alert", c.Alert, "action", c.Action, "resolution", c.Resolution)
-		fx, err = b.d.PagerCmd(now, t.ID, c)
-	default:
-		err = errors.New("attendant: not a topic the bridge handles")
-	}
+	fx, err := b.d.Handle(b.now(), m.topic, m.payload)
 	if err != nil {
 		b.log.Warn("message rejected", "topic", m.topic, "bytes", len(m.payload), "err", err)
 	}
 	b.apply(fx)
-}
-
-// rejectCmd answers a malformed pager command when its id can be read, so
-// the pager is not left waiting.
-func (b *Bridge) rejectCmd(now time.Time, who string, payload []byte, cause error) {
-	if len(payload) > protocol.MaxPayload {
-		return
-	}
-	var idOnly struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(payload, &idOnly) != nil || idOnly.ID == "" {
-		return
-	}
-	b.publish(protocol.PagerResultTopic(b.cfg.Store, who), false, protocol.Encode(protocol.PagerResult{
-		ID: idOnly.ID, Error: "bad command: " + cause.Error(), TS: protocol.At(now),
-	}))
 }
 
 // apply persists the state (when it changed) and then publishes the
