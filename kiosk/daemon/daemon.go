@@ -194,6 +194,10 @@ func (d *Daemon) open(newID func() string) error {
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
+	// Messages must reach the engine in the order they arrived (an assist
+	// "paged" then "claimed"); the handler only queues, so paho may call
+	// it in order on its own goroutine.
+	mopts.SetOrderMatters(true)
 	d.client = paho.NewClient(mopts)
 	return nil
 }

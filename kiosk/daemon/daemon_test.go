@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,9 +180,18 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	cmdTopic := protocol.LaneCommandTopic(testStore, "3")
 	w.publish(cmdTopic, false, []byte(`{"id":"c0","action":"teleport"}`))
 	w.publish(cmdTopic, false, []byte(`not json`))
+	w.publish(cmdTopic, false, []byte(`{"id":"c-big","alert":"`+strings.Repeat("x", protocol.MaxPayload)+`","action":"clear"}`))
+	w.publish(protocol.BridgeStateTopic(testStore), false, []byte(`{"online":"maybe"}`))
+	w.publish(protocol.LaneAssistTopic(testStore, "3"), false, []byte(`{"status":"claimed"}`)) // no alert: invalid
 
 	// The attendant clears it; the answer comes on command/result, and a
 	// second delivery of the same command gets the same answer.
+	// Messages are handled in order: once a good one is through, the bad
+	// ones before it were dropped without effect.
+	w.publish(protocol.LaneAssistTopic(testStore, "3"), true, protocol.Encode(protocol.Assist{Alert: a.ID, Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana B.", TS: protocol.At(time.Now())}))
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Assist != nil && s.Assist.Name == "Ana B." })
+	require.Equal(t, []string{a.ID}, p.d.State().Alerts)
+
 	cmd := protocol.Command{ID: "c1", Alert: a.ID, Action: protocol.ActionClear, By: "ana", TS: protocol.At(time.Now())}
 	w.publish(cmdTopic, false, protocol.Encode(cmd))
 	resTopic := protocol.LaneResultTopic(testStore, "3")
@@ -193,6 +203,8 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	require.NoError(t, protocol.Decode(w.next(&at, resTopic, isID("c1")), &again))
 	require.Equal(t, res.OK, again.OK)
 	require.Zero(t, w.count(resTopic, isID("c0")), "no answer to a command that did not decode")
+	require.Zero(t, w.count(resTopic, isID("c-big")), "no answer to an oversized command")
+
 	pollState(t, p.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 0 })
 
 	// Errors are JSON with a 4xx status.

@@ -15,7 +15,6 @@ type inMsg struct {
 	topic     string
 	payload   []byte
 	connected bool // the client (re)connected
-	lost      bool // the connection was lost
 }
 
 // inbox is an unbounded queue from paho's goroutines to the engine
@@ -52,6 +51,10 @@ func (b *inbox) drain() []inMsg {
 // token is waited for on another goroutine so paho is never held up.
 func (d *Daemon) onConnect(c paho.Client) {
 	d.log.Info("mqtt connected", "broker", d.cfg.MQTT.Broker)
+	// Queued before subscribing, so it comes before every message of the
+	// new subscriptions (the retained bridge state in particular).
+	d.inbox.push(inMsg{connected: true})
+	d.signalKick()
 	subs := map[string]byte{
 		d.topic(protocol.LaneCommandTopic):     1,
 		d.topic(protocol.LaneAssistTopic):      1,
@@ -69,24 +72,18 @@ func (d *Daemon) onConnect(c paho.Client) {
 			d.log.Error("mqtt subscribe", "err", err)
 		}
 	}()
-	d.inbox.push(inMsg{connected: true})
-	d.signalKick()
 }
 
 func (d *Daemon) onConnectionLost(_ paho.Client, err error) {
 	d.log.Warn("mqtt connection lost; reconnecting", "err", err)
-	d.inbox.push(inMsg{lost: true})
 }
 
 // onInbound handles one MQTT message on the engine goroutine. Bad
 // payloads are logged with their topic and dropped.
 func (d *Daemon) onInbound(m inMsg) {
-	switch {
-	case m.connected:
-		return
-	case m.lost:
+	if m.connected {
 		// Whatever the bridge was, we learn it again from its retained
-		// state on reconnect, and re-publish open alerts if it is online.
+		// state, and re-publish open alerts if it is online.
 		d.bridge = bridgeUnknown
 		return
 	}
