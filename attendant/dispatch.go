@@ -11,10 +11,13 @@ import (
 	"github.com/sco-project/sco/attendant/protocol"
 )
 
-// ClosedTTL is how long the dispatcher remembers a closed alert id (so a
-// lane re-publishing it does not open it again) and a pager command id
-// (so a duplicate delivery gets the same answer).
+// ClosedTTL is how long the dispatcher remembers a closed alert id, so a
+// lane re-publishing it does not open it again.
 const ClosedTTL = 24 * time.Hour
+
+// ResultTTL is how long the dispatcher remembers the answer to a pager
+// command, so a duplicate delivery gets the same answer.
+const ResultTTL = time.Hour
 
 // Errors a pager sees in pager/{id}/result "error". They are part of the
 // protocol (docs/protocol.md).
@@ -261,8 +264,8 @@ func (d *Dispatcher) NextDeadline() (time.Time, bool) {
 }
 
 // Tick fires every deadline due at now: escalation to the next tier, and
-// claims that expired. It also forgets closed ids and command answers
-// older than ClosedTTL.
+// claims that expired. It also forgets closed ids older than ClosedTTL
+// and command answers older than ResultTTL.
 func (d *Dispatcher) Tick(now time.Time) Effects {
 	var fx Effects
 	for id, t := range d.closed {
@@ -272,7 +275,7 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 		}
 	}
 	for k, r := range d.results {
-		if now.Sub(r.At) > ClosedTTL {
+		if now.Sub(r.At) > ResultTTL {
 			delete(d.results, k)
 			fx.Changed = true
 		}

@@ -362,3 +362,16 @@ func TestPageText(t *testing.T) {
 		require.NotEmpty(t, kindText[k], k)
 	}
 }
+
+func TestForgetsOldIDs(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	require.Equal(t, []string{"result ana c1 ok=true claimed_by=ana", "record a1 claimed tier 1 by ana", "assist 3 claimed tier 1 Ana"}, h.cmd(at(time.Second), "ana", "c1", "a1", "claim", ""))
+	h.cancel(at(2*time.Second), "a1")
+	require.Equal(t, []string{"result ana c1 ok=true claimed_by=ana"}, h.cmd(at(ResultTTL), "ana", "c1", "a1", "claim", ""), "a duplicate within ResultTTL gets the first answer")
+	h.tick(at(ResultTTL + 2*time.Second))
+	require.Equal(t, []string{"result ana c1 ok=false error=alert closed"}, h.cmd(at(ResultTTL+3*time.Second), "ana", "c1", "a1", "claim", ""), "after ResultTTL the id is new")
+	require.Empty(t, h.raise(at(ClosedTTL), "a1", "front", protocol.KindHelp))
+	h.tick(at(ClosedTTL + 3*time.Second))
+	require.Equal(t, "page ana a1 tier 1", h.raise(at(ClosedTTL+4*time.Second), "a1", "front", protocol.KindHelp)[0], "after ClosedTTL the id is new")
+}
