@@ -42,7 +42,7 @@ func mainImpl(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.ID, "id", "", "attendant id (required), as in the bridge's roster")
 	fs.StringVar(&o.Zone, "zone", "", "zone the attendant works in (optional; the roster has one)")
 	fs.StringVar(&o.Status, "status", "available", "presence at start: available, busy or break")
-	fs.StringVar(&o.MQTT.Username, "username", "", "MQTT user name")
+	fs.StringVar(&o.MQTT.Username, "username", "", "MQTT user name; with a password it defaults to -id")
 	fs.StringVar(&o.MQTT.Password, "password", "", "MQTT password (prefer -password-file)")
 	fs.StringVar(&o.MQTT.PasswordFile, "password-file", "", "file holding the MQTT password")
 	fs.StringVar(&o.MQTT.CAFile, "ca", "", "CA certificate (PEM) of the broker, for ssl://")
@@ -56,6 +56,9 @@ func mainImpl(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if o.Store == "" || o.ID == "" {
 		return errors.New("-store and -id are required")
+	}
+	if o.MQTT.Username == "" && (o.MQTT.Password != "" || o.MQTT.PasswordFile != "") {
+		o.MQTT.Username = o.ID // the broker knows attendants by their id
 	}
 	c, err := pagerclient.Dial(o)
 	if err != nil {

@@ -111,7 +111,16 @@ func (m *Model) Apply(ev Event) []Line {
 			return nil
 		}
 		if ev.Online {
-			return []Line{{Text: "bridge online"}}
+			// Lanes re-publish their alerts to the bridge, which pages
+			// them again: broadcast pages are dropped.
+			out := []Line{{Text: "bridge online"}}
+			for _, e := range m.Pages() {
+				if e.Broadcast {
+					m.remove(e.N)
+					out = append(out, Line{Text: fmt.Sprintf("[%d] broadcast page dropped: the bridge pages again", e.N)})
+				}
+			}
+			return out
 		}
 		return []Line{{Text: "bridge OFFLINE: lanes page everyone directly; claims wait for the bridge"}}
 	case EvPage:

@@ -102,5 +102,8 @@ func TestModelClaimLostAndWithdrawn(t *testing.T) {
 	lines = m.Apply(Event{Kind: EvBridge, Online: false})
 	assert.Contains(t, lines[0].Text, "bridge OFFLINE")
 	assert.Nil(t, m.Apply(Event{Kind: EvBridge, Online: false}))
+	lines = m.Apply(Event{Kind: EvBridge, Online: true})
+	assert.Equal(t, []Line{{Text: "bridge online"}, {Text: "[2] broadcast page dropped: the bridge pages again"}}, lines)
+	assert.Empty(t, m.Pages())
 	assert.Equal(t, "error: boom", m.Apply(Event{Kind: EvError, Err: errors.New("boom")})[0].Text)
 }
