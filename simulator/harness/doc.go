@@ -1,0 +1,9 @@
+// Package harness starts a whole simulated store in one process: an
+// embedded broker (or a named one), the attendant bridge, lanes running
+// the real kioskd daemon code against virtual scanners and scales on real
+// pseudo-terminals, and virtual attendants on pagers. An Observer listens
+// to every message of the store and timestamps it, so scenarios can wait
+// for what must happen and the demo and benchmarks can measure it.
+//
+// kiosk-sim run, demo and bench are built on it.
+package harness

@@ -1,0 +1,402 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/broker"
+	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/simulator/vdev"
+)
+
+// LaneSpec describes one simulated lane.
+type LaneSpec struct {
+	ID    string // lane id; "" means its 1-based number
+	Zone  string // "" means front
+	Scale string // nci (default) | toledo | sics
+	// Policy overrides, as in the lane config's policy block (YAML
+	// values: "2s", "3").
+	Policy map[string]string
+	// ScaleSettle is how long the virtual scale moves after a change; 0
+	// means the vdev default (400 ms).
+	ScaleSettle time.Duration
+}
+
+// Opts configures a simulated store. The zero value runs store s1 with one
+// lane, the default roster and escalation, and an embedded broker.
+type Opts struct {
+	// Broker is an MQTT broker URL; "" starts an embedded mochi broker on
+	// a free loopback port.
+	Broker string
+	// MQTT carries credentials and TLS for Broker (its Broker field is
+	// ignored).
+	MQTT  mqttc.Config
+	Store string // "" means s1
+	Lanes []LaneSpec
+	// Roster is the bridge's attendants; nil means DefaultRoster.
+	Roster []attendant.Attendant
+	// Escalation; zero fields take the bridge defaults.
+	Escalation attendant.Escalation
+	// NoBridge runs the store without an attendant bridge (lanes fall back
+	// to broadcast paging).
+	NoBridge bool
+	// Dir holds data dirs, device links and the catalogue; "" means a new
+	// temporary directory, removed by Close.
+	Dir string
+	// Logger receives every component's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultRoster is the simulated store's staff.
+var DefaultRoster = []attendant.Attendant{
+	{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{protocol.RoleAttendant, protocol.RoleAgeVerifier}},
+	{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{protocol.RoleAttendant}},
+	{ID: "sue", Name: "Sue", Zone: "office", Roles: []string{protocol.RoleAttendant, protocol.RoleAgeVerifier, protocol.RoleSupervisor}},
+}
+
+// Store is a running simulated store.
+type Store struct {
+	ID        string
+	BrokerURL string
+	MQTT      mqttc.Config
+	Dir       string
+	Lanes     []*Lane
+	Observer  *Observer
+	Roster    []attendant.Attendant
+
+	log     *slog.Logger
+	broker  *broker.Broker
+	bridge  *attendant.Bridge
+	bcfg    *attendant.Config
+	tmp     bool
+	pagers  []*Pager
+	mu      sync.Mutex
+	closeMu sync.Once
+}
+
+// Lane is one simulated lane: real daemon code, virtual devices.
+type Lane struct {
+	ID      string
+	Zone    string
+	Scanner *vdev.VirtualScanner
+	Scale   *vdev.VirtualScale
+	Config  *kiosk.Config
+	// URL is the shopper screen, http://127.0.0.1:port/.
+	URL string
+
+	d      *daemon.Daemon
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start starts the store and returns once every lane has published its
+// state and the bridge (if any) is online.
+func Start(ctx context.Context, o Opts) (s *Store, err error) {
+	if o.Store == "" {
+		o.Store = "s1"
+	}
+	if len(o.Lanes) == 0 {
+		o.Lanes = []LaneSpec{{}}
+	}
+	if o.Roster == nil {
+		o.Roster = DefaultRoster
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s = &Store{ID: o.Store, Dir: o.Dir, log: logger, MQTT: o.MQTT, Roster: o.Roster}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.Dir == "" {
+		if s.Dir, err = os.MkdirTemp("", "kiosk-sim-"); err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+		s.tmp = true
+	}
+	s.BrokerURL = o.Broker
+	if s.BrokerURL == "" {
+		if s.broker, err = broker.Start(broker.Opts{}); err != nil {
+			return nil, fmt.Errorf("harness: %w", err)
+		}
+		s.BrokerURL = s.broker.URL()
+	}
+	s.MQTT.Broker = s.BrokerURL
+	if err := s.MQTT.Validate(); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	if s.Observer, err = NewObserver(s.MQTT, s.ID, fmt.Sprintf("sim-observer-%s-%d", s.ID, os.Getpid())); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	catalog, err := WriteDemoCatalog(s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("harness: catalogue: %w", err)
+	}
+	if !o.NoBridge {
+		s.bcfg = &attendant.Config{
+			Store: s.ID, MQTT: s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
+			Attendants: o.Roster, Escalation: o.Escalation,
+		}
+		if err := s.bcfg.Validate(); err != nil {
+			return nil, fmt.Errorf("harness: bridge config: %w", err)
+		}
+		if err := s.StartBridge(); err != nil {
+			return nil, err
+		}
+	}
+	for i, spec := range o.Lanes {
+		l, err := s.startLane(i, spec, catalog)
+		if err != nil {
+			return nil, err
+		}
+		s.Lanes = append(s.Lanes, l)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err = s.Observer.Until(wctx, func() bool {
+		for _, l := range s.Lanes {
+			if st, ok := s.Observer.LaneState(l.ID); !ok || !st.Online {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("harness: lanes did not come online: %w", err)
+	}
+	return s, nil
+}
+
+// StartBridge starts (or restarts) the attendant bridge and waits until it
+// says it is online.
+func (s *Store) StartBridge() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bcfg == nil {
+		return errors.New("harness: this store runs without a bridge")
+	}
+	if s.bridge != nil {
+		return nil
+	}
+	from := s.Observer.Len()
+	b, err := attendant.New(s.bcfg, &attendant.Opts{Logger: s.log.With("component", "bridge")})
+	if err != nil {
+		return fmt.Errorf("harness: bridge: %w", err)
+	}
+	s.bridge = b
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, _, err = s.Observer.Find(ctx, from, nil, func(e Event) bool { return e.Bridge != nil && e.Bridge.Online })
+	if err != nil {
+		return fmt.Errorf("harness: bridge did not come online: %w", err)
+	}
+	return nil
+}
+
+// StopBridge stops the bridge (its will tells the lanes it is offline).
+func (s *Store) StopBridge() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bridge == nil {
+		return nil
+	}
+	err := s.bridge.Close()
+	s.bridge = nil
+	return err
+}
+
+func (s *Store) startLane(i int, spec LaneSpec, catalog string) (*Lane, error) {
+	l := &Lane{ID: spec.ID, Zone: spec.Zone}
+	if l.ID == "" {
+		l.ID = fmt.Sprint(i + 1)
+	}
+	if l.Zone == "" {
+		l.Zone = "front"
+	}
+	proto, err := vdev.ParseProtocol(orDefault(spec.Scale, "nci"))
+	if err != nil {
+		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
+	}
+	dir := filepath.Join(s.Dir, "lane-"+l.ID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	if l.Scanner, err = vdev.NewScanner(vdev.ScannerOpts{Dir: dir}); err != nil {
+		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
+	}
+	if l.Scale, err = vdev.NewScale(vdev.ScaleOpts{Dir: dir, Protocol: proto, Physics: vdev.PhysicsOpts{Settle: spec.ScaleSettle, Seed: uint64(i + 1)}}); err != nil {
+		l.Scanner.Close()
+		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
+	}
+	yml := laneYAML(s, l, proto, dir, catalog, spec.Policy)
+	cfgPath := filepath.Join(dir, "lane.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yml), 0o640); err != nil {
+		l.close()
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	if l.Config, err = kiosk.ParseConfig([]byte(yml), cfgPath); err != nil {
+		l.close()
+		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
+	}
+	if err := s.runLane(l); err != nil {
+		l.close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func laneYAML(s *Store, l *Lane, proto vdev.Protocol, dir, catalog string, policy map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %s\ncatalog: %s\n", s.ID, l.ID, l.Zone, filepath.Join(dir, "data"), catalog)
+	fmt.Fprintf(&b, "mqtt:\n  broker: %s\n", s.BrokerURL)
+	if s.MQTT.Username != "" {
+		fmt.Fprintf(&b, "  username: %q\n", s.MQTT.Username)
+	}
+	if s.MQTT.Password != "" {
+		fmt.Fprintf(&b, "  password: %q\n", s.MQTT.Password)
+	}
+	if s.MQTT.CAFile != "" {
+		fmt.Fprintf(&b, "  ca_file: %q\n", s.MQTT.CAFile)
+	}
+	fmt.Fprintf(&b, "scanner:\n  port: %s\n  baud: 9600\n", l.Scanner.Path())
+	switch proto {
+	case vdev.SICS:
+		fmt.Fprintf(&b, "scale:\n  port: %s\n  protocol: sics\n  baud: 9600\n  data_bits: 8\n  parity: none\n", l.Scale.Path())
+	default:
+		fmt.Fprintf(&b, "scale:\n  port: %s\n  protocol: %s\n  baud: 9600\n  data_bits: 7\n  parity: even\n", l.Scale.Path(), proto)
+	}
+	b.WriteString("ui:\n  listen: 127.0.0.1:0\n")
+	if len(policy) > 0 {
+		b.WriteString("policy:\n")
+		for k, v := range policy {
+			fmt.Fprintf(&b, "  %s: %s\n", k, v)
+		}
+	}
+	return b.String()
+}
+
+func (s *Store) runLane(l *Lane) error {
+	d, err := daemon.New(l.Config, &daemon.Opts{Logger: s.log.With("component", "lane", "lane", l.ID), ShutdownTimeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("harness: lane %s: %w", l.ID, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.d, l.cancel, l.done = d, cancel, make(chan error, 1)
+	l.URL = "http://" + d.Addr() + "/"
+	go func() { l.done <- d.Run(ctx) }()
+	return nil
+}
+
+// RestartLane stops a lane's daemon as a clean shutdown would and starts
+// it again on the same data directory and devices.
+func (s *Store) RestartLane(l *Lane) error {
+	l.stop()
+	return s.runLane(l)
+}
+
+func (l *Lane) stop() {
+	if l.cancel == nil {
+		return
+	}
+	l.cancel()
+	<-l.done
+	l.cancel = nil
+}
+
+func (l *Lane) close() {
+	l.stop()
+	if l.Scanner != nil {
+		l.Scanner.Close()
+	}
+	if l.Scale != nil {
+		l.Scale.Close()
+	}
+}
+
+// State is the lane's current state, read from the daemon.
+func (l *Lane) State() protocol.LaneState { return l.d.State() }
+
+// Post calls the lane's local API (help, help/cancel, finish) and returns
+// the HTTP status.
+func (l *Lane) Post(path string) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(l.URL, "/")+"/api/"+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("lane %s: POST /api/%s: %w", l.ID, path, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// Lane returns the lane with id, or nil.
+func (s *Store) Lane(id string) *Lane {
+	for _, l := range s.Lanes {
+		if l.ID == id {
+			return l
+		}
+	}
+	return nil
+}
+
+// Attendant returns the roster entry for id.
+func (s *Store) Attendant(id string) (attendant.Attendant, bool) {
+	for _, a := range s.Roster {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return attendant.Attendant{}, false
+}
+
+// Close stops pagers, lanes, bridge, observer and broker, in that order.
+// Safe to call twice.
+func (s *Store) Close() {
+	s.closeMu.Do(func() {
+		s.mu.Lock()
+		pagers := s.pagers
+		s.mu.Unlock()
+		for _, p := range pagers {
+			p.Close()
+		}
+		for _, l := range s.Lanes {
+			l.close()
+		}
+		_ = s.StopBridge()
+		if s.Observer != nil {
+			s.Observer.Close()
+		}
+		if s.broker != nil {
+			s.broker.Close()
+		}
+		if s.tmp {
+			os.RemoveAll(s.Dir)
+		}
+	})
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}

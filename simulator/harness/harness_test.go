@@ -1,0 +1,50 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/simulator/vpager"
+)
+
+// A whole store in one process: a shopper who never bags the cola gets a
+// bag_timeout alert, Ana is paged, claims, approves from her handheld, and
+// the lane applies it.
+func TestStoreBagTimeoutIsPagedClaimedAndResolved(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Start(ctx, Opts{Lanes: []LaneSpec{{Policy: map[string]string{"bag_timeout": "300ms", "bag_prompts": "1"}, ScaleSettle: 50 * time.Millisecond}}})
+	require.NoError(t, err)
+	defer s.Close()
+	events := make(chan vpager.Event, 64)
+	_, err = s.StartPager("ana", "", vpager.Behaviour{Resolve: protocol.ActionApprove}, func(e vpager.Event) { events <- e })
+	require.NoError(t, err)
+
+	from := s.Observer.Len()
+	lane := s.Lanes[0]
+	require.NoError(t, lane.Scanner.Scan(GTINCola, ""))
+
+	_, alert, err := s.Observer.Find(ctx, from, nil, func(e Event) bool {
+		return e.Alert != nil && e.Alert.Kind == protocol.KindBagTimeout && e.Alert.Status == protocol.AlertOpen
+	})
+	require.NoError(t, err)
+	_, page, err := s.Observer.Find(ctx, from, nil, func(e Event) bool {
+		return e.Page != nil && e.Topic.ID == "ana" && e.Page.Alert == alert.Alert.ID && !e.Page.Withdrawn
+	})
+	require.NoError(t, err)
+	require.Equal(t, protocol.KindBagTimeout, page.Page.Kind)
+	_, res, err := s.Observer.Find(ctx, from, nil, func(e Event) bool {
+		return e.Result != nil && e.Topic.ID == lane.ID
+	})
+	require.NoError(t, err)
+	require.True(t, res.Result.OK, "lane applied the approve: %+v", res.Result)
+	require.NoError(t, s.Observer.Until(ctx, func() bool {
+		st, ok := s.Observer.LaneState(lane.ID)
+		return ok && st.State == protocol.StateShopping && len(st.Alerts) == 0 && st.Items == 1
+	}))
+	require.Empty(t, s.Observer.Malformed())
+}
