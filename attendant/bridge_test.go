@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
 )
@@ -521,4 +522,28 @@ func TestBridgeClaimExpiresAndLaneRefuses(t *testing.T) {
 	require.Equal(t, "lane: no help request open", res.Error)
 	require.Equal(t, "ben", res.ClaimedBy)
 	require.Equal(t, 0, r.rec.count(from, "alert/a1", `"status":"resolved"`))
+}
+
+// TestBridgeSurvivesBrokerRestart restarts the broker under a running
+// bridge: the bridge reconnects, subscribes again (paho does not), says
+// it is online again (so lanes re-publish their alerts) and pages.
+func TestBridgeSurvivesBrokerRestart(t *testing.T) {
+	m1, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := m1.Addr()
+	r, _ := newRig(t, m1.URL(), slow, "ana")
+	require.NoError(t, m1.Close())
+
+	m2, err := broker.Start(broker.Opts{Addr: addr})
+	require.NoError(t, err)
+	defer m2.Close()
+	rec := newRecorder(t, m2.URL(), "", "", "sco/v1/s1/#")
+	rec.await(0, "bridge/state", `"online":true`)
+	ana := newPager(t, m2.URL(), "ana", "")
+	ana.presence(protocol.PresenceAvailable)
+	lane := mqttClient(t, m2.URL(), "lane-3b", "", "", nil)
+	// The lane re-publishes its open alert; the bridge pages it.
+	publish(t, lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertOpen))
+	rec.await(0, "pager/ana/page", `"alert":"a1"`)
+	require.Contains(t, r.log.String(), "connection to broker lost")
 }
