@@ -195,14 +195,22 @@ func (b *Bridge) loop() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		next, ok := b.d.NextDeadline()
-		if !settleAt.IsZero() && !b.d.Started() && (!ok || settleAt.Before(next)) {
+		// Before paging starts only the settle time counts: restored
+		// deadlines may be long past and would spin the loop.
+		var next time.Time
+		ok := false
+		if b.d.Started() {
+			next, ok = b.d.NextDeadline()
+		} else if !settleAt.IsZero() {
 			next, ok = settleAt, true
 		}
+		// An idle bridge still ticks hourly, to forget old ids.
 		wait := time.Hour
 		if ok {
 			wait = max(next.Sub(b.now()), 0)
 		}
+		// Timers since Go 1.23 drop a pending tick on Reset, so the loop
+		// may Reset without draining.
 		timer.Reset(wait)
 		select {
 		case <-b.stop:
@@ -224,8 +232,6 @@ func (b *Bridge) loop() {
 				b.apply(b.d.Start(now))
 				continue
 			}
-			// Timers since Go 1.23 drop a pending tick on Reset, so the
-			// loop may Reset without draining.
 			b.apply(b.d.Tick(now))
 		}
 	}
