@@ -35,6 +35,7 @@ type recorder struct {
 	msgs   []msg
 	notify chan struct{}
 	c      paho.Client
+	wait   time.Duration // how long await waits; 0 means waitFor
 }
 
 // mqttClient connects a test client (no reconnect, clean session) and
@@ -87,7 +88,11 @@ func (r *recorder) mark() int {
 // (suffix after sco/v1/s1/) and contains every fragment of the payload.
 func (r *recorder) await(from int, topic string, fragments ...string) msg {
 	r.t.Helper()
-	deadline := time.After(waitFor)
+	wait := r.wait
+	if wait == 0 {
+		wait = waitFor
+	}
+	deadline := time.After(wait)
 	for {
 		r.mu.Lock()
 		for _, m := range r.msgs[from:] {
@@ -538,6 +543,7 @@ func TestBridgeSurvivesBrokerRestart(t *testing.T) {
 	require.NoError(t, err)
 	defer m2.Close()
 	rec := newRecorder(t, m2.URL(), "", "", "sco/v1/s1/#")
+	rec.wait = 20 * time.Second // paho's reconnect backoff grows 1s, 2s, 4s...
 	rec.await(0, "bridge/state", `"online":true`)
 	ana := newPager(t, m2.URL(), "ana", "")
 	ana.presence(protocol.PresenceAvailable)

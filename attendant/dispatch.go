@@ -459,12 +459,43 @@ func PageText(a protocol.Alert) string {
 // publish emits the alert record and the lane's assist message.
 func (d *Dispatcher) publish(now time.Time, a *AlertState, fx *Effects) {
 	fx.Records = append(fx.Records, RecordOut{Record: d.record(a)})
-	as := &protocol.Assist{Alert: a.Alert.ID, Status: a.Status, Tier: a.Tier, TS: protocol.At(now)}
-	if a.ClaimedBy != "" {
-		as.Attendant = a.ClaimedBy
-		as.Name = d.roster[a.ClaimedBy].Name
+	fx.Assists = append(fx.Assists, d.laneAssist(now, a.Alert.Lane))
+}
+
+// laneAssist is what a lane's shopper should see when the lane has
+// several open alerts: someone who claimed one (the earliest claim),
+// else the alert paged the widest (then the oldest); nil when the lane
+// has no open alert.
+func (d *Dispatcher) laneAssist(now time.Time, lane string) AssistOut {
+	var best *AlertState
+	better := func(x, y *AlertState) bool {
+		if (x.ClaimedBy != "") != (y.ClaimedBy != "") {
+			return x.ClaimedBy != ""
+		}
+		if x.ClaimedBy != "" && !x.Claimed.Equal(y.Claimed) {
+			return x.Claimed.Before(y.Claimed)
+		}
+		if x.Tier != y.Tier {
+			return x.Tier > y.Tier
+		}
+		return x.Raised.Before(y.Raised)
 	}
-	fx.Assists = append(fx.Assists, AssistOut{Lane: a.Alert.Lane, Assist: as})
+	for _, id := range d.alertIDs() {
+		a := d.alerts[id]
+		if a.Alert.Lane == lane && (best == nil || better(a, best)) {
+			best = a
+		}
+	}
+	out := AssistOut{Lane: lane}
+	if best == nil {
+		return out
+	}
+	out.Assist = &protocol.Assist{Alert: best.Alert.ID, Status: best.Status, Tier: best.Tier, TS: protocol.At(now)}
+	if best.ClaimedBy != "" {
+		out.Assist.Attendant = best.ClaimedBy
+		out.Assist.Name = d.roster[best.ClaimedBy].Name
+	}
+	return out
 }
 
 func (d *Dispatcher) record(a *AlertState) protocol.AlertRecord {
@@ -495,9 +526,9 @@ func (d *Dispatcher) close(now time.Time, a *AlertState, status string, resoluti
 		rec.Resolution = string(resolution)
 	}
 	fx.Records = append(fx.Records, RecordOut{Record: rec, Closed: true})
-	fx.Assists = append(fx.Assists, AssistOut{Lane: a.Alert.Lane})
 	delete(d.alerts, a.Alert.ID)
 	d.closed[a.Alert.ID] = now
+	fx.Assists = append(fx.Assists, d.laneAssist(now, a.Alert.Lane))
 }
 
 // LaneAlert handles lane/{lane}/alert. An id already known keeps its

@@ -327,7 +327,7 @@ func TestRestoreRepagesOpenAlerts(t *testing.T) {
 		require.Empty(t, fxLines(fx))
 	}
 	require.Equal(t, []string{
-		"page ana a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 ",
+		"page ana a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 claimed tier 1 Ben", // a2 on the same lane is claimed
 		"command 3 a2 void by ben id a2:ben:c1",
 	}, fxLines(d.Start(at(31*time.Second))))
 	// The deadline is the restarted tier's.
@@ -374,4 +374,15 @@ func TestForgetsOldIDs(t *testing.T) {
 	require.Empty(t, h.raise(at(ClosedTTL), "a1", "front", protocol.KindHelp))
 	h.tick(at(ClosedTTL + 3*time.Second))
 	require.Equal(t, "page ana a1 tier 1", h.raise(at(ClosedTTL+4*time.Second), "a1", "front", protocol.KindHelp)[0], "after ClosedTTL the id is new")
+}
+
+func TestAssistWithSeveralAlertsOnALane(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	h.cmd(at(time.Second), "ana", "c1", "a1", "claim", "")
+	got := h.raise(at(2*time.Second), "a2", "back", protocol.KindBagTimeout)
+	require.Equal(t, "assist 3 claimed tier 1 Ana", got[len(got)-1], "the shopper still sees who is coming")
+	h.tick(at(22 * time.Second)) // a2 escalates; ana's claim still shows
+	require.Equal(t, []string{"withdraw ben a2: cancelled by lane", "withdraw ana a2: cancelled by lane", "withdraw sue a2: cancelled by lane", "record a2 cancelled tier 2 closed", "assist 3 claimed tier 1 Ana"}, h.cancel(at(23*time.Second), "a2"))
+	require.Equal(t, []string{"withdraw ana a1: cancelled by lane", "record a1 cancelled tier 1 by ana closed", "assist 3 clear"}, h.cancel(at(24*time.Second), "a1"))
 }
