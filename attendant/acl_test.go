@@ -149,6 +149,20 @@ func TestMosquittoACL(t *testing.T) {
 	benRec.await(0, "pager/ben/page", "for-ben")
 	require.Equal(t, 0, benRec.count(0, "pager/ana/page"), "ben cannot read ana's pages")
 
+	// Subscribing to alert records works; a wildcard subscription is
+	// granted, but the broker delivers only what the pager may read.
+	anaRec.subscribe("sco/v1/s1/alert/+")
+	publish(t, bridge, protocol.AlertTopic("s1", "a9"), false, []byte(`{"id":"a9"}`))
+	anaRec.await(0, "alert/a9", `"id":"a9"`)
+	wide := newRecorder(t, m.URL(), "ana", pw["ana"], "sco/v1/s1/#")
+	publish(t, bridge, protocol.PageTopic("s1", "ben"), false, []byte(`{"alert":"wide-ben"}`))
+	publish(t, bridge, protocol.PagerResultTopic("s1", "ben"), false, []byte(`{"id":"wide-ben"}`))
+	publish(t, bridge, protocol.LaneCommandTopic("s1", "3"), false, []byte(`{"id":"wide-ben"}`))
+	publish(t, bridge, protocol.PageTopic("s1", "ana"), false, []byte(`{"alert":"wide-ana"}`))
+	wide.await(0, "pager/ana/page", "wide-ana")
+	require.Equal(t, 0, wide.count(0, "pager/ben/page")+wide.count(0, "pager/ben/result")+wide.count(0, "lane/3/command"),
+		"a wildcard does not let ana read ben's pages or lane commands:\n%s", wide.dump(0))
+
 	// A wrong password is refused.
 	cfg := mqttc.Config{Broker: m.URL(), Username: "ana", Password: "guess"}
 	o, err := cfg.Options("pager-mallory", nil, nil, nil)
