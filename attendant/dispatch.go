@@ -617,7 +617,7 @@ func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Ef
 			continue
 		}
 		switch {
-		case a.Status == protocol.AlertOpen:
+		case a.Status == protocol.AlertOpen && slices.Contains(d.members(a, 3), id):
 			d.dispatch(now, a, 1, &fx)
 		case a.Tier >= 2 && !slices.Contains(a.Recipients, id) && slices.Contains(d.members(a, a.Tier), id):
 			fx.Changed = true

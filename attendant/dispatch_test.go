@@ -386,3 +386,10 @@ func TestAssistWithSeveralAlertsOnALane(t *testing.T) {
 	require.Equal(t, []string{"withdraw ben a2: cancelled by lane", "withdraw ana a2: cancelled by lane", "withdraw sue a2: cancelled by lane", "record a2 cancelled tier 2 closed", "assist 3 claimed tier 1 Ana"}, h.cancel(at(23*time.Second), "a2"))
 	require.Equal(t, []string{"withdraw ana a1: cancelled by lane", "record a1 cancelled tier 1 by ana closed", "assist 3 clear"}, h.cancel(at(24*time.Second), "a1"))
 }
+
+func TestPresenceWithoutTheRoleChangesNothing(t *testing.T) {
+	h := newHarness(t, testConfig(t), nil)
+	h.raise(t0, "a1", "front", protocol.KindAgeCheck)
+	require.Empty(t, h.presence(at(time.Second), "ben", "available"), "ben cannot check ages")
+	require.Equal(t, "page sue a1 tier 1", h.presence(at(2*time.Second), "sue", "available")[0])
+}
