@@ -232,6 +232,13 @@ func (e *Engine) onScan(sc devices.Scan) {
 	}
 	if s.Session == "" {
 		s.Session = e.cfg.NewID()
+		if !s.HasBaseline {
+			// No stable reading yet since the lane started: the scale
+			// zeroed at power-up, so the bagging area is taken as empty.
+			// Anything already on it shows as an unexpected item, which
+			// is the safe side.
+			s.BaselineG, s.HasBaseline = 0, true
+		}
 	}
 	s.Notice = ""
 	it, err := e.lookup(sc)

@@ -25,6 +25,14 @@ func (e *Engine) onReading(r devices.Reading) {
 	case devices.StatusStable, devices.StatusZero:
 		e.deviceOK(keyScaleStatus)
 		g := r.Grams
+		if e.st.Session == "" {
+			// Idle: nothing is judged, so the scale's own stable flag is
+			// enough for the baseline to follow it. A shopper who scans
+			// right after the lane starts (before a weight has settled)
+			// is then weighed against the empty bagging area, not against
+			// their first item.
+			e.st.BaselineG, e.st.HasBaseline = g, true
+		}
 		if ss.Run > 0 && max(ss.RunMax, g)-min(ss.RunMin, g) <= e.pol.SettleToleranceG {
 			ss.Run++
 			ss.RunMin, ss.RunMax = min(ss.RunMin, g), max(ss.RunMax, g)

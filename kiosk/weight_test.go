@@ -134,3 +134,25 @@ func TestPolicy(t *testing.T) {
 	}
 	require.ErrorContains(t, Policy{}.Validate(), "policy.unknown_item_attempts", "a raw zero policy is invalid")
 }
+
+// A shopper who scans before the scale has settled once since the lane
+// started is weighed against the empty bagging area, not against their
+// first item (found by the simulator: the first item was never accepted).
+func TestScanBeforeFirstSettledWeight(t *testing.T) {
+	l := newLane(t, DefaultPolicy)
+	l.scan(0, "cola")
+	l.weigh(0.2, 356)
+	require.Nil(t, l.e.Snapshot().Pending, "cola accepted against an empty bagging area")
+	require.Equal(t, 356, l.e.Snapshot().BaselineG)
+}
+
+// While idle one stable reading is enough for the baseline to follow the
+// scale: a scan right after a shopper lifted their bags is judged against
+// what is left.
+func TestIdleBaselineFollowsOneStableReading(t *testing.T) {
+	l := newLane(t, DefaultPolicy)
+	l.reading(0, devices.StatusStable, 500)
+	l.scan(0.1, "cola")
+	l.weigh(0.2, 856)
+	require.Nil(t, l.e.Snapshot().Pending, "cola accepted on top of the 500 g already there")
+}
