@@ -90,7 +90,7 @@ var ErrClosed = errors.New("pagerclient: closed")
 // Client is one attendant's connection to the bridge.
 type Client struct {
 	o      Opts
-	client paho.Client
+	po     *paho.ClientOptions
 	q      *queue
 	prefix string // command id prefix, unique per client start
 
@@ -99,6 +99,8 @@ type Client struct {
 	seq     uint64
 	cmdSeq  uint64
 	pending map[string]protocol.PagerCmd
+	client  paho.Client
+	gen     int      // which paho client may connect; Restore starts a new one
 	conn    net.Conn // the live connection, for Drop
 	dropped bool
 	closed  bool
@@ -143,12 +145,41 @@ func Dial(o Opts) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pagerclient: %w", err)
 	}
-	if u, err := url.Parse(o.MQTT.Broker); err == nil && dialable(u.Scheme) {
-		po.SetCustomOpenConnectionFn(c.open)
-	}
-	c.client = paho.NewClient(po)
-	c.client.Connect() // retried in the background (ConnectRetry)
+	// A clean session: paho's resume of a persistent session races with
+	// publishing from the on-connect handler (it rewrites the DUP flag of
+	// the presence being sent; upstream issue 703), and a pager must
+	// publish its presence on every connect. Pages missed while away are
+	// not lost: the bridge pages a pager's open alerts again when it comes
+	// back available.
+	po.SetCleanSession(true)
+	c.po = po
+	c.mu.Lock()
+	cl := c.newClient()
+	c.mu.Unlock()
+	cl.Connect() // retried in the background (ConnectRetry)
 	return c, nil
+}
+
+// newClient makes the paho client of a new generation; c.mu is held.
+// Only the newest generation may open a connection, so a client left
+// behind by Drop can never reconnect and take the session over.
+func (c *Client) newClient() paho.Client {
+	c.gen++
+	gen := c.gen
+	if u, err := url.Parse(c.o.MQTT.Broker); err == nil && dialable(u.Scheme) {
+		c.po.SetCustomOpenConnectionFn(func(u *url.URL, o paho.ClientOptions) (net.Conn, error) {
+			return c.open(gen, u, o)
+		})
+	}
+	c.client = paho.NewClient(c.po)
+	return c.client
+}
+
+// cl is the current paho client.
+func (c *Client) cl() paho.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.client
 }
 
 // dialable says whether the client dials the scheme itself (and so can
@@ -163,11 +194,11 @@ func dialable(scheme string) bool {
 
 // open dials the broker for paho, keeping the connection so that Drop can
 // cut it without a DISCONNECT, as a handheld that loses its radio.
-func (c *Client) open(u *url.URL, o paho.ClientOptions) (net.Conn, error) {
+func (c *Client) open(gen int, u *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	c.mu.Lock()
-	dropped := c.dropped
+	refused := c.dropped || gen != c.gen || c.closed
 	c.mu.Unlock()
-	if dropped {
+	if refused {
 		return nil, errors.New("pagerclient: radio is off (Drop)")
 	}
 	d := &net.Dialer{Timeout: o.ConnectTimeout}
@@ -187,8 +218,12 @@ func (c *Client) open(u *url.URL, o paho.ClientOptions) (net.Conn, error) {
 		return nil, err
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped || gen != c.gen {
+		conn.Close()
+		return nil, errors.New("pagerclient: radio is off (Drop)")
+	}
 	c.conn = conn
-	c.mu.Unlock()
 	return conn, nil
 }
 
@@ -207,7 +242,11 @@ func (c *Client) Status() string {
 }
 
 // Connected reports whether the pager is connected to the broker now.
-func (c *Client) Connected() bool { return c.client.IsConnectionOpen() }
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.dropped && c.client.IsConnectionOpen()
+}
 
 func (c *Client) onConnect(cl paho.Client) {
 	root := c.o.Store
@@ -313,7 +352,7 @@ func (c *Client) SetStatus(s string) error {
 	}
 	c.status = s
 	c.mu.Unlock()
-	if c.client.IsConnectionOpen() {
+	if c.Connected() {
 		c.publishPresence(s)
 	}
 	return nil
@@ -324,7 +363,7 @@ func (c *Client) publishPresence(status string) paho.Token {
 	c.seq++
 	p := protocol.Presence{Status: status, Zone: c.o.Zone, Seq: c.seq, TS: protocol.At(c.o.Now())}
 	c.mu.Unlock()
-	tok := c.client.Publish(protocol.PresenceTopic(c.o.Store, c.o.ID), 1, true, protocol.Encode(p))
+	tok := c.cl().Publish(protocol.PresenceTopic(c.o.Store, c.o.ID), 1, true, protocol.Encode(p))
 	go c.check(tok, "publish presence")
 	return tok
 }
@@ -356,7 +395,7 @@ func (c *Client) send(alert, action string, res protocol.Action) (protocol.Pager
 		c.mu.Unlock()
 		return protocol.PagerCmd{}, ErrClosed
 	}
-	if !c.client.IsConnectionOpen() {
+	if c.dropped || !c.client.IsConnectionOpen() {
 		c.mu.Unlock()
 		return protocol.PagerCmd{}, ErrNotConnected
 	}
@@ -364,7 +403,7 @@ func (c *Client) send(alert, action string, res protocol.Action) (protocol.Pager
 	cmd := protocol.PagerCmd{ID: fmt.Sprintf("%s-%d", c.prefix, c.cmdSeq), Alert: alert, Action: action, Resolution: res, TS: protocol.At(c.o.Now())}
 	c.pending[cmd.ID] = cmd
 	c.mu.Unlock()
-	tok := c.client.Publish(protocol.PagerCmdTopic(c.o.Store, c.o.ID), 1, false, protocol.Encode(cmd))
+	tok := c.cl().Publish(protocol.PagerCmdTopic(c.o.Store, c.o.ID), 1, false, protocol.Encode(cmd))
 	go c.check(tok, action+" "+alert)
 	return cmd, nil
 }
@@ -385,13 +424,13 @@ func (c *Client) Drop() error {
 		return fmt.Errorf("pagerclient: drop is not supported for %q", c.o.MQTT.Broker)
 	}
 	c.dropped = true
-	conn := c.conn
+	conn, old := c.conn, c.client
 	c.conn = nil
 	c.mu.Unlock()
 	if conn != nil {
-		_ = conn.Close()
+		_ = conn.Close() // no DISCONNECT: the broker publishes the will
 	}
-	c.client.Disconnect(0) // stop retrying; no DISCONNECT goes out on a closed socket
+	go old.Disconnect(0) // stop its retries; it can never connect again
 	return nil
 }
 
@@ -403,12 +442,14 @@ func (c *Client) Restore() error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	wasDropped := c.dropped
-	c.dropped = false
-	c.mu.Unlock()
-	if wasDropped {
-		c.client.Connect()
+	if !c.dropped {
+		c.mu.Unlock()
+		return nil
 	}
+	c.dropped = false
+	cl := c.newClient()
+	c.mu.Unlock()
+	cl.Connect()
 	return nil
 }
 
@@ -423,7 +464,8 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.mu.Unlock()
 	var err error
-	if c.client.IsConnectionOpen() {
+	cl := c.cl()
+	if cl.IsConnectionOpen() {
 		tok := c.publishPresence(protocol.PresenceOffline)
 		if !tok.WaitTimeout(2 * time.Second) {
 			err = errors.New("pagerclient: close: offline presence not acknowledged")
@@ -431,7 +473,7 @@ func (c *Client) Close() error {
 			err = fmt.Errorf("pagerclient: close: %w", tok.Error())
 		}
 	}
-	c.client.Disconnect(250)
+	cl.Disconnect(250)
 	c.q.close()
 	return err
 }

@@ -114,6 +114,11 @@ type job struct {
 	pagedAt time.Time
 	timer   *time.Timer
 	claimed bool
+	// pending counts commands sent and not answered; a withdrawal that
+	// overtakes their result (results and pages travel on different
+	// topics) waits for it, so the attendant learns how it ended.
+	pending   int
+	withdrawn *protocol.Page
 }
 
 // Pager is a running virtual attendant.
@@ -267,6 +272,14 @@ func (p *Pager) handle(ev pagerclient.Event) {
 		if !ok {
 			return
 		}
+		if j.timer != nil {
+			j.timer.Stop()
+		}
+		if j.pending > 0 {
+			w := ev.Page
+			j.withdrawn = &w
+			return
+		}
 		p.finish(ev.Page.Alert, j)
 		p.emit(Event{Kind: Withdrawn, At: ev.At, Error: ev.Page.Reason}, j)
 	case pagerclient.EvResult:
@@ -303,7 +316,7 @@ func (p *Pager) paged(ev pagerclient.Event) {
 // send sends a command for alert, if the attendant still has the page.
 func (p *Pager) send(alert, action string, res protocol.Action) {
 	j, ok := p.jobs[alert]
-	if !ok {
+	if !ok || j.withdrawn != nil {
 		return // withdrawn meanwhile
 	}
 	var cmd protocol.PagerCmd
@@ -321,6 +334,7 @@ func (p *Pager) send(alert, action string, res protocol.Action) {
 		return
 	}
 	p.cmds[cmd.ID] = alert
+	j.pending++
 	if action == protocol.PagerClaim {
 		p.emit(Event{Kind: ClaimSent}, j)
 	}
@@ -336,7 +350,15 @@ func (p *Pager) result(ev pagerclient.Event) {
 	if !ok {
 		return
 	}
+	j.pending--
 	r := ev.Result
+	defer func() {
+		// A withdrawal held back for this result ends the job now.
+		if w := j.withdrawn; w != nil && j.pending == 0 && p.jobs[alert] == j {
+			p.finish(alert, j)
+			p.emit(Event{Kind: Withdrawn, At: ev.At, Error: w.Reason}, j)
+		}
+	}()
 	switch ev.Cmd.Action {
 	case protocol.PagerClaim:
 		if !r.OK {
@@ -346,6 +368,9 @@ func (p *Pager) result(ev pagerclient.Event) {
 		}
 		j.claimed = true
 		p.emit(Event{Kind: Claimed, At: ev.At}, j)
+		if j.withdrawn != nil {
+			return
+		}
 		b := p.behaviour()
 		if b.Release {
 			j.timer = p.after(b.ResolveAfter, func() { p.send(alert, protocol.PagerRelease, "") })
