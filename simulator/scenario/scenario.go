@@ -60,17 +60,17 @@ type Step struct {
 
 // Expectation waits until something has happened.
 type Expectation struct {
-	Alert     string        `yaml:"alert"`     // an alert of this kind was raised
-	Cancelled string        `yaml:"cancelled"` // an alert of this kind was cancelled by the lane
-	Resolved  string        `yaml:"resolved"`  // an alert of this kind was resolved
-	Paged     string        `yaml:"paged"`     // this attendant was paged
-	Claimed   string        `yaml:"claimed"`   // this attendant claimed
-	State     string        `yaml:"state"`     // the lane is in this state
+	Alert     string        `yaml:"alert"`      // an alert of this kind was raised
+	Cancelled string        `yaml:"cancelled"`  // an alert of this kind was cancelled by the lane
+	Resolved  string        `yaml:"resolved"`   // an alert of this kind was resolved
+	Paged     string        `yaml:"paged"`      // this attendant was paged
+	Claimed   string        `yaml:"claimed"`    // this attendant claimed
+	State     string        `yaml:"state"`      // the lane is in this state
 	Prompt    string        `yaml:"prompt"`     // the prompt contains this text
 	NotPrompt string        `yaml:"not_prompt"` // the prompt does not contain this text
-	Items     *int          `yaml:"items"`     // the basket has this many items
-	Refused   bool          `yaml:"refused"`   // the previous finish was refused
-	Within    time.Duration `yaml:"within"`    // default 10s
+	Items     *int          `yaml:"items"`      // the basket has this many items
+	Refused   bool          `yaml:"refused"`    // the previous finish was refused
+	Within    time.Duration `yaml:"within"`     // default 10s
 }
 
 // Final is checked after the last step.
