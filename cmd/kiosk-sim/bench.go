@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sco-project/sco/simulator/bench"
+)
+
+// benchMain runs `kiosk-sim bench`: a store driven into alerts, with the
+// latency of scan -> alert -> page against the raw broker hop. It fails
+// when an alert was lost or paged twice.
+func benchMain(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var o bench.Opts
+	fs.StringVar(&o.Broker, "broker", "", "MQTT broker URL (tcp://, ssl://, ws://); empty starts an embedded broker")
+	fs.StringVar(&o.MQTT.Username, "username", "", "MQTT username")
+	fs.StringVar(&o.MQTT.Password, "password", "", "MQTT password")
+	fs.StringVar(&o.MQTT.CAFile, "ca-file", "", "CA certificate for ssl:// brokers")
+	fs.IntVar(&o.Lanes, "lanes", 10, "number of lanes")
+	fs.IntVar(&o.Pagers, "pagers", 3, "number of attendants on shift (one zone each)")
+	fs.IntVar(&o.Alerts, "alerts", 300, "number of measured alerts")
+	fs.Float64Var(&o.Rate, "rate", 100, "failing scans per second, store-wide")
+	fs.BoolVar(&o.Burst, "burst", false, "every lane alerts once within one second (overrides -alerts and -rate)")
+	fs.IntVar(&o.RawSamples, "raw", 500, "raw broker round trips to measure")
+	fs.DurationVar(&o.Wait, "wait", 30*time.Second, "how long to wait for the last pages after the last scan")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	}
+	if o.Pagers > o.Lanes {
+		o.Pagers = o.Lanes
+	}
+	if o.MQTT.Password != "" && o.MQTT.Username == "" {
+		return fmt.Errorf("bench: -password needs -username")
+	}
+	if !*quiet {
+		o.Progress = os.Stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else if err := rep.WriteText(os.Stdout); err != nil {
+		return err
+	}
+	return rep.Err()
+}

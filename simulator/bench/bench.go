@@ -1,0 +1,525 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/simulator/harness"
+	"github.com/sco-project/sco/simulator/vpager"
+)
+
+// UnknownGTIN is the failing scan: a valid EAN-13 that is not in the
+// demo catalogue.
+const UnknownGTIN = "5901234123457"
+
+// Opts configures a benchmark run. The zero value runs 10 lanes and 3
+// pagers on an embedded broker, 300 alerts at 100 per second, and 500 raw
+// broker round trips.
+type Opts struct {
+	// Broker is an MQTT broker URL; "" starts an embedded mochi broker.
+	Broker string
+	// MQTT carries credentials and TLS for Broker.
+	MQTT mqttc.Config
+	// Lanes is the number of lanes; 0 means 10.
+	Lanes int
+	// Pagers is the number of attendants on shift, each alone in a zone
+	// with every Pagers-th lane; 0 means 3 (at most Lanes).
+	Pagers int
+	// Alerts is the number of measured alerts; 0 means 300. Ignored with
+	// Burst.
+	Alerts int
+	// Rate is the store-wide rate of failing scans per second; 0 means
+	// 100. A lane takes its next alert only once the last one is resolved,
+	// so the achieved rate can be lower (Report.Rate says).
+	Rate float64
+	// Burst makes every lane alert once, all within one second (Alerts =
+	// Lanes, Rate = Lanes per second).
+	Burst bool
+	// RawSamples is the number of raw broker round trips; 0 means 500.
+	RawSamples int
+	// Wait is how long to wait for the last alerts to be paged and
+	// resolved after the last scan; 0 means 30s.
+	Wait time.Duration
+	// Logger receives the store's logs; nil discards them.
+	Logger *slog.Logger
+	// Progress, if not nil, receives one line per phase.
+	Progress io.Writer
+}
+
+func (o *Opts) defaults() error {
+	if o.Lanes < 0 || o.Pagers < 0 || o.Alerts < 0 || o.Rate < 0 || o.RawSamples < 0 || o.Wait < 0 {
+		return fmt.Errorf("bench: negative option in %+v", *o)
+	}
+	if o.Lanes == 0 {
+		o.Lanes = 10
+	}
+	if o.Pagers == 0 {
+		o.Pagers = min(3, o.Lanes)
+	}
+	if o.Pagers > o.Lanes {
+		return fmt.Errorf("bench: %d pagers for %d lanes: every pager needs a lane in its zone", o.Pagers, o.Lanes)
+	}
+	if o.Alerts == 0 {
+		o.Alerts = 300
+	}
+	if o.Rate == 0 {
+		o.Rate = 100
+	}
+	if o.Burst {
+		o.Alerts, o.Rate = o.Lanes, float64(o.Lanes)
+	}
+	if o.RawSamples == 0 {
+		o.RawSamples = 500
+	}
+	if o.Wait == 0 {
+		o.Wait = 30 * time.Second
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return nil
+}
+
+// Report is the result of a run. Durations are in nanoseconds in JSON.
+type Report struct {
+	Broker string  `json:"broker"`
+	Lanes  int     `json:"lanes"`
+	Pagers int     `json:"pagers"`
+	Burst  bool    `json:"burst"`
+	Rate   float64 `json:"rate_per_s"` // achieved scans per second
+
+	Scans      int         `json:"scans"`      // failing scans written
+	Alerts     int         `json:"alerts"`     // alerts received from the broker
+	Paged      int         `json:"paged"`      // alerts whose page reached a pager
+	Resolved   int         `json:"resolved"`   // alerts the lane closed after the pager's clear
+	Lost       int         `json:"lost"`       // scans with no alert, page or resolution
+	Duplicates int         `json:"duplicates"` // pages beyond one per alert and tier
+	PagesTier  map[int]int `json:"pages_by_tier"`
+	Malformed  int         `json:"malformed"` // messages of the store that did not decode
+
+	ScanToAlert Stats `json:"scan_to_alert"`
+	AlertToPage Stats `json:"alert_to_page"`
+	Chain       Stats `json:"chain"`
+	RawHop      Stats `json:"raw_hop"`
+	// OverheadP50 and OverheadP99 are the chain over two raw hops (the
+	// chain crosses the broker twice: lane -> bridge -> pager).
+	OverheadP50  float64 `json:"overhead_p50"`
+	OverheadP99  float64 `json:"overhead_p99"`
+	PayloadBytes int     `json:"payload_bytes"`
+
+	StartUp time.Duration `json:"startup_ns"` // store start-up, all lanes online
+	Drive   time.Duration `json:"drive_ns"`   // first scan to last resolution
+}
+
+// Run starts a store, measures it and closes it.
+func Run(ctx context.Context, o Opts) (*Report, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	if err := preflight(o.Lanes); err != nil {
+		return nil, err
+	}
+	rep := &Report{Broker: o.Broker, Lanes: o.Lanes, Pagers: o.Pagers, Burst: o.Burst}
+	if rep.Broker == "" {
+		rep.Broker = "embedded mochi"
+	}
+	roster := make([]attendant.Attendant, o.Pagers)
+	for i := range roster {
+		roster[i] = attendant.Attendant{ID: fmt.Sprintf("p%d", i+1), Name: fmt.Sprintf("Pager %d", i+1), Zone: fmt.Sprintf("z%d", i+1), Roles: []string{protocol.RoleAttendant}}
+	}
+	lanes := make([]harness.LaneSpec, o.Lanes)
+	for i := range lanes {
+		lanes[i] = harness.LaneSpec{Zone: roster[i%o.Pagers].Zone, Policy: map[string]string{"unknown_item_attempts": "1"}}
+	}
+	fmt.Fprintf(o.Progress, "bench: starting %d lanes, %d pagers on %s\n", o.Lanes, o.Pagers, rep.Broker)
+	t0 := time.Now()
+	s, err := harness.Start(ctx, harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Logger: o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	defer s.Close()
+	r := newRunner(s)
+	probe, err := dial(ctx, s.MQTT, "probe", r.subscribe)
+	if err != nil {
+		return nil, err
+	}
+	defer probe.Disconnect(100)
+	for _, a := range roster {
+		if _, err := s.StartPager(a.ID, "", vpager.Behaviour{Resolve: protocol.ActionClear}, r.onPager); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+	}
+	if err := waitPresence(ctx, s, roster); err != nil {
+		return nil, err
+	}
+	rep.StartUp = time.Since(t0)
+
+	// One alert per zone: connections warm, and proof that every pager
+	// is known to the bridge before anything is measured.
+	fmt.Fprintf(o.Progress, "bench: store up in %v; warming up\n", rep.StartUp.Round(time.Millisecond))
+	if warm := r.drive(ctx, o.Pagers, 1000, o.Wait); warm.lost() > 0 {
+		return nil, fmt.Errorf("bench: warm-up: %d of %d alerts not paged and resolved within %v", warm.lost(), o.Pagers, o.Wait)
+	}
+	rep.PayloadBytes = r.payloadBytes()
+	fmt.Fprintf(o.Progress, "bench: raw broker hop, %d messages of %d bytes at QoS 1\n", o.RawSamples, rep.PayloadBytes)
+	if rep.RawHop, err = RawHop(ctx, s.MQTT, o.RawSamples, rep.PayloadBytes, 1); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Progress, "bench: %d alerts at %g/s\n", o.Alerts, o.Rate)
+	run := r.drive(ctx, o.Alerts, o.Rate, o.Wait)
+	run.fill(rep)
+	if run.scanErr != nil {
+		return rep, fmt.Errorf("bench: writing a scan: %w", run.scanErr)
+	}
+	rep.Malformed = len(s.Observer.Malformed())
+	if rep.RawHop.P50 > 0 {
+		rep.OverheadP50 = float64(rep.Chain.P50) / float64(2*rep.RawHop.P50)
+		rep.OverheadP99 = float64(rep.Chain.P99) / float64(2*rep.RawHop.P99)
+	}
+	return rep, ctx.Err()
+}
+
+// waitPresence waits until the observer has seen every pager available.
+func waitPresence(ctx context.Context, s *harness.Store, roster []attendant.Attendant) error {
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for _, a := range roster {
+		_, _, err := s.Observer.Find(wctx, 0, nil, func(e harness.Event) bool {
+			return e.Presence != nil && e.Topic.ID == a.ID && e.Presence.Status == protocol.PresenceAvailable
+		})
+		if err != nil {
+			return fmt.Errorf("bench: pager %s not available: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+// preflight checks that the system can open every lane's ptys and files,
+// raising the open-file limit to its hard limit when needed.
+func preflight(lanes int) error {
+	const fdsPerLane = 16 // 4 pty ends, journal, listener, 2 MQTT ends, slack
+	need := uint64(lanes*fdsPerLane + 256)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return fmt.Errorf("bench: open-file limit: %w", err)
+	}
+	if lim.Cur < need {
+		lim.Cur = min(need, lim.Max)
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return fmt.Errorf("bench: raising the open-file limit to %d: %w", lim.Cur, err)
+		}
+		if lim.Cur < need {
+			return fmt.Errorf("bench: %d lanes need about %d open files; the hard limit is %d (ulimit -Hn)", lanes, need, lim.Max)
+		}
+	}
+	max, err1 := readInt("/proc/sys/kernel/pty/max")
+	nr, err2 := readInt("/proc/sys/kernel/pty/nr")
+	if err1 == nil && err2 == nil && max-nr < 2*lanes {
+		return fmt.Errorf("bench: %d lanes need %d pseudo-terminals; %d of /proc/sys/kernel/pty/max=%d are free", lanes, 2*lanes, max-nr, max)
+	}
+	return nil
+}
+
+func readInt(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// sample is one failing scan followed through the store.
+type sample struct {
+	lane                    int
+	scanAt, alertAt, pageAt time.Time
+	alert                   string
+	tiers                   map[int]int // pages on the wire, by tier
+	resolved                bool
+}
+
+// runner follows samples; its handlers are called from the probe's and the
+// pagers' goroutines.
+type runner struct {
+	s       *harness.Store
+	laneIdx map[string]int
+
+	mu       sync.Mutex
+	current  []*sample // per lane, the sample in flight
+	byAlert  map[string]*sample
+	all      []*sample
+	free     chan int
+	resolved int
+	target   int
+	done     chan struct{}
+	bytes    int
+}
+
+func newRunner(s *harness.Store) *runner {
+	r := &runner{s: s, laneIdx: map[string]int{}, current: make([]*sample, len(s.Lanes))}
+	for i, l := range s.Lanes {
+		r.laneIdx[l.ID] = i
+	}
+	return r
+}
+
+func (r *runner) subscribe(c paho.Client) paho.Token {
+	root := protocol.Root(r.s.ID)
+	return c.SubscribeMultiple(map[string]byte{
+		root + "/lane/+/alert": 1,
+		root + "/lane/+/state": 1,
+		root + "/pager/+/page": 1,
+	}, r.onMessage)
+}
+
+func (r *runner) onMessage(_ paho.Client, m paho.Message) {
+	at := time.Now()
+	t, err := protocol.ParseTopic(m.Topic())
+	if err != nil {
+		return
+	}
+	switch t.Kind {
+	case protocol.TLaneAlert:
+		var a protocol.Alert
+		if protocol.Decode(m.Payload(), &a) != nil || a.Status != protocol.AlertOpen || a.Kind != protocol.KindUnknownItem {
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if i, ok := r.laneIdx[t.ID]; ok && r.current[i] != nil && r.current[i].alert == "" {
+			smp := r.current[i]
+			smp.alert, smp.alertAt = a.ID, at
+			r.byAlert[a.ID] = smp
+			r.bytes = len(m.Payload())
+		}
+	case protocol.TPage:
+		var p protocol.Page
+		if protocol.Decode(m.Payload(), &p) != nil || p.Withdrawn {
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if smp := r.byAlert[p.Alert]; smp != nil {
+			smp.tiers[p.Tier]++
+		}
+	case protocol.TLaneState:
+		var st protocol.LaneState
+		if protocol.Decode(m.Payload(), &st) != nil {
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		i, ok := r.laneIdx[t.ID]
+		if !ok || r.current[i] == nil {
+			return
+		}
+		smp := r.current[i]
+		if smp.alert == "" || slices.Contains(st.Alerts, smp.alert) {
+			return
+		}
+		smp.resolved = true
+		r.current[i] = nil
+		r.free <- i // capacity is the number of lanes: never blocks
+		r.resolved++
+		if r.resolved == r.target {
+			close(r.done)
+		}
+	}
+}
+
+func (r *runner) onPager(ev vpager.Event) {
+	if ev.Kind != vpager.Paged {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if smp := r.byAlert[ev.Alert]; smp != nil && smp.pageAt.IsZero() {
+		smp.pageAt = ev.At
+	}
+}
+
+func (r *runner) payloadBytes() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bytes
+}
+
+// drive writes n failing scans at rate per second, each on the next free
+// lane, and waits until all are resolved or wait has passed since the
+// last scan. Every lane must be free when it is called.
+func (r *runner) drive(ctx context.Context, n int, rate float64, wait time.Duration) *result {
+	r.mu.Lock()
+	r.free = make(chan int, len(r.s.Lanes))
+	for i := range r.s.Lanes {
+		r.free <- i
+	}
+	r.byAlert, r.all = map[string]*sample{}, nil
+	r.resolved, r.target, r.done = 0, n, make(chan struct{})
+	done := r.done
+	r.mu.Unlock()
+
+	res := &result{}
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var scanErr error
+loop:
+	for k := 0; k < n; k++ {
+		timer.Reset(time.Until(start.Add(time.Duration(k) * interval)))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			break loop
+		}
+		var i int
+		select {
+		case i = <-r.free:
+		case <-ctx.Done():
+			break loop
+		case <-time.After(wait):
+			break loop // every lane stuck: the rest count as lost
+		}
+		smp := &sample{lane: i, tiers: map[int]int{}}
+		r.mu.Lock()
+		r.current[i], r.all = smp, append(r.all, smp)
+		smp.scanAt = time.Now()
+		r.mu.Unlock()
+		if err := r.s.Lanes[i].Scanner.Scan(UnknownGTIN, ""); err != nil && scanErr == nil {
+			scanErr = err
+		}
+	}
+	last := time.Now()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	case <-time.After(wait):
+	}
+	res.end = time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.n, res.scanErr = n, scanErr
+	res.samples = append([]*sample(nil), r.all...)
+	res.rate = float64(len(r.all)) / max(last.Sub(start).Seconds(), 1e-9)
+	if len(r.all) > 1 {
+		res.rate = float64(len(r.all)-1) / max(last.Sub(start).Seconds(), 1e-9)
+	}
+	// Samples still in flight are copied, so later messages cannot
+	// change them under the report.
+	for i, smp := range res.samples {
+		cp := *smp
+		cp.tiers = maps(smp.tiers)
+		res.samples[i] = &cp
+	}
+	return res
+}
+
+func maps(m map[int]int) map[int]int {
+	c := make(map[int]int, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// result is one drive's samples.
+type result struct {
+	n       int
+	samples []*sample
+	rate    float64
+	end     time.Time
+	scanErr error
+}
+
+func (res *result) ok(smp *sample) bool {
+	return !smp.alertAt.IsZero() && !smp.pageAt.IsZero() && smp.resolved
+}
+
+func (res *result) lost() int {
+	n := res.n - len(res.samples)
+	for _, smp := range res.samples {
+		if !res.ok(smp) {
+			n++
+		}
+	}
+	return n
+}
+
+func (res *result) fill(rep *Report) {
+	rep.Scans, rep.Rate, rep.Lost = len(res.samples), res.rate, res.lost()
+	rep.PagesTier = map[int]int{}
+	var a, b, c []time.Duration
+	for _, smp := range res.samples {
+		if !smp.alertAt.IsZero() {
+			rep.Alerts++
+			a = append(a, smp.alertAt.Sub(smp.scanAt))
+		}
+		if !smp.pageAt.IsZero() {
+			rep.Paged++
+			if !smp.alertAt.IsZero() {
+				b = append(b, smp.pageAt.Sub(smp.alertAt))
+			}
+			c = append(c, smp.pageAt.Sub(smp.scanAt))
+		}
+		if smp.resolved {
+			rep.Resolved++
+		}
+		for tier, k := range smp.tiers {
+			rep.PagesTier[tier] += k
+			rep.Duplicates += k - 1
+		}
+	}
+	if len(res.samples) > 0 {
+		rep.Drive = res.end.Sub(res.samples[0].scanAt)
+	}
+	rep.ScanToAlert, rep.AlertToPage, rep.Chain = Summarise(a), Summarise(b), Summarise(c)
+}
+
+// WriteText prints the report for people.
+func (rep *Report) WriteText(w io.Writer) error {
+	mode := fmt.Sprintf("%.0f alerts/s achieved", rep.Rate)
+	if rep.Burst {
+		mode = "burst: every lane within one second"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "store: %d lanes, %d pagers, broker %s, %s\n", rep.Lanes, rep.Pagers, rep.Broker, mode)
+	fmt.Fprintf(&b, "counts: scans=%d alerts=%d paged=%d resolved=%d lost=%d duplicates=%d pages_by_tier=%v malformed=%d\n",
+		rep.Scans, rep.Alerts, rep.Paged, rep.Resolved, rep.Lost, rep.Duplicates, rep.PagesTier, rep.Malformed)
+	fmt.Fprintf(&b, "scan -> alert   %s\n", rep.ScanToAlert)
+	fmt.Fprintf(&b, "alert -> page   %s\n", rep.AlertToPage)
+	fmt.Fprintf(&b, "chain           %s\n", rep.Chain)
+	fmt.Fprintf(&b, "raw broker hop  %s (QoS 1, %d bytes)\n", rep.RawHop, rep.PayloadBytes)
+	fmt.Fprintf(&b, "overhead: chain / 2 raw hops = %.2fx at p50, %.2fx at p99\n", rep.OverheadP50, rep.OverheadP99)
+	fmt.Fprintf(&b, "start-up %v, drive %v\n", rep.StartUp.Round(time.Millisecond), rep.Drive.Round(time.Millisecond))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Err is a non-nil error when the run lost or duplicated anything.
+func (rep *Report) Err() error {
+	var errs []error
+	if rep.Lost > 0 {
+		errs = append(errs, fmt.Errorf("bench: %d of %d alerts lost", rep.Lost, rep.Scans))
+	}
+	if rep.Duplicates > 0 {
+		errs = append(errs, fmt.Errorf("bench: %d duplicate pages", rep.Duplicates))
+	}
+	if rep.Malformed > 0 {
+		errs = append(errs, fmt.Errorf("bench: %d malformed messages", rep.Malformed))
+	}
+	return errors.Join(errs...)
+}
