@@ -152,6 +152,9 @@ func Dial(o Opts) (*Client, error) {
 	// not lost: the bridge pages a pager's open alerts again when it comes
 	// back available.
 	po.SetCleanSession(true)
+	// Handlers only queue, so they may run in arrival order: a page and
+	// its quick withdrawal must not swap places.
+	po.SetOrderMatters(true)
 	c.po = po
 	c.mu.Lock()
 	cl := c.newClient()
@@ -256,9 +259,11 @@ func (c *Client) onConnect(cl paho.Client) {
 		protocol.PagerResultTopic(root, c.o.ID): c.onResult,
 		protocol.BridgeStateTopic(root):         c.onBridge,
 	}
+	// paho runs this in its own goroutine, so waiting for the SUBACKs is
+	// safe: EvConnected then means pages can arrive, and the bridge only
+	// sees the presence once they can.
 	for topic, h := range subs {
-		tok := cl.Subscribe(topic, 1, h)
-		go c.check(tok, "subscribe "+topic)
+		c.check(cl.Subscribe(topic, 1, h), "subscribe "+topic)
 	}
 	c.mu.Lock()
 	status := c.status

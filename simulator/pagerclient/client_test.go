@@ -1,6 +1,7 @@
 package pagerclient_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -155,4 +156,21 @@ func TestMosquitto(t *testing.T) {
 	br.NextPresence(presence, protocol.PresenceAvailable)
 	require.NoError(t, c.Drop())
 	br.NextPresence(presence, protocol.PresenceOffline)
+}
+
+func TestPageAndWithdrawalKeepTheirOrder(t *testing.T) {
+	b := testsupport.Mochi(t)
+	br := pagertest.NewBridge(t, b.URL(), "s1")
+	c := dial(t, b.URL(), "ana")
+	next(t, c, pagerclient.EvConnected)
+	for i := 0; i < 20; i++ {
+		alert := fmt.Sprintf("a%d", i)
+		br.Page("ana", protocol.Page{Alert: alert, Lane: "3", Kind: protocol.KindHelp})
+		br.Withdraw("ana", alert, "cancelled by lane")
+	}
+	for i := 0; i < 20; i++ {
+		alert := fmt.Sprintf("a%d", i)
+		assert.Equal(t, alert, next(t, c, pagerclient.EvPage).Page.Alert)
+		assert.Equal(t, alert, next(t, c, pagerclient.EvWithdrawn).Page.Alert)
+	}
 }
