@@ -553,3 +553,48 @@ func TestBridgeSurvivesBrokerRestart(t *testing.T) {
 	rec.await(0, "pager/ana/page", `"alert":"a1"`)
 	require.Contains(t, r.log.String(), "connection to broker lost")
 }
+
+// TestBridgeStartsBeforeBroker: a bridge started while the broker is
+// still down keeps trying and comes online when the broker does.
+func TestBridgeStartsBeforeBroker(t *testing.T) {
+	m1, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := m1.Addr()
+	require.NoError(t, m1.Close())
+
+	cfg := testConfig(t)
+	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	b, err := New(cfg, &Opts{Settle: 10 * time.Millisecond, ClientID: "bridge-early"})
+	require.NoError(t, err, "New does not wait for the broker")
+	defer b.Close()
+
+	m2, err := broker.Start(broker.Opts{Addr: addr})
+	require.NoError(t, err)
+	defer m2.Close()
+	rec := newRecorder(t, m2.URL(), "", "", protocol.BridgeStateTopic("s1"))
+	rec.wait = 20 * time.Second
+	rec.await(0, "bridge/state", `"online":true`)
+}
+
+func TestBridgeCloseWhileConnecting(t *testing.T) {
+	m1, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := m1.Addr()
+	require.NoError(t, m1.Close())
+	cfg := testConfig(t)
+	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	b, err := New(cfg, nil)
+	require.NoError(t, err)
+	closed := make(chan error, 1)
+	go func() { closed <- b.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hangs while the bridge is still connecting")
+	}
+	// The store is released: another bridge can open the data_dir.
+	s, err := OpenStore(cfg.DataDir)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+}
