@@ -46,6 +46,11 @@ type ScannerOpts struct {
 	// Prefix is sent before everything else (some scanners are set up
 	// with a fixed prefix); "" means none.
 	Prefix string
+	// Model picks the host commands the scanner obeys: "" or "datalogic"
+	// (single characters E enable, D disable), "honeywell" (SYN T CR
+	// starts, SYN U CR stops scanning), "zebra" (SSI SCAN_ENABLE and
+	// SCAN_DISABLE packets, each answered with CMD_ACK), or "none".
+	Model string
 	// OnCommand, when set, is called with every byte sequence the host
 	// sends (enable/disable commands), from the device's reader.
 	OnCommand func([]byte)
@@ -58,7 +63,30 @@ type VirtualScanner struct {
 
 	mu       sync.Mutex
 	disabled bool
+	cmdBuf   []byte
 }
+
+// hostCommand is a byte sequence a scanner model obeys.
+type hostCommand struct {
+	seq    string
+	enable bool
+	reply  string
+}
+
+// scannerModels are the host commands of each model, from
+// shared/reference/devices.md.
+var scannerModels = map[string][]hostCommand{
+	"datalogic": {{seq: "E", enable: true}, {seq: "D"}},
+	"honeywell": {{seq: "\x16T\r", enable: true}, {seq: "\x16U\r"}},
+	"zebra": {
+		{seq: "\x04\xe9\x04\x00\xff\x0f", enable: true, reply: ssiAck},
+		{seq: "\x04\xea\x04\x00\xff\x0e", reply: ssiAck},
+	},
+	"none": nil,
+}
+
+// ssiAck is the Zebra SSI CMD_ACK packet.
+const ssiAck = "\x04\xd0\x04\x00\xff\x28"
 
 // ErrDisabled is returned by Scan while the host has disabled scanning.
 var ErrDisabled = errors.New("vdev: scanner disabled by the host")
@@ -68,6 +96,12 @@ func NewScanner(o ScannerOpts) (*VirtualScanner, error) {
 	suffix, err := ParseSuffix(string(o.Suffix))
 	if err != nil {
 		return nil, err
+	}
+	if o.Model == "" {
+		o.Model = "datalogic"
+	}
+	if _, ok := scannerModels[o.Model]; !ok {
+		return nil, fmt.Errorf("vdev: unknown scanner model %q (want datalogic, honeywell, zebra or none)", o.Model)
 	}
 	o.Suffix = suffix
 	s := &VirtualScanner{opts: o}
@@ -160,20 +194,36 @@ func (s *VirtualScanner) Enabled() bool {
 	return !s.disabled
 }
 
-// onData handles what the host sends. Datalogic single-character commands
-// E (enable) and D (disable) switch scanning; everything is passed to
-// OnCommand.
+// onData handles what the host sends: the model's enable and disable
+// commands switch scanning (and are acknowledged where the model does);
+// everything is passed to OnCommand.
 func (s *VirtualScanner) onData(b []byte) {
+	var replies []string
 	s.mu.Lock()
-	for _, c := range b {
-		switch c {
-		case 'E':
-			s.disabled = false
-		case 'D':
-			s.disabled = true
+	s.cmdBuf = append(s.cmdBuf, b...)
+	for {
+		at, cmd := -1, hostCommand{}
+		for _, c := range scannerModels[s.opts.Model] {
+			if i := strings.Index(string(s.cmdBuf), c.seq); i >= 0 && (at < 0 || i < at) {
+				at, cmd = i, c
+			}
 		}
+		if at < 0 {
+			break
+		}
+		s.disabled = !cmd.enable
+		if cmd.reply != "" {
+			replies = append(replies, cmd.reply)
+		}
+		s.cmdBuf = s.cmdBuf[at+len(cmd.seq):]
+	}
+	if len(s.cmdBuf) > maxCommand {
+		s.cmdBuf = s.cmdBuf[len(s.cmdBuf)-maxCommand:]
 	}
 	s.mu.Unlock()
+	for _, r := range replies {
+		_ = s.write([]byte(r))
+	}
 	if s.opts.OnCommand != nil {
 		s.opts.OnCommand(append([]byte(nil), b...))
 	}

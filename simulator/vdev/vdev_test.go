@@ -203,6 +203,8 @@ func TestTempDirRemovedOnClose(t *testing.T) {
 	assert.True(t, errors.Is(err, os.ErrNotExist))
 	_, err = NewScanner(ScannerOpts{Name: "../x"})
 	assert.ErrorContains(t, err, `"../x"`)
+	_, err = NewScanner(ScannerOpts{Model: "symbol"})
+	assert.ErrorContains(t, err, `"symbol"`)
 }
 
 func TestScannerOverPTY(t *testing.T) {
@@ -245,4 +247,33 @@ func TestScannerOverPTY(t *testing.T) {
 	require.NoError(t, s.Garbage(nil))
 	got := readFrame(t, p, len(defaultGarbage))
 	assert.True(t, bytes.Equal(defaultGarbage, got), "%q", got)
+}
+
+func TestScannerModelsObeyTheirCommands(t *testing.T) {
+	z, err := NewScanner(ScannerOpts{Dir: t.TempDir(), Model: "zebra"})
+	require.NoError(t, err)
+	t.Cleanup(func() { z.Close() })
+	p := open(t, z.Path(), &serial.Mode{})
+	ask(t, p, "\x04\xea\x04\x00\xff\x0e", "\x04\xd0\x04\x00\xff\x28") // SCAN_DISABLE -> CMD_ACK
+	assert.False(t, z.Enabled())
+	ask(t, p, "\x04\xe9\x04", "")
+	ask(t, p, "\x00\xff\x0f", "\x04\xd0\x04\x00\xff\x28") // SCAN_ENABLE split across writes
+	assert.True(t, z.Enabled())
+
+	seen := make(chan []byte, 4)
+	h, err := NewScanner(ScannerOpts{Dir: t.TempDir(), Model: "honeywell", OnCommand: func(b []byte) { seen <- b }})
+	require.NoError(t, err)
+	t.Cleanup(func() { h.Close() })
+	p = open(t, h.Path(), &serial.Mode{})
+	_, err = p.Write([]byte("E\x16U\r"))
+	require.NoError(t, err)
+	for got := []byte{}; !bytes.Contains(got, []byte("\r")); {
+		select {
+		case b := <-seen:
+			got = append(got, b...)
+		case <-time.After(5 * time.Second):
+			t.Fatal("the scanner never saw the command")
+		}
+	}
+	assert.False(t, h.Enabled(), "SYN U CR stops a honeywell; the stray E means nothing to it")
 }
