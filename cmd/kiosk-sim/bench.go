@@ -27,6 +27,7 @@ func benchMain(args []string) error {
 	fs.IntVar(&o.Pagers, "pagers", 3, "number of attendants on shift (one zone each)")
 	fs.IntVar(&o.Alerts, "alerts", 300, "number of measured alerts")
 	fs.Float64Var(&o.Rate, "rate", 100, "failing scans per second, store-wide")
+	fs.BoolVar(&o.Fake, "fake", false, fmt.Sprintf("in-process fake scanners and scales instead of virtual devices on ptys (needed beyond %d lanes)", bench.MaxPtyLanes))
 	fs.BoolVar(&o.Burst, "burst", false, "every lane alerts once within one second (overrides -alerts and -rate)")
 	fs.IntVar(&o.RawSamples, "raw", 500, "raw broker round trips to measure")
 	fs.DurationVar(&o.Wait, "wait", 30*time.Second, "how long to wait for the last pages after the last scan")

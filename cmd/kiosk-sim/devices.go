@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/sco-project/sco/simulator/vdev"
+)
+
+const devicesHelp = `commands (one per line):
+  scan CODE [AIM]      the scanner reads CODE (e.g. scan 5000112637922 ]E0)
+  place GRAMS          put GRAMS in the bagging area
+  remove GRAMS         lift GRAMS out
+  set GRAMS            the bagging area now holds GRAMS
+  over on|off          the scale reports over capacity
+  cannotzero on|off    the scale refuses to zero
+  mute on|off          the scale stops answering
+  unplug scanner|scale pull the USB cable
+  replug scanner|scale put it back
+  garbage scanner|scale line noise on the wire
+  status               what the devices are doing
+  help                 this text
+  quit                 stop (also end of input)
+`
+
+// devicesMain runs a virtual scanner and scale and takes commands on in, so
+// store IT can drive a real kioskd (or any host software) without
+// hardware: point the lane config's scanner.port and scale.port at the
+// paths it prints.
+func devicesMain(args []string, in io.Reader, out io.Writer) error {
+	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
+	dir := fs.String("dir", "", "directory for the device links (default: a new temporary directory)")
+	proto := fs.String("scale", "nci", "scale protocol: nci, toledo or sics")
+	units := fs.String("units", "kg", "scale units: kg or lb")
+	suffix := fs.String("suffix", "cr", "scanner frame suffix: cr, lf, crlf, stx_etx")
+	aim := fs.Bool("aim", false, "send AIM symbology identifiers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, err := vdev.ParseProtocol(*proto)
+	if err != nil {
+		return err
+	}
+	u, err := vdev.ParseUnits(*units)
+	if err != nil {
+		return err
+	}
+	sfx, err := vdev.ParseSuffix(*suffix)
+	if err != nil {
+		return err
+	}
+	if *dir != "" {
+		if *dir, err = filepath.Abs(*dir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(*dir, 0o755); err != nil {
+			return err
+		}
+	}
+	sc, err := vdev.NewScanner(vdev.ScannerOpts{Dir: *dir, Suffix: sfx, AIM: *aim})
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	sl, err := vdev.NewScale(vdev.ScaleOpts{Dir: *dir, Protocol: p, Units: u})
+	if err != nil {
+		return err
+	}
+	defer sl.Close()
+	fmt.Fprintf(out, "scanner: %s (9600 8N1, suffix %s, AIM ids %v)\n", sc.Path(), sfx, *aim)
+	line := "9600 7E1"
+	if p == vdev.SICS {
+		line = "9600 8N1"
+	}
+	fmt.Fprintf(out, "scale:   %s (%s, protocol %s, %s)\n", sl.Path(), line, p, u)
+	fmt.Fprintf(out, "put these paths in the lane config (scanner.port, scale.port); type 'help' for commands\n")
+	r := bufio.NewScanner(in)
+	for {
+		fmt.Fprint(out, "> ")
+		if !r.Scan() {
+			fmt.Fprintln(out)
+			return r.Err()
+		}
+		f := strings.Fields(r.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "quit" || f[0] == "exit" {
+			return nil
+		}
+		if err := deviceCommand(f, sc, sl, out); err != nil {
+			fmt.Fprintln(out, "error:", err)
+		}
+	}
+}
+
+func deviceCommand(f []string, sc *vdev.VirtualScanner, sl *vdev.VirtualScale, out io.Writer) error {
+	arg := func(i int) string {
+		if i < len(f) {
+			return f[i]
+		}
+		return ""
+	}
+	grams := func() (int, error) {
+		g, err := strconv.Atoi(arg(1))
+		if err != nil || g < 0 {
+			return 0, fmt.Errorf("%s needs grams, a whole number >= 0", f[0])
+		}
+		return g, nil
+	}
+	onOff := func() (bool, error) {
+		switch arg(1) {
+		case "on":
+			return true, nil
+		case "off":
+			return false, nil
+		}
+		return false, fmt.Errorf("%s needs on or off", f[0])
+	}
+	type plug interface {
+		Unplug() error
+		Replug() error
+		Garbage([]byte) error
+	}
+	device := func() (plug, error) {
+		switch arg(1) {
+		case "scanner":
+			return sc, nil
+		case "scale":
+			return sl, nil
+		}
+		return nil, fmt.Errorf("%s needs scanner or scale", f[0])
+	}
+	switch f[0] {
+	case "help", "?":
+		fmt.Fprint(out, devicesHelp)
+	case "scan":
+		if arg(1) == "" {
+			return errors.New("scan needs a code")
+		}
+		return sc.Scan(arg(1), arg(2))
+	case "place", "remove", "set":
+		g, err := grams()
+		if err != nil {
+			return err
+		}
+		switch f[0] {
+		case "place":
+			sl.Place(g)
+		case "remove":
+			sl.Remove(g)
+		default:
+			sl.Set(g)
+		}
+		fmt.Fprintf(out, "bagging area: %d g\n", sl.Load())
+	case "over", "cannotzero", "mute":
+		on, err := onOff()
+		if err != nil {
+			return err
+		}
+		switch f[0] {
+		case "over":
+			sl.SetOverCapacity(on)
+		case "cannotzero":
+			sl.SetCannotZero(on)
+		default:
+			sl.SetMute(on)
+		}
+	case "unplug", "replug", "garbage":
+		d, err := device()
+		if err != nil {
+			return err
+		}
+		switch f[0] {
+		case "unplug":
+			return d.Unplug()
+		case "replug":
+			return d.Replug()
+		default:
+			return d.Garbage([]byte("\x00\xff~~\x1b[noise\xfe\r\n"))
+		}
+	case "status":
+		fmt.Fprintf(out, "scanner %s plugged=%v enabled=%v; scale %s plugged=%v load=%d g sample=%+v\n",
+			sc.Path(), sc.Plugged(), sc.Enabled(), sl.Path(), sl.Plugged(), sl.Load(), sl.Sample())
+	default:
+		return fmt.Errorf("unknown command %q (type help)", f[0])
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.bug.st/serial"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kiosk-sim-test-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "kiosk-sim")
+	out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// The README's run command: the demo starts, shows lanes getting stuck and
+// attendants paged and resolving, and stops cleanly on Ctrl-C with a
+// summary.
+func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
+	cmd := exec.Command(bin, "demo", "-lanes", "3", "-seed", "2")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr syncBuf
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+
+	lines := make(chan string, 1024)
+	var all strings.Builder
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	want := map[string]*regexp.Regexp{
+		"screen":   regexp.MustCompile(`lane 1 \(front, nci scale\): http://127\.0\.0\.1:\d+/`),
+		"alert":    regexp.MustCompile(`lane \S+\s+ALERT \w+`),
+		"paged":    regexp.MustCompile(`paged (Ana|Ben|Sue) \(tier \d\)`),
+		"resolved": regexp.MustCompile(`resolved \w+ by (Ana|Ben|Sue)`),
+	}
+	deadline := time.After(120 * time.Second)
+	for len(want) > 0 {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "demo exited early:\n%s\nstderr:\n%s", all.String(), stderr.String())
+			all.WriteString(l + "\n")
+			for k, re := range want {
+				if re.MatchString(l) {
+					delete(want, k)
+				}
+			}
+		case <-deadline:
+			t.Fatalf("demo did not show %v within 120s:\n%s", keys(want), all.String())
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	for l := range lines {
+		all.WriteString(l + "\n")
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "demo exit:\n%s\nstderr:\n%s", all.String(), stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop within 30s of Ctrl-C")
+	}
+	require.Contains(t, all.String(), "summary by kind")
+}
+
+func keys(m map[string]*regexp.Regexp) []string {
+	var k []string
+	for s := range m {
+		k = append(k, s)
+	}
+	return k
+}
+
+// `kiosk-sim run` passes a shipped scenario and fails a broken one with a
+// report that names the step.
+func TestRunScenarioPassAndFail(t *testing.T) {
+	out, err := exec.Command(bin, "run", "../../simulator/scenarios/help.yaml").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "PASS help")
+	require.Contains(t, string(out), "1 passed, 0 failed")
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte(`name: never-paged
+steps:
+  - help: true
+  - expect: {paged: ben, within: 2s}
+`), 0o644))
+	out, err = exec.Command(bin, "run", bad).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "FAIL never-paged")
+	require.Contains(t, string(out), "step 2 (expect paged ben)")
+}
+
+func TestUnknownCommand(t *testing.T) {
+	out, err := exec.Command(bin, "frobnicate").CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), `unknown command "frobnicate"`)
+}
+
+// `kiosk-sim devices` gives a host real ttys: a scan typed on its prompt
+// arrives on the scanner's port as a CR-terminated frame, and the scale
+// answers an NCI weight poll with what was placed.
+func TestDevicesCommandDrivesRealPorts(t *testing.T) {
+	dir := t.TempDir()
+	pr, pw := io.Pipe()
+	var out syncBuf
+	done := make(chan error, 1)
+	go func() { done <- devicesMain([]string{"-dir", dir}, pr, &out) }()
+	scannerPath := filepath.Join(dir, "scanner")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for !strings.Contains(out.String(), "put these paths") {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("devices did not start: %s", out.String())
+		case <-out.changed():
+		}
+	}
+	port, err := serial.Open(scannerPath, &serial.Mode{BaudRate: 9600})
+	require.NoError(t, err)
+	defer port.Close()
+	require.NoError(t, port.SetReadTimeout(100*time.Millisecond))
+
+	_, err = io.WriteString(pw, "scan 5000112637922\nplace 355\n")
+	require.NoError(t, err)
+	var got []byte
+	buf := make([]byte, 64)
+	for !bytes.Contains(got, []byte("\r")) {
+		require.NoError(t, ctx.Err(), "scan not received: %q", got)
+		n, err := port.Read(buf)
+		require.NoError(t, err)
+		got = append(got, buf[:n]...)
+	}
+	require.Equal(t, "5000112637922\r", string(got))
+
+	scale, err := serial.Open(filepath.Join(dir, "scale"), &serial.Mode{BaudRate: 9600, DataBits: 7, Parity: serial.EvenParity})
+	require.NoError(t, err)
+	defer scale.Close()
+	require.NoError(t, scale.SetReadTimeout(100*time.Millisecond))
+	for !strings.Contains(out.String(), "bagging area: 355 g") {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("place not applied: %s", out.String())
+		case <-out.changed():
+		}
+	}
+	// Poll until the weight has settled (the scale moves after a change).
+	for {
+		require.NoError(t, ctx.Err(), "scale never reported 355 g")
+		_, err := scale.Write([]byte("W\r"))
+		require.NoError(t, err)
+		var reply []byte
+		for !bytes.Contains(reply, []byte{0x03}) && ctx.Err() == nil {
+			n, err := scale.Read(buf)
+			require.NoError(t, err)
+			reply = append(reply, buf[:n]...)
+		}
+		// A settled load cell reads within a gram of the load.
+		if regexp.MustCompile(`\n0?0\.35[4-6]KG\r`).Match(reply) {
+			break
+		}
+	}
+	_, err = io.WriteString(pw, "frob\nquit\n")
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+	require.Contains(t, out.String(), `unknown command "frob"`)
+}
