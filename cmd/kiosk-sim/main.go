@@ -176,4 +176,3 @@ func runMain(args []string) error {
 	}
 	return nil
 }
-
