@@ -470,7 +470,7 @@ func (c *Client) Close() error {
 	c.mu.Unlock()
 	var err error
 	cl := c.cl()
-	if cl.IsConnectionOpen() {
+	if c.Connected() { // a dropped pager has no way to say goodbye: its will did
 		tok := c.publishPresence(protocol.PresenceOffline)
 		if !tok.WaitTimeout(2 * time.Second) {
 			err = errors.New("pagerclient: close: offline presence not acknowledged")

@@ -174,3 +174,13 @@ func TestPageAndWithdrawalKeepTheirOrder(t *testing.T) {
 		assert.Equal(t, alert, next(t, c, pagerclient.EvWithdrawn).Page.Alert)
 	}
 }
+
+func TestCloseWhileDroppedIsQuick(t *testing.T) {
+	b := testsupport.Mochi(t)
+	c := dial(t, b.URL(), "ana")
+	next(t, c, pagerclient.EvConnected)
+	require.NoError(t, c.Drop())
+	require.NoError(t, c.Close(), "no offline presence is attempted on a dropped link")
+	assert.ErrorIs(t, c.Restore(), pagerclient.ErrClosed)
+	assert.False(t, c.Connected())
+}
