@@ -198,6 +198,7 @@ func (d *Daemon) open(newID func() string) error {
 	// "paged" then "claimed"); the handler only queues, so paho may call
 	// it in order on its own goroutine.
 	mopts.SetOrderMatters(true)
+	mopts.SetDefaultPublishHandler(d.onMessage)
 	d.client = paho.NewClient(mopts)
 	return nil
 }

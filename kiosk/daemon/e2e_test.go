@@ -602,3 +602,25 @@ func TestE2EMosquittoACL(t *testing.T) {
 	p.term()
 	requireRetainedAs(t, m.URL(), "bridge", "b-pw", protocol.LaneStateTopic(testStore, lane), func(s protocol.LaneState) bool { return !s.Online })
 }
+
+// TestE2ECommandWhileDown: a command the bridge sends while the lane is
+// down waits in the lane's broker session and is applied and answered
+// when the lane is back, even when it arrives before the lane has
+// subscribed again.
+func TestE2ECommandWhileDown(t *testing.T) {
+	const lane = "20"
+	w, r, p, at := e2eLane(t, testsupport.Mochi(t).URL(), lane)
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
+	id := st.Alerts[0]
+	w.next(&at, protocol.LaneAlertTopic(testStore, lane), isID(id))
+	p.kill9()
+	w.publish(protocol.LaneCommandTopic(testStore, lane), false, protocol.Encode(protocol.Command{
+		ID: "cmd-while-down", Alert: id, Action: protocol.ActionClear, By: "ana", TS: protocol.At(time.Now())}))
+	p2 := startKioskd(t, r)
+	var res protocol.CommandResult
+	require.NoError(t, protocol.Decode(w.next(&at, protocol.LaneResultTopic(testStore, lane), isID("cmd-while-down")), &res))
+	require.True(t, res.OK, "%+v", res)
+	pollState(t, p2.base, noAlerts)
+	p2.term()
+}

@@ -60,9 +60,7 @@ func (d *Daemon) onConnect(c paho.Client) {
 		d.topic(protocol.LaneAssistTopic):      1,
 		protocol.BridgeStateTopic(d.cfg.Store): 1,
 	}
-	tok := c.SubscribeMultiple(subs, func(_ paho.Client, m paho.Message) {
-		d.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
-	})
+	tok := c.SubscribeMultiple(subs, d.onMessage)
 	go func() {
 		if !tok.WaitTimeout(10 * time.Second) {
 			d.log.Warn("mqtt subscribe: no answer from the broker yet")
@@ -72,6 +70,14 @@ func (d *Daemon) onConnect(c paho.Client) {
 			d.log.Error("mqtt subscribe", "err", err)
 		}
 	}()
+}
+
+// onMessage queues a message for the engine goroutine. It is also paho's
+// default handler: with a persistent session the broker may deliver a
+// command queued for the lane before the subscription is made again, and
+// paho drops what no handler takes.
+func (d *Daemon) onMessage(_ paho.Client, m paho.Message) {
+	d.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
 }
 
 func (d *Daemon) onConnectionLost(_ paho.Client, err error) {
