@@ -216,6 +216,10 @@ func (b *Bridge) loop() {
 		case <-b.stop:
 			return
 		case <-b.inbox.signal:
+			// Everything queued is handled as one batch: the state is
+			// saved (one synced write) once before the batch's effects
+			// are published, in the order of the messages.
+			var fxs []Effects
 			for _, m := range b.inbox.drain() {
 				if m.subscribed {
 					if settleAt.IsZero() {
@@ -223,8 +227,9 @@ func (b *Bridge) loop() {
 					}
 					continue
 				}
-				b.handle(m)
+				fxs = append(fxs, b.handle(m))
 			}
+			b.apply(fxs...)
 		case <-timer.C:
 			now := b.now()
 			if !b.d.Started() && !settleAt.IsZero() && !now.Before(settleAt) {
@@ -237,25 +242,35 @@ func (b *Bridge) loop() {
 	}
 }
 
-// handle feeds one message to the dispatcher and applies the effects.
-// Bad input is logged with the topic and dropped; it never stops the
-// bridge.
-func (b *Bridge) handle(m inMsg) {
+// handle feeds one message to the dispatcher and returns the effects to
+// apply. Bad input is logged with the topic and dropped; it never stops
+// the bridge.
+func (b *Bridge) handle(m inMsg) Effects {
 	fx, err := b.d.Handle(b.now(), m.topic, m.payload)
 	if err != nil {
 		b.log.Warn("message rejected", "topic", m.topic, "bytes", len(m.payload), "err", err)
 	}
-	b.apply(fx)
+	return fx
 }
 
-// apply persists the state (when it changed) and then publishes the
-// effects.
-func (b *Bridge) apply(fx Effects) {
-	if fx.Changed {
-		if err := b.store.Save(b.d.State()); err != nil {
-			b.log.Error("state not saved", "err", err)
+// apply persists the state once (when any of fxs changed it) and then
+// publishes the effects, in order.
+func (b *Bridge) apply(fxs ...Effects) {
+	for _, fx := range fxs {
+		if fx.Changed {
+			if err := b.store.Save(b.d.State()); err != nil {
+				b.log.Error("state not saved", "err", err)
+			}
+			break
 		}
 	}
+	for _, fx := range fxs {
+		b.publishEffects(fx)
+	}
+}
+
+// publishEffects publishes one event's effects.
+func (b *Bridge) publishEffects(fx Effects) {
 	s := b.cfg.Store
 	for _, r := range fx.Results {
 		b.publish(protocol.PagerResultTopic(s, r.To), false, protocol.Encode(r.Result))

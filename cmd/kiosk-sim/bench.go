@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -31,8 +32,10 @@ func benchMain(args []string) error {
 	fs.BoolVar(&o.Burst, "burst", false, "every lane alerts once within one second (overrides -alerts and -rate)")
 	fs.IntVar(&o.RawSamples, "raw", 500, "raw broker round trips to measure")
 	fs.DurationVar(&o.Wait, "wait", 30*time.Second, "how long to wait for the last pages after the last scan")
+	fs.StringVar(&o.Dir, "dir", "", "directory for journals and bridge state (e.g. /dev/shm to leave the disk out); empty means the temporary directory")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (store included) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +50,17 @@ func benchMain(args []string) error {
 	}
 	if !*quiet {
 		o.Progress = os.Stderr
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

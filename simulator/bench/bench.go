@@ -27,6 +27,11 @@ import (
 // demo catalogue.
 const UnknownGTIN = "5901234123457"
 
+// MaxPtyLanes is the most lanes on virtual pty devices one process runs:
+// each takes about a dozen file descriptors, and the serial driver's
+// select(2) panics on a descriptor of 1024 or more.
+const MaxPtyLanes = 60
+
 // Opts configures a benchmark run. The zero value runs 10 lanes and 3
 // pagers on an embedded broker, 300 alerts at 100 per second, and 500 raw
 // broker round trips.
@@ -47,6 +52,12 @@ type Opts struct {
 	// 100. A lane takes its next alert only once the last one is resolved,
 	// so the achieved rate can be lower (Report.Rate says).
 	Rate float64
+	// Fake runs the lanes with in-process fake scanners and scales
+	// (devices/devicestest) instead of virtual devices on ptys, leaving the
+	// serial path out. Needed beyond MaxPtyLanes: the serial library
+	// cannot watch file descriptors from 1024 on. The store then also has
+	// one idle pty lane (id "idle") that is never driven.
+	Fake bool
 	// Burst makes every lane alert once, all within one second (Alerts =
 	// Lanes, Rate = Lanes per second).
 	Burst bool
@@ -55,6 +66,11 @@ type Opts struct {
 	// Wait is how long to wait for the last alerts to be paged and
 	// resolved after the last scan; 0 means 30s.
 	Wait time.Duration
+	// Dir is where the store's journals and bridge state go (a new
+	// directory inside it, removed afterwards); "" means the system's
+	// temporary directory. A tmpfs (/dev/shm) takes the disk's fsync out
+	// of the numbers.
+	Dir string
 	// Logger receives the store's logs; nil discards them.
 	Logger *slog.Logger
 	// Progress, if not nil, receives one line per phase.
@@ -70,6 +86,9 @@ func (o *Opts) defaults() error {
 	}
 	if o.Pagers == 0 {
 		o.Pagers = min(3, o.Lanes)
+	}
+	if !o.Fake && o.Lanes > MaxPtyLanes {
+		return fmt.Errorf("bench: %d lanes on ptys: at most %d fit one process (go.bug.st/serial uses select(2), which cannot watch file descriptors from 1024 on); use fake devices", o.Lanes, MaxPtyLanes)
 	}
 	if o.Pagers > o.Lanes {
 		return fmt.Errorf("bench: %d pagers for %d lanes: every pager needs a lane in its zone", o.Pagers, o.Lanes)
@@ -101,13 +120,15 @@ type Report struct {
 	Lanes  int     `json:"lanes"`
 	Pagers int     `json:"pagers"`
 	Burst  bool    `json:"burst"`
+	Fake   bool    `json:"fake_devices"`
 	Rate   float64 `json:"rate_per_s"` // achieved scans per second
 
 	Scans      int         `json:"scans"`      // failing scans written
 	Alerts     int         `json:"alerts"`     // alerts received from the broker
 	Paged      int         `json:"paged"`      // alerts whose page reached a pager
 	Resolved   int         `json:"resolved"`   // alerts the lane closed after the pager's clear
-	Lost       int         `json:"lost"`       // scans with no alert, page or resolution
+	Lost       int         `json:"lost"`       // scans whose alert or page never came
+	Unresolved int         `json:"unresolved"` // paged, but the lane's alert not seen closed in time
 	Duplicates int         `json:"duplicates"` // pages beyond one per alert and tier
 	PagesTier  map[int]int `json:"pages_by_tier"`
 	Malformed  int         `json:"malformed"` // messages of the store that did not decode
@@ -134,7 +155,7 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	if err := preflight(o.Lanes); err != nil {
 		return nil, err
 	}
-	rep := &Report{Broker: o.Broker, Lanes: o.Lanes, Pagers: o.Pagers, Burst: o.Burst}
+	rep := &Report{Broker: o.Broker, Lanes: o.Lanes, Pagers: o.Pagers, Burst: o.Burst, Fake: o.Fake}
 	if rep.Broker == "" {
 		rep.Broker = "embedded mochi"
 	}
@@ -146,19 +167,36 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	for i := range lanes {
 		lanes[i] = harness.LaneSpec{Zone: roster[i%o.Pagers].Zone, Policy: map[string]string{"unknown_item_attempts": "1"}}
 	}
+	if o.Dir != "" {
+		dir, err := os.MkdirTemp(o.Dir, "kiosk-bench-")
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		o.Dir = dir
+	}
 	fmt.Fprintf(o.Progress, "bench: starting %d lanes, %d pagers on %s\n", o.Lanes, o.Pagers, rep.Broker)
 	t0 := time.Now()
-	s, err := harness.Start(ctx, harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Logger: o.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	defer s.Close()
-	r := newRunner(s)
-	probe, err := dial(ctx, s.MQTT, "probe", r.subscribe)
+	s, driven, err := startStore(ctx, o, lanes, roster)
 	if err != nil {
 		return nil, err
 	}
-	defer probe.Disconnect(100)
+	defer s.Close()
+	r := newRunner(s, driven)
+	// One client per kind of message, so that the alert probe, which
+	// times the alerts, is not queued behind the states and pages.
+	root := protocol.Root(s.ID)
+	for _, sub := range []string{"alert", "state", "page"} {
+		topic := root + "/lane/+/" + sub
+		if sub == "page" {
+			topic = root + "/pager/+/page"
+		}
+		probe, err := dial(ctx, s.MQTT, "probe-"+sub, func(c paho.Client) paho.Token { return c.Subscribe(topic, 1, r.onMessage) })
+		if err != nil {
+			return nil, err
+		}
+		defer probe.Disconnect(100)
+	}
 	for _, a := range roster {
 		if _, err := s.StartPager(a.ID, "", vpager.Behaviour{Resolve: protocol.ActionClear}, r.onPager); err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
@@ -172,8 +210,11 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	// One alert per zone: connections warm, and proof that every pager
 	// is known to the bridge before anything is measured.
 	fmt.Fprintf(o.Progress, "bench: store up in %v; warming up\n", rep.StartUp.Round(time.Millisecond))
-	if warm := r.drive(ctx, o.Pagers, 1000, o.Wait); warm.lost() > 0 {
-		return nil, fmt.Errorf("bench: warm-up: %d of %d alerts not paged and resolved within %v", warm.lost(), o.Pagers, o.Wait)
+	if warm := r.drive(ctx, o.Pagers, 1000, o.Wait); warm.incomplete() > 0 {
+		var wr Report
+		warm.fill(&wr)
+		return nil, fmt.Errorf("bench: warm-up: %d of %d alerts not paged and resolved within %v (scans %d, alerts %d, paged %d, resolved %d)",
+			warm.incomplete(), o.Pagers, o.Wait, wr.Scans, wr.Alerts, wr.Paged, wr.Resolved)
 	}
 	rep.PayloadBytes = r.payloadBytes()
 	fmt.Fprintf(o.Progress, "bench: raw broker hop, %d messages of %d bytes at QoS 1\n", o.RawSamples, rep.PayloadBytes)
@@ -192,6 +233,47 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 		rep.OverheadP99 = float64(rep.Chain.P99) / float64(2*rep.RawHop.P99)
 	}
 	return rep, ctx.Err()
+}
+
+// startStore starts the store and returns the lanes to drive.
+func startStore(ctx context.Context, o Opts, lanes []harness.LaneSpec, roster []attendant.Attendant) (*harness.Store, []lane, error) {
+	ho := harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Logger: o.Logger, Dir: o.Dir}
+	if o.Fake {
+		ho.Lanes = []harness.LaneSpec{{ID: "idle", Zone: roster[0].Zone}}
+	}
+	s, err := harness.Start(ctx, ho)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bench: %w", err)
+	}
+	var driven []lane
+	if !o.Fake {
+		for _, l := range s.Lanes {
+			driven = append(driven, lane{id: l.ID, scan: func() error { return l.Scanner.Scan(UnknownGTIN, "") }})
+		}
+		return s, driven, nil
+	}
+	for i, spec := range lanes {
+		spec.ID = fmt.Sprint(i + 1)
+		fl, err := s.AddFakeLane(spec)
+		if err != nil {
+			s.Close()
+			return nil, nil, fmt.Errorf("bench: %w", err)
+		}
+		driven = append(driven, lane{id: fl.ID, scan: func() error { fl.FakeScanner.Scan(UnknownGTIN, "]E0"); return nil }})
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := s.WaitOnline(wctx); err != nil {
+		s.Close()
+		return nil, nil, fmt.Errorf("bench: %w", err)
+	}
+	return s, driven, nil
+}
+
+// lane is a lane the bench drives.
+type lane struct {
+	id   string
+	scan func() error
 }
 
 // waitPresence waits until the observer has seen every pager available.
@@ -256,11 +338,13 @@ type sample struct {
 // pagers' goroutines.
 type runner struct {
 	s       *harness.Store
+	lanes   []lane
 	laneIdx map[string]int
 
 	mu       sync.Mutex
 	current  []*sample // per lane, the sample in flight
 	byAlert  map[string]*sample
+	early    map[string]*sample // pages seen before their alert
 	all      []*sample
 	free     chan int
 	resolved int
@@ -269,21 +353,12 @@ type runner struct {
 	bytes    int
 }
 
-func newRunner(s *harness.Store) *runner {
-	r := &runner{s: s, laneIdx: map[string]int{}, current: make([]*sample, len(s.Lanes))}
-	for i, l := range s.Lanes {
-		r.laneIdx[l.ID] = i
+func newRunner(s *harness.Store, lanes []lane) *runner {
+	r := &runner{s: s, lanes: lanes, laneIdx: map[string]int{}, current: make([]*sample, len(lanes))}
+	for i, l := range lanes {
+		r.laneIdx[l.id] = i
 	}
 	return r
-}
-
-func (r *runner) subscribe(c paho.Client) paho.Token {
-	root := protocol.Root(r.s.ID)
-	return c.SubscribeMultiple(map[string]byte{
-		root + "/lane/+/alert": 1,
-		root + "/lane/+/state": 1,
-		root + "/pager/+/page": 1,
-	}, r.onMessage)
 }
 
 func (r *runner) onMessage(_ paho.Client, m paho.Message) {
@@ -305,6 +380,10 @@ func (r *runner) onMessage(_ paho.Client, m paho.Message) {
 			smp.alert, smp.alertAt = a.ID, at
 			r.byAlert[a.ID] = smp
 			r.bytes = len(m.Payload())
+			if e, ok := r.early[a.ID]; ok {
+				smp.pageAt, smp.tiers = e.pageAt, e.tiers
+				delete(r.early, a.ID)
+			}
 		}
 	case protocol.TPage:
 		var p protocol.Page
@@ -313,9 +392,7 @@ func (r *runner) onMessage(_ paho.Client, m paho.Message) {
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if smp := r.byAlert[p.Alert]; smp != nil {
-			smp.tiers[p.Tier]++
-		}
+		r.sampleFor(p.Alert).tiers[p.Tier]++
 	case protocol.TLaneState:
 		var st protocol.LaneState
 		if protocol.Decode(m.Payload(), &st) != nil {
@@ -347,9 +424,23 @@ func (r *runner) onPager(ev vpager.Event) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if smp := r.byAlert[ev.Alert]; smp != nil && smp.pageAt.IsZero() {
+	if smp := r.sampleFor(ev.Alert); smp.pageAt.IsZero() {
 		smp.pageAt = ev.At
 	}
+}
+
+// sampleFor is the sample of alert, or, when the page overtook the alert
+// on its way to the probe, a placeholder the alert picks up. r.mu is held.
+func (r *runner) sampleFor(alert string) *sample {
+	if smp := r.byAlert[alert]; smp != nil {
+		return smp
+	}
+	e := r.early[alert]
+	if e == nil {
+		e = &sample{tiers: map[int]int{}}
+		r.early[alert] = e
+	}
+	return e
 }
 
 func (r *runner) payloadBytes() int {
@@ -363,11 +454,11 @@ func (r *runner) payloadBytes() int {
 // last scan. Every lane must be free when it is called.
 func (r *runner) drive(ctx context.Context, n int, rate float64, wait time.Duration) *result {
 	r.mu.Lock()
-	r.free = make(chan int, len(r.s.Lanes))
-	for i := range r.s.Lanes {
+	r.free = make(chan int, len(r.lanes))
+	for i := range r.lanes {
 		r.free <- i
 	}
-	r.byAlert, r.all = map[string]*sample{}, nil
+	r.byAlert, r.early, r.all = map[string]*sample{}, map[string]*sample{}, nil
 	r.resolved, r.target, r.done = 0, n, make(chan struct{})
 	done := r.done
 	r.mu.Unlock()
@@ -399,7 +490,7 @@ loop:
 		r.current[i], r.all = smp, append(r.all, smp)
 		smp.scanAt = time.Now()
 		r.mu.Unlock()
-		if err := r.s.Lanes[i].Scanner.Scan(UnknownGTIN, ""); err != nil && scanErr == nil {
+		if err := r.lanes[i].scan(); err != nil && scanErr == nil {
 			scanErr = err
 		}
 	}
@@ -445,14 +536,22 @@ type result struct {
 	scanErr error
 }
 
-func (res *result) ok(smp *sample) bool {
-	return !smp.alertAt.IsZero() && !smp.pageAt.IsZero() && smp.resolved
-}
-
+// lost counts the scans not written or whose alert or page never came.
 func (res *result) lost() int {
 	n := res.n - len(res.samples)
 	for _, smp := range res.samples {
-		if !res.ok(smp) {
+		if smp.alertAt.IsZero() || smp.pageAt.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
+// incomplete counts what is lost or unresolved.
+func (res *result) incomplete() int {
+	n := res.lost()
+	for _, smp := range res.samples {
+		if !smp.alertAt.IsZero() && !smp.pageAt.IsZero() && !smp.resolved {
 			n++
 		}
 	}
@@ -477,6 +576,8 @@ func (res *result) fill(rep *Report) {
 		}
 		if smp.resolved {
 			rep.Resolved++
+		} else if !smp.pageAt.IsZero() && !smp.alertAt.IsZero() {
+			rep.Unresolved++
 		}
 		for tier, k := range smp.tiers {
 			rep.PagesTier[tier] += k
@@ -495,10 +596,15 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if rep.Burst {
 		mode = "burst: every lane within one second"
 	}
+	if rep.Fake {
+		mode += ", fake devices (no serial path)"
+	} else {
+		mode += ", virtual devices on ptys"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "store: %d lanes, %d pagers, broker %s, %s\n", rep.Lanes, rep.Pagers, rep.Broker, mode)
-	fmt.Fprintf(&b, "counts: scans=%d alerts=%d paged=%d resolved=%d lost=%d duplicates=%d pages_by_tier=%v malformed=%d\n",
-		rep.Scans, rep.Alerts, rep.Paged, rep.Resolved, rep.Lost, rep.Duplicates, rep.PagesTier, rep.Malformed)
+	fmt.Fprintf(&b, "counts: scans=%d alerts=%d paged=%d resolved=%d lost=%d unresolved=%d duplicates=%d pages_by_tier=%v malformed=%d\n",
+		rep.Scans, rep.Alerts, rep.Paged, rep.Resolved, rep.Lost, rep.Unresolved, rep.Duplicates, rep.PagesTier, rep.Malformed)
 	fmt.Fprintf(&b, "scan -> alert   %s\n", rep.ScanToAlert)
 	fmt.Fprintf(&b, "alert -> page   %s\n", rep.AlertToPage)
 	fmt.Fprintf(&b, "chain           %s\n", rep.Chain)
@@ -514,6 +620,9 @@ func (rep *Report) Err() error {
 	var errs []error
 	if rep.Lost > 0 {
 		errs = append(errs, fmt.Errorf("bench: %d of %d alerts lost", rep.Lost, rep.Scans))
+	}
+	if rep.Unresolved > 0 {
+		errs = append(errs, fmt.Errorf("bench: %d paged alerts not seen resolved within the wait", rep.Unresolved))
 	}
 	if rep.Duplicates > 0 {
 		errs = append(errs, fmt.Errorf("bench: %d duplicate pages", rep.Duplicates))

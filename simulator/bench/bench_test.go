@@ -25,6 +25,7 @@ func TestRunCountsEveryAlertOnce(t *testing.T) {
 	assert.Equal(t, 8, rep.Paged)
 	assert.Equal(t, 8, rep.Resolved)
 	assert.Equal(t, 0, rep.Lost)
+	assert.Equal(t, 0, rep.Unresolved)
 	assert.Equal(t, 0, rep.Duplicates)
 	assert.Equal(t, map[int]int{1: 8}, rep.PagesTier)
 	for name, s := range map[string]Stats{"scan_to_alert": rep.ScanToAlert, "alert_to_page": rep.AlertToPage, "chain": rep.Chain} {
@@ -39,7 +40,7 @@ func TestRunCountsEveryAlertOnce(t *testing.T) {
 
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
-	for _, want := range []string{"scan -> alert", "alert -> page", "chain", "raw broker hop", "overhead", "lost=0", "duplicates=0"} {
+	for _, want := range []string{"scan -> alert", "alert -> page", "chain", "raw broker hop", "overhead", "lost=0", "unresolved=0", "duplicates=0"} {
 		assert.Contains(t, text.String(), want)
 	}
 	js, err := json.Marshal(rep)
@@ -49,14 +50,16 @@ func TestRunCountsEveryAlertOnce(t *testing.T) {
 	}
 }
 
-// A burst makes every lane alert once.
-func TestBurstAlertsEveryLane(t *testing.T) {
+// A burst makes every lane alert once; lanes with fake devices count the
+// same.
+func TestBurstAlertsEveryFakeLane(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	rep, err := Run(ctx, Opts{Lanes: 3, Pagers: 1, Burst: true, Alerts: 99, RawSamples: 5, Wait: 20 * time.Second})
+	rep, err := Run(ctx, Opts{Lanes: 3, Pagers: 1, Burst: true, Fake: true, Alerts: 99, RawSamples: 5, Wait: 20 * time.Second})
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
 	assert.True(t, rep.Burst)
+	assert.True(t, rep.Fake)
 	assert.Equal(t, 3, rep.Scans)
 	assert.Equal(t, 3, rep.Resolved)
 	assert.Equal(t, map[int]int{1: 3}, rep.PagesTier)
@@ -65,6 +68,8 @@ func TestBurstAlertsEveryLane(t *testing.T) {
 func TestOptsRejectsWhatCannotRun(t *testing.T) {
 	_, err := Run(context.Background(), Opts{Lanes: 2, Pagers: 3})
 	require.ErrorContains(t, err, "bench: 3 pagers for 2 lanes")
+	_, err = Run(context.Background(), Opts{Lanes: MaxPtyLanes + 1})
+	require.ErrorContains(t, err, "use fake devices")
 	_, err = Run(context.Background(), Opts{Rate: -1})
 	require.ErrorContains(t, err, "bench: negative option")
 }
