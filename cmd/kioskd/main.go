@@ -5,6 +5,7 @@
 //	kioskd -config lane.yaml                 run the lane until SIGTERM/SIGINT
 //	kioskd -check-config lane.yaml           check config and catalogue, exit 0 or 1
 //	kioskd -config lane.yaml -log-format json
+//	kioskd -config lane.yaml -record /tmp/session   device transcripts for test fixtures
 //
 // SIGHUP reloads the catalogue; a bad catalogue is logged and the old one
 // kept. See docs/lane.md.
@@ -42,6 +43,7 @@ func mainImpl(args []string, stdout, stderr io.Writer) error {
 	check := fs.String("check-config", "", "check this lane config and its catalogue, then exit")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	record := fs.String("record", "", "write a transcript of each serial device session into this directory (test fixtures)")
 	if err := fs.Parse(args); err != nil {
 		return errors.New("bad arguments (see -h)")
 	}
@@ -62,7 +64,7 @@ func mainImpl(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := daemon.New(cfg, &daemon.Opts{Logger: logger})
+	d, err := daemon.New(cfg, &daemon.Opts{Logger: logger, RecordDir: *record})
 	if err != nil {
 		return err
 	}

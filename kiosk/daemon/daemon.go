@@ -49,6 +49,11 @@ type Opts struct {
 	// ShutdownTimeout bounds how long Run waits on SIGTERM for the
 	// broker to take the offline state; 0 means 3s.
 	ShutdownTimeout time.Duration
+	// RecordDir, when set, receives a transcript of each serial device
+	// the daemon opens (scanner_session.txt, scale_session.txt; see
+	// serialport.ParseTranscript): a session on real hardware becomes a
+	// test fixture for devicestest.Line.Play.
+	RecordDir string
 }
 
 // Daemon is one running lane. Create it with New, run it with Run.

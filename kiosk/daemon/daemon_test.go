@@ -144,13 +144,15 @@ func (p *inProc) stop(t testing.TB) {
 func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	b := testsupport.Mochi(t)
 	w := newWatcher(t, b.URL())
-	p := startInProc(t, newRig(t, "3", b.URL()).config(t))
+	r := newRig(t, "3", b.URL())
+	p := startInProc(t, r.config(t))
 	stateTopic := protocol.LaneStateTopic(testStore, "3")
 	alertTopic := protocol.LaneAlertTopic(testStore, "3")
 
 	at := 0
 	st := decodeState(t, w.next(&at, stateTopic, nil))
 	require.True(t, st.Online)
+	require.Equal(t, 2, openFDs(t, r.scanner.Path), "the lane holds the scanner port")
 	require.Equal(t, "front", st.Zone)
 
 	events := openSSE(t, p.base+"/api/events")
@@ -220,6 +222,27 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	off := decodeState(t, w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return !s.Online })))
 	require.Equal(t, protocol.StateOffline, off.State)
 	requireRetained(t, b.URL(), stateTopic, func(s protocol.LaneState) bool { return !s.Online && s.State == protocol.StateOffline })
+	// The ports are closed: only the test's own end of each pty is open.
+	for _, path := range []string{r.scanner.Path, r.scale.line.Path} {
+		require.Equal(t, 1, openFDs(t, path), "%s still held after shutdown", path)
+	}
+}
+
+// openFDs counts this process's file descriptors open on path (after
+// symlinks).
+func openFDs(t testing.TB, path string) int {
+	t.Helper()
+	target, err := filepath.EvalSymlinks(path)
+	require.NoError(t, err)
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	n := 0
+	for _, fd := range fds {
+		if l, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && l == target {
+			n++
+		}
+	}
+	return n
 }
 
 func getBody(t testing.TB, url string) string {

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/sco-project/sco/devices/lanegpio"
 	"github.com/sco-project/sco/devices/scale"
@@ -24,7 +26,11 @@ func (d *Daemon) openDevices() error {
 		enable, _ := kiosk.Unescape(cfg.Scanner.Enable) // checked by LoadConfig
 		disable, _ := kiosk.Unescape(cfg.Scanner.Disable)
 		prefix, _ := kiosk.Unescape(cfg.Scanner.Prefix)
-		s, err := scanner.Open(d.portOpts("scanner", cfg.Scanner.Port, cfg.Scanner.USB, cfg.Scanner.SerialConfig), &scanner.Opts{
+		po, err := d.portOpts("scanner", cfg.Scanner.Port, cfg.Scanner.USB, cfg.Scanner.SerialConfig)
+		if err != nil {
+			return err
+		}
+		s, err := scanner.Open(po, &scanner.Opts{
 			Model: cfg.Scanner.Model, Enable: string(enable), Disable: string(disable), Prefix: string(prefix), LRC: cfg.Scanner.LRC,
 			Logger: d.log.With("device", "scanner"),
 		})
@@ -39,7 +45,11 @@ func (d *Daemon) openDevices() error {
 		if err != nil {
 			return fmt.Errorf("daemon: scale.unit: %w", err)
 		}
-		s, err := scale.Open(d.portOpts("scale", cfg.Scale.Port, cfg.Scale.USB, cfg.Scale.SerialConfig), &scale.Opts{
+		po, err := d.portOpts("scale", cfg.Scale.Port, cfg.Scale.USB, cfg.Scale.SerialConfig)
+		if err != nil {
+			return err
+		}
+		s, err := scale.Open(po, &scale.Opts{
 			Protocol: cfg.Scale.Protocol, Unit: unit, PollInterval: cfg.Scale.PollInterval,
 			Logger: d.log.With("device", "scale"),
 		})
@@ -70,11 +80,23 @@ func (d *Daemon) openDevices() error {
 	return nil
 }
 
-func (d *Daemon) portOpts(name, path, usb string, line kiosk.SerialConfig) serialport.Opts {
-	return serialport.Opts{
+func (d *Daemon) portOpts(name, path, usb string, line kiosk.SerialConfig) (serialport.Opts, error) {
+	o := serialport.Opts{
 		Path: path, USB: usb, Name: name,
 		Baud: line.Baud, DataBits: line.DataBits, Parity: line.Parity, StopBits: line.StopBits,
 		AllowAbsent: true,
 		Logger:      d.log.With("device", name),
 	}
+	if d.opts.RecordDir != "" {
+		if err := os.MkdirAll(d.opts.RecordDir, 0o750); err != nil {
+			return o, fmt.Errorf("daemon: record: %w", err)
+		}
+		f, err := os.Create(filepath.Join(d.opts.RecordDir, name+"_session.txt"))
+		if err != nil {
+			return o, fmt.Errorf("daemon: record: %w", err)
+		}
+		d.ownDevs = append(d.ownDevs, f.Close) // closed after the device
+		o.Record = f
+	}
+	return o, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/devices/serialport"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
 )
@@ -61,10 +62,10 @@ type proc struct {
 
 // startKioskd runs kioskd on r's config and waits until it serves its
 // local API (it logs the address it listens on).
-func startKioskd(t testing.TB, r *rig) *proc {
+func startKioskd(t testing.TB, r *rig, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, exited: make(chan struct{}), notify: make(chan struct{}, 1)}
-	p.cmd = exec.Command(kioskdBin, "-config", r.path, "-log-format", "json")
+	p.cmd = exec.Command(kioskdBin, append([]string{"-config", r.path, "-log-format", "json"}, args...)...)
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())
@@ -623,4 +624,44 @@ func TestE2ECommandWhileDown(t *testing.T) {
 	require.True(t, res.OK, "%+v", res)
 	pollState(t, p2.base, noAlerts)
 	p2.term()
+}
+
+// TestE2ERecord: -record writes each device session as a transcript that
+// serialport.ParseTranscript reads back (a fixture for Line.Play).
+func TestE2ERecord(t *testing.T) {
+	b := testsupport.Mochi(t)
+	r := newRig(t, "21", b.URL())
+	dir := filepath.Join(t.TempDir(), "rec")
+	p := startKioskd(t, r, "-record", dir)
+	r.scale.waitPolls(t, 4)
+	r.scan("0012345678905")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	p.term()
+
+	// (Reads may split or join frames, so the bytes are compared per
+	// direction.)
+	in, _ := readTranscript(t, filepath.Join(dir, "scanner_session.txt"))
+	require.Contains(t, in, "0012345678905\r")
+	in, out := readTranscript(t, filepath.Join(dir, "scale_session.txt"))
+	require.True(t, strings.HasPrefix(out, "W\rW\r"), "the scale is polled: %q", out)
+	require.Contains(t, in, "\n00.000KG\r\nS20\r\x03")
+}
+
+// readTranscript returns what the devices sent and what the host sent.
+func readTranscript(t testing.TB, path string) (fromDevice, fromHost string) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	steps, err := serialport.ParseTranscript(f)
+	require.NoError(t, err)
+	for _, s := range steps {
+		switch s.Dir {
+		case '<':
+			fromDevice += s.Data
+		case '>':
+			fromHost += s.Data
+		}
+	}
+	return fromDevice, fromHost
 }
