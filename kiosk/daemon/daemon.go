@@ -71,10 +71,12 @@ type Daemon struct {
 	button  devices.Button
 	ownDevs []func() error // closers of what New opened
 
-	client paho.Client
-	inbox  *inbox
-	kick   chan struct{} // the outbox has new messages
-	idle   chan struct{} // the publisher found the outbox empty
+	client  paho.Client
+	inbox   *inbox
+	kick    chan struct{} // the outbox has new messages
+	idle    chan struct{} // the publisher found the outbox empty
+	connUp  chan struct{} // the client (re)connected
+	connGen atomic.Uint64 // counts connections
 
 	ln  net.Listener
 	srv *http.Server
@@ -111,6 +113,7 @@ func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
 		inbox:    newInbox(),
 		kick:     make(chan struct{}, 1),
 		idle:     make(chan struct{}, 1),
+		connUp:   make(chan struct{}, 1),
 		hub:      newHub(),
 		reqs:     make(chan request),
 		loopDone: make(chan struct{}),
@@ -204,6 +207,7 @@ func (d *Daemon) open(newID func() string) error {
 	// it in order on its own goroutine.
 	mopts.SetOrderMatters(true)
 	mopts.SetDefaultPublishHandler(d.onMessage)
+	mopts.SetStore(noStore{})
 	d.client = paho.NewClient(mopts)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/kiosk"
@@ -51,6 +52,11 @@ func (b *inbox) drain() []inMsg {
 // token is waited for on another goroutine so paho is never held up.
 func (d *Daemon) onConnect(c paho.Client) {
 	d.log.Info("mqtt connected", "broker", d.cfg.MQTT.Broker)
+	d.connGen.Add(1)
+	select {
+	case d.connUp <- struct{}{}:
+	default:
+	}
 	// Queued before subscribing, so it comes before every message of the
 	// new subscriptions (the retained bridge state in particular).
 	d.inbox.push(inMsg{connected: true})
@@ -169,11 +175,25 @@ func (d *Daemon) onBridgeState(m inMsg) {
 }
 
 // publisher delivers the outbox in order: publish one message with QoS 1,
-// wait for the PUBACK, remove it from the journal, next. While the broker
-// is away paho keeps the in-flight message and sends it again on
-// reconnect, so the wait simply lasts the outage.
+// wait for the PUBACK, remove it from the journal, next. It publishes only
+// on an open connection; when the connection is lost (or replaced) while
+// a message waits for its PUBACK, it starts over from the journal once
+// connected again, so that message may be delivered twice (at least
+// once). paho keeps no copy of its own (noStore): the journal is the only
+// outbox.
 func (d *Daemon) publisher(stop <-chan struct{}) {
+	check := time.NewTicker(250 * time.Millisecond)
+	defer check.Stop()
 	for {
+		if !d.client.IsConnectionOpen() {
+			select {
+			case <-d.connUp:
+			case <-check.C:
+			case <-stop:
+				return
+			}
+			continue
+		}
 		pend, err := d.j.Pending()
 		if err != nil {
 			d.log.Error("outbox", "err", err)
@@ -185,32 +205,64 @@ func (d *Daemon) publisher(stop <-chan struct{}) {
 			}
 			select {
 			case <-d.kick:
-				continue
+			case <-d.connUp:
 			case <-stop:
 				return
 			}
+			continue
 		}
 		for _, m := range pend {
-			tok := d.client.Publish(m.Topic, 1, m.Retain, m.Payload)
-			select {
-			case <-tok.Done():
-			case <-stop:
+			ok, stopped := d.publishOne(m, check.C, stop)
+			if stopped {
 				return
 			}
-			if err := tok.Error(); err != nil {
-				d.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err)
-				retry := time.NewTimer(time.Second) // back off, then start over from the journal
-				select {
-				case <-retry.C:
-				case <-stop:
-					retry.Stop()
-					return
-				}
-				break
-			}
-			if err := d.j.Ack(m.Seq); err != nil {
-				d.log.Error("outbox ack", "err", err)
+			if !ok {
+				break // start over from the journal
 			}
 		}
 	}
 }
+
+// publishOne publishes m and waits for its PUBACK. ok is false when the
+// connection went away first (or the publish failed): the caller starts
+// over.
+func (d *Daemon) publishOne(m kiosk.OutMsg, check <-chan time.Time, stop <-chan struct{}) (ok, stopped bool) {
+	gen := d.connGen.Load()
+	if !d.client.IsConnectionOpen() {
+		return false, false
+	}
+	tok := d.client.Publish(m.Topic, 1, m.Retain, m.Payload)
+	for {
+		select {
+		case <-tok.Done():
+			if err := tok.Error(); err != nil {
+				d.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err)
+				return false, false
+			}
+			if err := d.j.Ack(m.Seq); err != nil {
+				d.log.Error("outbox ack", "err", err)
+			}
+			return true, false
+		case <-check:
+			if !d.client.IsConnectionOpen() || d.connGen.Load() != gen {
+				return false, false // lost on the way; sent again on the next connection
+			}
+		case <-stop:
+			return false, true
+		}
+	}
+}
+
+// noStore is a paho Store that keeps nothing: the journal's outbox is the
+// lane's only copy of what is to be sent, and the publisher re-sends
+// after a reconnect. (paho's own resend of stored messages races with
+// publishes made while it reconnects: eclipse-paho/paho.mqtt.golang#703.)
+type noStore struct{}
+
+func (noStore) Open()                             {}
+func (noStore) Put(string, packets.ControlPacket) {}
+func (noStore) Get(string) packets.ControlPacket  { return nil }
+func (noStore) All() []string                     { return nil }
+func (noStore) Del(string)                        {}
+func (noStore) Close()                            {}
+func (noStore) Reset()                            {}
