@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,18 +22,30 @@ import (
 // every commit. The bridge's state is small (the open alerts of one store)
 // and written by one goroutine, so one transaction per event is cheap, and
 // there is no cgo, no server and nothing to administer. Each open alert is
-// one key in bucket "alerts"; the closed ids, command answers and paging
-// history are one key each in bucket "meta".
+// one key in bucket "alerts", each closed id one key in "closed", each
+// command answer one key in "results"; the paging history is one key in
+// bucket "meta". Closed ids (kept a day) and answers (kept an hour) grow
+// with the store's traffic, so Save writes only the entries that changed
+// since the last commit: it keeps a copy of what is on disk. (Stores
+// written before kept both maps as one key each in "meta"; Load reads
+// them and the next Save moves them.)
 type Store struct {
 	db   *bolt.DB
 	path string
 	once sync.Once
 	err  error
+
+	// What the last commit left on disk; only the goroutine calling
+	// Load and Save touches them.
+	closed  map[string]time.Time
+	results map[string]StoredResult
 }
 
 var (
 	bucketAlerts = []byte("alerts")
 	bucketMeta   = []byte("meta")
+	bucketClosed = []byte("closed")
+	bucketResult = []byte("results")
 	keyClosed    = []byte("closed")
 	keyResults   = []byte("results")
 	keyLastPaged = []byte("last_paged")
@@ -53,22 +66,29 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("attendant: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketAlerts); err != nil {
-			return err
+		for _, b := range [][]byte{bucketAlerts, bucketMeta, bucketClosed, bucketResult} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
-		_, err := tx.CreateBucketIfNotExists(bucketMeta)
-		return err
+		return nil
 	})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("attendant: init %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	if _, err := s.Load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Load reads the saved state (empty on a new store).
 func (s *Store) Load() (State, error) {
 	st := State{}
+	legacy := false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 			var a AlertState
@@ -82,6 +102,7 @@ func (s *Store) Load() (State, error) {
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)
+		legacy = meta.Get(keyClosed) != nil || meta.Get(keyResults) != nil
 		for key, v := range map[string]any{string(keyClosed): &st.Closed, string(keyResults): &st.Results, string(keyLastPaged): &st.LastPaged} {
 			if b := meta.Get([]byte(key)); b != nil {
 				if err := json.Unmarshal(b, v); err != nil {
@@ -89,16 +110,48 @@ func (s *Store) Load() (State, error) {
 				}
 			}
 		}
-		return nil
+		if st.Closed == nil {
+			st.Closed = map[string]time.Time{}
+		}
+		if st.Results == nil {
+			st.Results = map[string]StoredResult{}
+		}
+		err = tx.Bucket(bucketClosed).ForEach(func(k, v []byte) error {
+			var t time.Time
+			if err := t.UnmarshalText(v); err != nil {
+				return fmt.Errorf("closed %s: %w", k, err)
+			}
+			st.Closed[string(k)] = t
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketResult).ForEach(func(k, v []byte) error {
+			var r StoredResult
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("result %s: %w", k, err)
+			}
+			st.Results[string(k)] = r
+			return nil
+		})
 	})
 	if err != nil {
 		return State{}, fmt.Errorf("attendant: load %s: %w", s.path, err)
+	}
+	s.closed, s.results = maps.Clone(st.Closed), maps.Clone(st.Results)
+	if legacy {
+		// The old layout's entries are not in the buckets yet: the next
+		// Save writes them all.
+		s.closed, s.results = map[string]time.Time{}, map[string]StoredResult{}
 	}
 	return st, nil
 }
 
 // Save replaces the saved state with st in one synced transaction.
 func (s *Store) Save(st State) error {
+	// The copy of what is on disk changes only once the commit succeeded.
+	var after []func()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		alerts := tx.Bucket(bucketAlerts)
 		keep := map[string]bool{}
@@ -128,21 +181,70 @@ func (s *Store) Save(st State) error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		for key, v := range map[string]any{string(keyClosed): st.Closed, string(keyResults): st.Results, string(keyLastPaged): st.LastPaged} {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return err
-			}
-			if err := meta.Put([]byte(key), b); err != nil {
+		b, err := json.Marshal(st.LastPaged)
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(keyLastPaged, b); err != nil {
+			return err
+		}
+		for _, k := range [][]byte{keyClosed, keyResults} { // the old layout
+			if err := meta.Delete(k); err != nil {
 				return err
 			}
 		}
-		return nil
+		f, err := writeDiff(tx.Bucket(bucketClosed), s.closed, st.Closed, func(t time.Time) ([]byte, error) { return t.MarshalText() })
+		if err != nil {
+			return err
+		}
+		g, err := writeDiff(tx.Bucket(bucketResult), s.results, st.Results, func(r StoredResult) ([]byte, error) { return json.Marshal(r) })
+		after = []func(){f, g}
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("attendant: save %s: %w", s.path, err)
 	}
+	for _, f := range after {
+		f()
+	}
 	return nil
+}
+
+// writeDiff writes to bucket the entries of want that differ from have
+// (what is on disk) and deletes those no longer wanted. The returned
+// function brings have up to date; call it once the transaction is
+// committed.
+func writeDiff[V comparable](bucket *bolt.Bucket, have, want map[string]V, enc func(V) ([]byte, error)) (func(), error) {
+	var put, del []string
+	for k, v := range want {
+		if old, ok := have[k]; ok && old == v {
+			continue
+		}
+		b, err := enc(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		if err := bucket.Put([]byte(k), b); err != nil {
+			return nil, err
+		}
+		put = append(put, k)
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			if err := bucket.Delete([]byte(k)); err != nil {
+				return nil, err
+			}
+			del = append(del, k)
+		}
+	}
+	return func() {
+		for _, k := range put {
+			have[k] = want[k]
+		}
+		for _, k := range del {
+			delete(have, k)
+		}
+	}, nil
 }
 
 // Close closes the store. Safe to call twice.
