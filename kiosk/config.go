@@ -76,7 +76,7 @@ type ScannerConfig struct {
 
 // ScaleConfig is the `scale:` block. Defaults: protocol nci; line
 // settings by protocol (nci and toledo 9600 7E1, sics 9600 8N1); poll
-// every 200ms.
+// every 100ms (the contract's default).
 type ScaleConfig struct {
 	Port         string `yaml:"port"`
 	USB          string `yaml:"usb"`
@@ -126,7 +126,7 @@ type BarcodeConfig struct {
 const (
 	DefaultListen       = "127.0.0.1:8090"
 	DefaultDataDirRoot  = "/var/lib/sco"
-	DefaultPollInterval = 200 * time.Millisecond
+	DefaultPollInterval = 100 * time.Millisecond
 	DefaultDebounce     = 50 * time.Millisecond
 )
 
