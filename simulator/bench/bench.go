@@ -132,6 +132,9 @@ type Report struct {
 	Duplicates int         `json:"duplicates"` // pages beyond one per alert and tier
 	PagesTier  map[int]int `json:"pages_by_tier"`
 	Malformed  int         `json:"malformed"` // messages of the store that did not decode
+	// Trouble traces the first few lost or unresolved alerts through the
+	// store's messages, for diagnosis.
+	Trouble []string `json:"trouble,omitempty"`
 
 	ScanToAlert Stats `json:"scan_to_alert"`
 	AlertToPage Stats `json:"alert_to_page"`
@@ -183,15 +186,15 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	}
 	defer s.Close()
 	r := newRunner(s, driven)
-	// One client per kind of message, so that the alert probe, which
-	// times the alerts, is not queued behind the states and pages.
+	// A lane's alerts and states share one client, which keeps their
+	// order (a resolution's state never overtakes its alert); pages have
+	// their own, so the lane probe is not queued behind them.
 	root := protocol.Root(s.ID)
-	for _, sub := range []string{"alert", "state", "page"} {
-		topic := root + "/lane/+/" + sub
-		if sub == "page" {
-			topic = root + "/pager/+/page"
-		}
-		probe, err := dial(ctx, s.MQTT, "probe-"+sub, func(c paho.Client) paho.Token { return c.Subscribe(topic, 1, r.onMessage) })
+	for name, filters := range map[string]map[string]byte{
+		"lanes": {root + "/lane/+/alert": 1, root + "/lane/+/state": 1},
+		"pages": {root + "/pager/+/page": 1},
+	} {
+		probe, err := dial(ctx, s.MQTT, "probe-"+name, func(c paho.Client) paho.Token { return c.SubscribeMultiple(filters, r.onMessage) })
 		if err != nil {
 			return nil, err
 		}
@@ -228,6 +231,7 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 		return rep, fmt.Errorf("bench: writing a scan: %w", run.scanErr)
 	}
 	rep.Malformed = len(s.Observer.Malformed())
+	rep.Trouble = run.trace(s, r.lanes, 3)
 	if rep.RawHop.P50 > 0 {
 		rep.OverheadP50 = float64(rep.Chain.P50) / float64(2*rep.RawHop.P50)
 		rep.OverheadP99 = float64(rep.Chain.P99) / float64(2*rep.RawHop.P99)
@@ -558,6 +562,69 @@ func (res *result) incomplete() int {
 	return n
 }
 
+// trace describes up to n samples that were lost or not resolved: the
+// lane's messages from the scan on, as the observer saw them.
+func (res *result) trace(s *harness.Store, lanes []lane, n int) []string {
+	var out []string
+	events := s.Observer.Events(0)
+	for _, smp := range res.samples {
+		if len(out) == n {
+			break
+		}
+		if smp.resolved {
+			continue
+		}
+		id := lanes[smp.lane].id
+		var b strings.Builder
+		fmt.Fprintf(&b, "lane %s alert %q scanned %s:", id, smp.alert, smp.scanAt.Format("15:04:05.000"))
+		for _, e := range events {
+			if e.At.Before(smp.scanAt) || !about(e, id, smp.alert) {
+				continue
+			}
+			fmt.Fprintf(&b, "\n  %s %s", e.At.Format("15:04:05.000"), e.Topic.Kind)
+			switch {
+			case e.Alert != nil:
+				fmt.Fprintf(&b, " %s %s", e.Alert.ID, e.Alert.Status)
+			case e.State != nil:
+				fmt.Fprintf(&b, " %s alerts=%v", e.State.State, e.State.Alerts)
+			case e.Record != nil:
+				fmt.Fprintf(&b, " %s tier=%d by=%s", e.Record.Status, e.Record.Tier, e.Record.ClaimedBy)
+			case e.Page != nil:
+				fmt.Fprintf(&b, " to=%s tier=%d withdrawn=%v", e.Topic.ID, e.Page.Tier, e.Page.Withdrawn)
+			case e.PagerCmd != nil:
+				fmt.Fprintf(&b, " %s %s %s", e.Topic.ID, e.PagerCmd.ID, e.PagerCmd.Action)
+			case e.PagerResult != nil:
+				fmt.Fprintf(&b, " %s %s ok=%v %s", e.Topic.ID, e.PagerResult.ID, e.PagerResult.OK, e.PagerResult.Error)
+			case e.Command != nil:
+				fmt.Fprintf(&b, " %s %s", e.Command.ID, e.Command.Action)
+			case e.Result != nil:
+				fmt.Fprintf(&b, " %s ok=%v %s", e.Result.ID, e.Result.OK, e.Result.Error)
+			case e.Assist != nil:
+				fmt.Fprintf(&b, " %s", e.Assist.Status)
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// about says whether e concerns lane or alert.
+func about(e harness.Event, lane, alert string) bool {
+	switch {
+	case e.Topic.Kind == protocol.TLaneState || e.Topic.Kind == protocol.TLaneCommand || e.Topic.Kind == protocol.TLaneResult || e.Topic.Kind == protocol.TLaneAssist:
+		return e.Topic.ID == lane
+	case e.Alert != nil:
+		return e.Alert.ID == alert
+	case e.Record != nil:
+		return e.Record.ID == alert
+	case e.Page != nil:
+		return e.Page.Alert == alert
+	case e.PagerCmd != nil:
+		return e.PagerCmd.Alert == alert
+	}
+	return false
+}
+
 func (res *result) fill(rep *Report) {
 	rep.Scans, rep.Rate, rep.Lost = len(res.samples), res.rate, res.lost()
 	rep.PagesTier = map[int]int{}
@@ -611,6 +678,9 @@ func (rep *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "raw broker hop  %s (QoS 1, %d bytes)\n", rep.RawHop, rep.PayloadBytes)
 	fmt.Fprintf(&b, "overhead: chain / 2 raw hops = %.2fx at p50, %.2fx at p99\n", rep.OverheadP50, rep.OverheadP99)
 	fmt.Fprintf(&b, "start-up %v, drive %v\n", rep.StartUp.Round(time.Millisecond), rep.Drive.Round(time.Millisecond))
+	for _, t := range rep.Trouble {
+		fmt.Fprintf(&b, "trouble: %s\n", t)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
