@@ -16,6 +16,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/sco-project/sco/internal/broker"
+	"github.com/sco-project/sco/internal/rawtty"
 )
 
 // Mochi starts an embedded broker on a free loopback port and returns it.
@@ -168,7 +169,11 @@ func OpenPTY(t testing.TB) *PTY {
 	if err != nil {
 		t.Fatalf("testsupport: open pty: %v", err)
 	}
-	if err := makeRaw(slave); err != nil {
+	if master, err = rawtty.Pollable(master); err != nil {
+		slave.Close()
+		t.Fatalf("testsupport: pty: %v", err)
+	}
+	if err := rawtty.MakeRaw(slave); err != nil {
 		master.Close()
 		slave.Close()
 		t.Fatalf("testsupport: raw pty: %v", err)

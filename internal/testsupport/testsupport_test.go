@@ -99,3 +99,13 @@ func TestPTYSerialRoundTrip(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "hang-up not reported")
 	}
 }
+
+// A device played by a test must not hang the test when the driver never
+// writes: ReadUntil gives up at the context's deadline.
+func TestPTYReadUntilHonoursDeadline(t *testing.T) {
+	p := OpenPTY(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.ReadUntil(ctx, []byte("never"))
+	require.Error(t, err)
+}

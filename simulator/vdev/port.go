@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/creack/pty"
+
+	"github.com/sco-project/sco/internal/rawtty"
 )
 
 // ErrUnplugged is returned when a device is asked to send while it is
@@ -97,11 +99,11 @@ func (p *port) Replug() error {
 	if err != nil {
 		return fmt.Errorf("vdev: %s: open pty: %w", p.kind, err)
 	}
-	if master, err = pollable(master); err != nil {
+	if master, err = rawtty.Pollable(master); err != nil {
 		slave.Close()
 		return fmt.Errorf("vdev: %s: pty master: %w", p.kind, err)
 	}
-	if err := makeRaw(slave); err != nil {
+	if err := rawtty.MakeRaw(slave); err != nil {
 		master.Close()
 		slave.Close()
 		return fmt.Errorf("vdev: %s: raw pty: %w", p.kind, err)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package vdev
+package rawtty
 
 import (
 	"os"
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// makeRaw puts a tty in raw mode (cfmakeraw): bytes pass through
+// MakeRaw puts a tty in raw mode (cfmakeraw): bytes pass through
 // unchanged, with no echo and no CR/LF translation, as on a serial line.
-func makeRaw(f *os.File) error {
+func MakeRaw(f *os.File) error {
 	fd := int(f.Fd())
 	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
@@ -26,11 +26,11 @@ func makeRaw(f *os.File) error {
 	return unix.IoctlSetTermios(fd, unix.TCSETS, tio)
 }
 
-// pollable returns a non-blocking duplicate of f registered with the
+// Pollable returns a non-blocking duplicate of f registered with the
 // runtime poller, and closes f. creack/pty hands out the master in
 // blocking mode (it calls Fd), where Close does not wake a pending Read;
 // a device must be able to unplug while its reader waits.
-func pollable(f *os.File) (*os.File, error) {
+func Pollable(f *os.File) (*os.File, error) {
 	defer f.Close()
 	fd, err := unix.Dup(int(f.Fd()))
 	if err != nil {
