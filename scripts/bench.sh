@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The benchmark matrix of docs/benchmarks.md: end-to-end latency and loss
+# at 1, 10, 50 lanes on ptys, 100 and 1,000 lanes with fake devices, a
+# 1,000-lane burst, the same on Mosquitto, then the microbenchmarks and
+# scripts/footprint.sh.
+#
+#   scripts/bench.sh              # everything (about five minutes on 2 cores)
+#   scripts/bench.sh e2e          # only the end-to-end runs
+#   scripts/bench.sh mosquitto    # only the end-to-end runs on Mosquitto
+#   scripts/bench.sh micro        # only the microbenchmarks
+#   DIR=/dev/shm scripts/bench.sh e2e   # journals on tmpfs: the disk left out
+#
+# Every run fails if an alert was lost or paged twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+tmp=$(mktemp -d)
+mosq_pid=""
+cleanup() {
+	if [ -n "$mosq_pid" ]; then kill "$mosq_pid" 2>/dev/null || true; wait "$mosq_pid" 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+dirflag=()
+if [ -n "${DIR:-}" ]; then dirflag=(-dir "$DIR"); fi
+
+run() {
+	echo "== kiosk-sim bench $*"
+	"$tmp/kiosk-sim" bench -q "${dirflag[@]}" "$@"
+	echo
+}
+
+e2e() {
+	go build -o "$tmp/kiosk-sim" ./cmd/kiosk-sim
+	run -lanes 1 -pagers 1 -alerts 200 -rate 50
+	run                                   # the default: 10 lanes, 3 pagers, 300 alerts at 100/s
+	run -lanes 50 -pagers 10 -alerts 1000 -rate 100
+	run -lanes 100 -pagers 10 -fake -alerts 1000 -rate 100
+	run -lanes 1000 -pagers 10 -fake -alerts 1000 -rate 100
+	run -lanes 1000 -pagers 10 -fake -burst
+	mosq
+}
+
+mosq() {
+	[ -x "$tmp/kiosk-sim" ] || go build -o "$tmp/kiosk-sim" ./cmd/kiosk-sim
+	if command -v mosquitto >/dev/null; then
+		port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		# No per-client queue limit: a burst queues thousands of QoS 1
+		# messages for the observer, which Mosquitto would otherwise drop.
+		# set_tcp_nodelay: without it Mosquitto's small packets wait for
+		# the peer's delayed ACK (Nagle), 40 ms at a time; NODELAY=false
+		# shows it.
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay %s\n' "$port" "${NODELAY:-true}" >"$tmp/mosquitto.conf"
+		mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
+		mosq_pid=$!
+		for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+		run -broker "tcp://127.0.0.1:$port"
+		run -broker "tcp://127.0.0.1:$port" -lanes 100 -pagers 10 -fake -alerts 1000 -rate 100
+		run -broker "tcp://127.0.0.1:$port" -lanes 1000 -pagers 10 -fake -burst
+	else
+		echo "== mosquitto not installed: Mosquitto runs skipped"
+	fi
+}
+
+micro() {
+	echo "== microbenchmarks"
+	go test -run '^$' -bench . -benchmem \
+		./devices/scanner/ ./devices/scale/ ./devices/barcode/ ./kiosk/ ./attendant/ |
+		grep -E '^(Benchmark|ok|FAIL|pkg:)'
+}
+
+case $what in
+e2e) e2e ;;
+mosquitto) mosq ;;
+micro) micro ;;
+all) e2e; micro; echo "== footprint"; scripts/footprint.sh ;;
+*) echo "usage: $0 [all|e2e|mosquitto|micro]" >&2; exit 2 ;;
+esac
