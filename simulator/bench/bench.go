@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -458,8 +459,11 @@ func (r *runner) payloadBytes() int {
 // last scan. Every lane must be free when it is called.
 func (r *runner) drive(ctx context.Context, n int, rate float64, wait time.Duration) *result {
 	r.mu.Lock()
+	// Whatever an earlier drive left in flight is forgotten, so its late
+	// messages cannot free a lane twice.
 	r.free = make(chan int, len(r.lanes))
 	for i := range r.lanes {
+		r.current[i] = nil
 		r.free <- i
 	}
 	r.byAlert, r.early, r.all = map[string]*sample{}, map[string]*sample{}, nil
@@ -517,18 +521,10 @@ loop:
 	// change them under the report.
 	for i, smp := range res.samples {
 		cp := *smp
-		cp.tiers = maps(smp.tiers)
+		cp.tiers = maps.Clone(smp.tiers)
 		res.samples[i] = &cp
 	}
 	return res
-}
-
-func maps(m map[int]int) map[int]int {
-	c := make(map[int]int, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // result is one drive's samples.
