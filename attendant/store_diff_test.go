@@ -26,7 +26,7 @@ func TestStoreSavesChangesOnly(t *testing.T) {
 		LastPaged: map[string]time.Time{"ana": t0},
 	}
 	require.NoError(t, s.Save(st))
-	st.Closed = map[string]time.Time{"a2": t0.Add(2 * time.Second), "a3": t0}   // a1 forgotten, a2 changed
+	st.Closed = map[string]time.Time{"a2": t0.Add(2 * time.Second), "a3": t0}      // a1 forgotten, a2 changed
 	st.Results = map[string]StoredResult{"ana/c1": res("c1"), "ben/c2": res("c2")} // c2 added
 	require.NoError(t, s.Save(st))
 	require.NoError(t, s.Save(st)) // nothing changed
