@@ -214,16 +214,29 @@ func cpuTicks(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) may hold spaces; fields count from
-	// after its closing parenthesis.
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	t, err := parseStatTicks(s)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return t, nil
+}
+
+// parseStatTicks reads utime+stime from a /proc/pid/stat line.
+func parseStatTicks(s string) (int64, error) {
+	// The command name (field 2) may hold spaces and parentheses; fields
+	// count from after its last closing parenthesis.
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("no command name")
+	}
+	f := strings.Fields(s[i+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+		return 0, fmt.Errorf("%d fields after the command name, want at least 13", len(f))
 	}
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	k, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		return 0, err
 	}
 	return u + k, nil
 }
