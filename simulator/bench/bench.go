@@ -89,7 +89,7 @@ func (o *Opts) defaults() error {
 		o.Pagers = min(3, o.Lanes)
 	}
 	if !o.Fake && o.Lanes > MaxPtyLanes {
-		return fmt.Errorf("bench: %d lanes on ptys: at most %d fit one process (go.bug.st/serial uses select(2), which cannot watch file descriptors from 1024 on); use fake devices", o.Lanes, MaxPtyLanes)
+		return fmt.Errorf("bench: %d lanes on ptys: at most %d fit one process (go.bug.st/serial uses select(2), which cannot watch file descriptors from 1024 on); use fake devices (-fake)", o.Lanes, MaxPtyLanes)
 	}
 	if o.Pagers > o.Lanes {
 		return fmt.Errorf("bench: %d pagers for %d lanes: every pager needs a lane in its zone", o.Pagers, o.Lanes)
