@@ -5,6 +5,7 @@
 #
 #   scripts/footprint.sh            # 10s idle, 15s busy
 #   IDLE=60s BUSY=60s scripts/footprint.sh
+#   POLL=200ms scripts/footprint.sh   # scale.poll_interval (default: kioskd's)
 #
 # kioskd runs as its own process against a virtual scanner and NCI scale
 # on ptys and an embedded broker, all hosted by the measuring helper
@@ -20,4 +21,4 @@ go build -o "$out/footprint" ./simulator/bench/cmd/footprint
 
 echo "go $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 echo "binary_stripped     $(stat -c %s "$out/kioskd-stripped") (-trimpath -ldflags '-s -w')"
-"$out/footprint" -kioskd "$out/kioskd" -idle "${IDLE:-10s}" -busy "${BUSY:-15s}"
+"$out/footprint" -kioskd "$out/kioskd" -idle "${IDLE:-10s}" -busy "${BUSY:-15s}" -poll "${POLL:-0s}"

@@ -44,6 +44,7 @@ func mainImpl() error {
 	// The lane accepts an item once the scale has held the weight for a
 	// moment; 1.5s per item is a brisk shopper every item of whom counts.
 	every := flag.Duration("every", 1500*time.Millisecond, "busy session: one item scanned and bagged this often")
+	poll := flag.Duration("poll", 0, "scale.poll_interval for the lane; 0 means kioskd's default")
 	flag.Parse()
 	if *kioskd == "" {
 		return errors.New("-kioskd is required")
@@ -84,9 +85,9 @@ data_dir: %s
 catalog: %s
 mqtt: {broker: %s}
 scanner: {port: %s, baud: 9600}
-scale: {port: %s, protocol: nci, baud: 9600, data_bits: 7, parity: even}
+scale: {port: %s, protocol: nci, baud: 9600, data_bits: 7, parity: even%s}
 ui: {listen: %s}
-`, filepath.Join(dir, "data"), catalog, br.URL(), sc.Path(), sl.Path(), addr)
+`, filepath.Join(dir, "data"), catalog, br.URL(), sc.Path(), sl.Path(), pollYAML(*poll), addr)
 	if err := os.WriteFile(cfg, []byte(yml), 0o640); err != nil {
 		return err
 	}
@@ -164,6 +165,13 @@ ui: {listen: %s}
 	}
 	fmt.Printf("final_state         %s, %d items in the basket\n", final.State, final.Items)
 	return nil
+}
+
+func pollYAML(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return ", poll_interval: " + d.String()
 }
 
 type busyDriver struct {
