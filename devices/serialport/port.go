@@ -62,7 +62,7 @@ func Open(o Opts) (*Port, error) {
 		p.name = o.Name
 	}
 	if p.o.ReadTimeout <= 0 {
-		p.o.ReadTimeout = 50 * time.Millisecond
+		p.o.ReadTimeout = DefaultReadTimeout
 	}
 	if p.o.MinBackoff <= 0 {
 		p.o.MinBackoff = 100 * time.Millisecond
@@ -183,6 +183,18 @@ func (p *Port) read(b []byte, deadline time.Time, timeout <-chan time.Time) (int
 			case <-p.stop:
 				return 0, ErrClosed
 			}
+		}
+		// One OS read waits at most ReadTimeout, and no longer than the
+		// caller's deadline: an idle port wakes rarely (Close interrupts
+		// a read at once), a deadline is kept to the millisecond. Only
+		// one goroutine reads a Port, so setting the timeout here does
+		// not race.
+		wait := p.o.ReadTimeout
+		if timeout != nil {
+			wait = min(wait, max(time.Until(deadline), time.Millisecond))
+		}
+		if err := sp.SetReadTimeout(wait); err != nil {
+			return 0, fmt.Errorf("serialport: %s: read timeout: %w", p.name, err)
 		}
 		n, err := sp.Read(b)
 		if n > 0 {

@@ -24,6 +24,10 @@ var (
 	ErrTimeout = errors.New("serialport: read timeout")
 )
 
+// DefaultReadTimeout bounds one OS read. It is long, so an idle lane's
+// ports wake the CPU twice a second, not twenty times.
+const DefaultReadTimeout = 500 * time.Millisecond
+
 // Opts configures a Port. The zero value of each line setting is 9600 8N1.
 type Opts struct {
 	// Path is the device path (/dev/ttyUSB0, /dev/serial/by-id/...,
@@ -48,8 +52,10 @@ type Opts struct {
 	// yet: the Port starts lost (a ConnEvent with Up false is queued) and
 	// keeps trying. When false, Open returns the open error.
 	AllowAbsent bool
-	// ReadTimeout is how long one OS read waits before the Port checks for
-	// Close and deadlines again; 0 means 50ms. It is never seen by callers.
+	// ReadTimeout is the longest one OS read waits before the Port looks
+	// again (Close interrupts a read at once, and a ReadWithin deadline
+	// shortens the wait); 0 means DefaultReadTimeout. Callers never see
+	// it: a read timeout is never data.
 	ReadTimeout time.Duration
 	// MinBackoff and MaxBackoff bound the delay between reopen attempts,
 	// doubling from min to max; 0 means 100ms and 5s.
