@@ -82,7 +82,7 @@ func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 		if err != nil {
 			t.Fatalf("testsupport: %v", err)
 		}
-		conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
+		conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
 		if !strings.Contains(extraConf, "allow_anonymous") {
 			conf += "allow_anonymous true\n"
 		}
