@@ -173,6 +173,9 @@ func (d *Daemon) open(newID func() string) error {
 	}
 
 	st := d.eng.State()
+	if st.TS.IsZero() {
+		st.TS = protocol.At(d.now()) // a new lane: its state is as of now
+	}
 	d.state.Store(&st) // the local API reads this, never the engine
 
 	if err := d.openDevices(); err != nil {

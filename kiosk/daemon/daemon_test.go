@@ -150,8 +150,11 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	alertTopic := protocol.LaneAlertTopic(testStore, "3")
 
 	at := 0
-	st := decodeState(t, w.next(&at, stateTopic, nil))
+	raw := w.next(&at, stateTopic, nil)
+	require.NotContains(t, string(raw), `"ts":null`, "a new lane's first state carries a timestamp")
+	st := decodeState(t, raw)
 	require.True(t, st.Online)
+	require.False(t, st.TS.IsZero())
 	require.Equal(t, 2, openFDs(t, r.scanner.Path), "the lane holds the scanner port")
 	require.Equal(t, "front", st.Zone)
 

@@ -255,6 +255,9 @@ func (d *Daemon) topic(f func(store, lane string) string) string { return f(d.cf
 
 func (d *Daemon) stateMsg(st protocol.LaneState) kiosk.OutMsg {
 	st.Basket = nil // GET /api/state only
+	if st.TS.IsZero() {
+		st.TS = protocol.At(d.now()) // nothing changed since a new lane started
+	}
 	if st.Alerts == nil {
 		st.Alerts = []string{}
 	}
