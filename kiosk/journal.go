@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,7 +24,19 @@ import (
 // compaction to run on a lane PC.
 type Journal struct {
 	db *bolt.DB
+
+	// acked holds delivered outbox entries not yet deleted on disk. An
+	// ack needs no fsync of its own: the next Commit (synced anyway)
+	// deletes them, as do Flush and Close, so a lane's disk sees one sync
+	// per change instead of one per change and one per PUBACK. A crash
+	// before then re-sends them: delivery is at least once, and every
+	// receiver deduplicates by id.
+	mu    sync.Mutex
+	acked map[uint64]struct{}
 }
+
+// maxDeferredAcks bounds the acks held in memory before a Flush.
+const maxDeferredAcks = 256
 
 var (
 	bucketSession = []byte("session")
@@ -66,7 +79,14 @@ func (j *Journal) Close() error {
 	if j == nil || j.db == nil {
 		return nil
 	}
+	ferr := j.Flush()
+	if errors.Is(ferr, berrors.ErrDatabaseNotOpen) {
+		ferr = nil
+	}
 	err := j.db.Close()
+	if err == nil {
+		err = ferr
+	}
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return nil
 	}
@@ -171,16 +191,23 @@ func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
 	return nil
 }
 
-// Pending returns the outbox in order.
+// Pending returns the outbox in order, without the entries already
+// acknowledged.
 func (j *Journal) Pending() ([]OutMsg, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	var out []OutMsg
 	err := j.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+			seq := binary.BigEndian.Uint64(k)
+			if _, done := j.acked[seq]; done {
+				return nil
+			}
 			var m OutMsg
 			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
+				return fmt.Errorf("outbox entry %d: %w", seq, err)
 			}
-			m.Seq = binary.BigEndian.Uint64(k)
+			m.Seq = seq
 			out = append(out, m)
 			return nil
 		})
@@ -191,11 +218,47 @@ func (j *Journal) Pending() ([]OutMsg, error) {
 	return out, nil
 }
 
-// Ack removes a delivered message from the outbox.
+// Ack marks a message delivered. It is removed from the outbox on disk
+// by the next Commit or Flush (see Journal.acked); until then Pending no
+// longer returns it.
 func (j *Journal) Ack(seq uint64) error {
-	return j.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).Delete(seqKey(seq))
-	})
+	j.mu.Lock()
+	if j.acked == nil {
+		j.acked = map[uint64]struct{}{}
+	}
+	j.acked[seq] = struct{}{}
+	full := len(j.acked) >= maxDeferredAcks
+	j.mu.Unlock()
+	if full {
+		return j.Flush()
+	}
+	return nil
+}
+
+// Flush deletes the acknowledged messages from the outbox on disk, synced.
+func (j *Journal) Flush() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.acked) == 0 {
+		return nil
+	}
+	err := j.db.Update(j.deleteAcked)
+	if err != nil {
+		return fmt.Errorf("journal: flush acks: %w", err)
+	}
+	clear(j.acked)
+	return nil
+}
+
+// deleteAcked deletes the acknowledged entries in tx; j.mu is held.
+func (j *Journal) deleteAcked(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketOutbox)
+	for seq := range j.acked {
+		if err := b.Delete(seqKey(seq)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func seqKey(seq uint64) []byte {
@@ -222,11 +285,16 @@ func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
 		}
 		snap = b
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		if snap != nil {
 			if err := tx.Bucket(bucketSession).Put(keySnapshot, snap); err != nil {
 				return err
 			}
+		}
+		if err := j.deleteAcked(tx); err != nil {
+			return err
 		}
 		if err := dropRetained(tx, msgs); err != nil {
 			return err
@@ -236,15 +304,18 @@ func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: commit: %w", err)
 	}
+	clear(j.acked)
 	return msgs, nil
 }
 
 // PendingCount is the number of messages waiting in the outbox.
 func (j *Journal) PendingCount() (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	var n int
 	err := j.db.View(func(tx *bolt.Tx) error {
 		n = tx.Bucket(bucketOutbox).Stats().KeyN
 		return nil
 	})
-	return n, err
+	return n - len(j.acked), err
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
@@ -93,4 +94,39 @@ func TestJournalCommitRetainedReplacesWaiting(t *testing.T) {
 		got = append(got, m.Topic+"="+string(m.Payload))
 	}
 	require.Equal(t, []string{"alert=a", "other=x", "alert=b", "state=2"}, got, "the older state is gone, the rest keeps its order")
+}
+
+// An ack costs no sync of its own: the entry leaves Pending at once and
+// the disk with the next Commit (or Flush, or Close).
+func TestJournalAcksRideOnTheNextCommit(t *testing.T) {
+	j, err := OpenJournal(t.TempDir(), time.Second)
+	require.NoError(t, err)
+	defer j.Close()
+	onDisk := func() int {
+		var n int
+		require.NoError(t, j.db.View(func(tx *bolt.Tx) error {
+			n = tx.Bucket(bucketOutbox).Stats().KeyN
+			return nil
+		}))
+		return n
+	}
+	msgs, err := j.Commit(nil, OutMsg{Topic: "a"}, OutMsg{Topic: "b"})
+	require.NoError(t, err)
+	require.NoError(t, j.Ack(msgs[0].Seq))
+	pend, err := j.Pending()
+	require.NoError(t, err)
+	require.Len(t, pend, 1)
+	require.Equal(t, "b", pend[0].Topic)
+	n, err := j.PendingCount()
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 2, onDisk(), "the ack is not written by itself")
+
+	_, err = j.Commit(map[string]int{"items": 1}, OutMsg{Topic: "c"})
+	require.NoError(t, err)
+	require.Equal(t, 2, onDisk(), "the commit deleted a and added c")
+
+	require.NoError(t, j.Ack(msgs[1].Seq))
+	require.NoError(t, j.Flush())
+	require.Equal(t, 1, onDisk())
 }
