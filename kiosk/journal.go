@@ -93,17 +93,6 @@ func (j *Journal) Close() error {
 	return err
 }
 
-// SaveSnapshot stores v (JSON) as the current session snapshot, synced.
-func (j *Journal) SaveSnapshot(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("journal: encode snapshot: %w", err)
-	}
-	return j.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSession).Put(keySnapshot, b)
-	})
-}
-
 // LoadSnapshot decodes the stored snapshot into v. It returns false when
 // there is none (a new lane).
 func (j *Journal) LoadSnapshot(v any) (bool, error) {
@@ -129,16 +118,6 @@ type OutMsg struct {
 	Topic   string `json:"topic"`
 	Payload []byte `json:"payload"`
 	Retain  bool   `json:"retain"`
-}
-
-// Enqueue appends messages to the outbox in one synced transaction and
-// returns them with their sequence numbers set.
-func (j *Journal) Enqueue(msgs ...OutMsg) ([]OutMsg, error) {
-	err := j.db.Update(func(tx *bolt.Tx) error { return putOutbox(tx, msgs) })
-	if err != nil {
-		return nil, fmt.Errorf("journal: enqueue: %w", err)
-	}
-	return msgs, nil
 }
 
 // dropRetained deletes waiting retained messages on the topics msgs

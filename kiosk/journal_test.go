@@ -16,8 +16,7 @@ func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "new journal has no snapshot")
 
-	require.NoError(t, j.SaveSnapshot(map[string]int{"items": 3}))
-	msgs, err := j.Enqueue(OutMsg{Topic: "a", Payload: []byte("1")}, OutMsg{Topic: "b", Payload: []byte("2"), Retain: true})
+	msgs, err := j.Commit(map[string]int{"items": 3}, OutMsg{Topic: "a", Payload: []byte("1")}, OutMsg{Topic: "b", Payload: []byte("2"), Retain: true})
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), msgs[0].Seq)
 	require.Equal(t, uint64(2), msgs[1].Seq)
@@ -43,7 +42,7 @@ func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
 	require.Len(t, pend, 1)
 	require.Equal(t, "b", pend[0].Topic)
 	require.True(t, pend[0].Retain)
-	more, err := j.Enqueue(OutMsg{Topic: "c"})
+	more, err := j.Commit(nil, OutMsg{Topic: "c"})
 	require.NoError(t, err)
 	require.Equal(t, uint64(3), more[0].Seq, "sequence continues after restart")
 }

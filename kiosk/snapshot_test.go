@@ -138,7 +138,8 @@ func TestRestoreThroughJournal(t *testing.T) {
 	a := newLane(t, Policy{})
 	for i, ev := range evs {
 		if a.e.Handle(ev).Changed {
-			require.NoError(t, j.SaveSnapshot(a.e.Snapshot()))
+			_, err := j.Commit(a.e.Snapshot())
+			require.NoError(t, err)
 		}
 		var s Snapshot
 		ok, err := j.LoadSnapshot(&s)
