@@ -2,7 +2,6 @@ package lanegpio
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 const wait = 5 * time.Second
@@ -222,27 +222,9 @@ func TestDebouncer(t *testing.T) {
 	}
 }
 
-// fakeClock is a clock the test moves.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestButtonOverGPIOTest(t *testing.T) {
 	pin := &gpiotest.Pin{N: "HELP", EdgesChan: make(chan gpio.Level, 16)}
-	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testsupport.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	samples := make(chan bool, 4096)
 	b, err := newButton(pin, &ButtonOpts{Debounce: 50 * time.Millisecond, Poll: 5 * time.Millisecond, Now: clk.Now},
 		func(p bool) {
@@ -303,26 +285,26 @@ func TestButtonOverGPIOTest(t *testing.T) {
 		pin.EdgesChan <- l
 	}
 	sampled(true)
-	clk.Add(60 * time.Millisecond)
+	clk.Advance(60 * time.Millisecond)
 	expectPress()
 
 	// A blip up while held, shorter than the debounce: no second press.
 	pin.EdgesChan <- gpio.High
 	sampled(false)
-	clk.Add(10 * time.Millisecond)
+	clk.Advance(10 * time.Millisecond)
 	pin.EdgesChan <- gpio.Low
 	sampled(true)
-	clk.Add(60 * time.Millisecond)
+	clk.Advance(60 * time.Millisecond)
 	sampled(true)
 
 	// A real release, then a second press.
 	pin.EdgesChan <- gpio.High
 	sampled(false)
-	clk.Add(60 * time.Millisecond)
+	clk.Advance(60 * time.Millisecond)
 	sampled(false)
 	pin.EdgesChan <- gpio.Low
 	sampled(true)
-	clk.Add(60 * time.Millisecond)
+	clk.Advance(60 * time.Millisecond)
 	expectPress()
 	if n := len(b.Presses()); n != 0 {
 		t.Fatalf("%d extra presses", n)

@@ -7,7 +7,6 @@ package vdev_test
 import (
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,27 +16,11 @@ import (
 	"github.com/sco-project/sco/devices/scale"
 	"github.com/sco-project/sco/devices/scanner"
 	"github.com/sco-project/sco/devices/serialport"
+	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/simulator/vdev"
 )
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // waitReading reads the driver's readings until ok accepts one.
 func waitReading(t *testing.T, d *scale.Dev, what string, ok func(devices.Reading) bool) devices.Reading {
@@ -80,7 +63,7 @@ func status(s devices.Status) func(devices.Reading) bool {
 func TestRealScaleDriverAgainstVirtualScale(t *testing.T) {
 	for _, proto := range []vdev.Protocol{vdev.NCI, vdev.Toledo, vdev.SICS} {
 		t.Run(string(proto), func(t *testing.T) {
-			c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+			c := testsupport.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 			vs, err := vdev.NewScale(vdev.ScaleOpts{Dir: t.TempDir(), Protocol: proto, Now: c.Now, Physics: vdev.PhysicsOpts{Seed: 1}})
 			require.NoError(t, err)
 			t.Cleanup(func() { vs.Close() })

@@ -12,25 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
+
+	"github.com/sco-project/sco/internal/testsupport"
 )
-
-// clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // open opens a device path the way the drivers do: go.bug.st/serial, by
 // path, at the line settings of the protocol.
@@ -67,9 +51,9 @@ func ask(t *testing.T, p serial.Port, cmd, want string) {
 	assert.Equal(t, want, string(readFrame(t, p, len(want))), "reply to %q", cmd)
 }
 
-func newTestScale(t *testing.T, proto Protocol, o ScaleOpts) (*VirtualScale, *clock) {
+func newTestScale(t *testing.T, proto Protocol, o ScaleOpts) (*VirtualScale, *testsupport.Clock) {
 	t.Helper()
-	c := &clock{t: t0}
+	c := testsupport.NewClock(t0)
 	o.Protocol, o.Now, o.Dir = proto, c.Now, t.TempDir()
 	if o.Physics == (PhysicsOpts{}) {
 		o.Physics = quiet
