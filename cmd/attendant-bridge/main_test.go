@@ -82,29 +82,7 @@ func TestRunBinary(t *testing.T) {
 	broker := testsupport.Mochi(t)
 	cfgPath := writeConfig(t, broker.URL(), "")
 
-	o := paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("e2e").SetOrderMatters(true)
-	c := paho.NewClient(o)
-	tok := c.Connect()
-	require.True(t, tok.WaitTimeout(5*time.Second))
-	require.NoError(t, tok.Error())
-	defer c.Disconnect(50)
-	msgs := make(chan paho.Message, 100)
-	tok = c.Subscribe("sco/v1/s1/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	require.True(t, tok.WaitTimeout(5*time.Second))
-	await := func(topic, fragment string) {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case m := <-msgs:
-				if m.Topic() == topic && strings.Contains(string(m.Payload()), fragment) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no %s on %s", fragment, topic)
-			}
-		}
-	}
+	c, await := watchStore(t, broker.URL())
 	c.Publish(protocol.PresenceTopic("s1", "ana"), 1, true, []byte(`{"status":"available"}`)).Wait()
 
 	cmd := exec.Command(bin, "-config", cfgPath, "-log-format", "json")
@@ -152,28 +130,7 @@ func TestKillAndRestart(t *testing.T) {
 	broker := testsupport.Mochi(t)
 	cfgPath := writeConfig(t, broker.URL(), "  - { id: ben, name: Ben, zone: back, roles: [attendant] }\n")
 
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("e2e").SetOrderMatters(true))
-	tok := c.Connect()
-	require.True(t, tok.WaitTimeout(5*time.Second))
-	require.NoError(t, tok.Error())
-	defer c.Disconnect(50)
-	msgs := make(chan paho.Message, 1000)
-	tok = c.Subscribe("sco/v1/s1/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	require.True(t, tok.WaitTimeout(5*time.Second))
-	await := func(topic, fragment string) {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case m := <-msgs:
-				if m.Topic() == topic && strings.Contains(string(m.Payload()), fragment) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no %s on %s", fragment, topic)
-			}
-		}
-	}
+	c, await := watchStore(t, broker.URL())
 	for _, id := range []string{"ana", "ben"} {
 		c.Publish(protocol.PresenceTopic("s1", id), 1, true, []byte(`{"status":"available"}`)).Wait()
 	}
@@ -214,4 +171,34 @@ func TestKillAndRestart(t *testing.T) {
 	// The claim survived: ben's claim on a1 loses to ana's.
 	c.Publish(protocol.PagerCmdTopic("s1", "ben"), 1, false, []byte(`{"id":"c2","alert":"a1","action":"claim"}`)).Wait()
 	await(protocol.PagerResultTopic("s1", "ben"), `"error":"not paged for this alert","claimed_by":"ana"`)
+}
+
+// watchStore subscribes to everything of store s1 and returns the client
+// and a function that waits (10 s at most) for a message on topic whose
+// payload contains fragment.
+func watchStore(t *testing.T, url string) (paho.Client, func(topic, fragment string)) {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("e2e").SetOrderMatters(true))
+	tok := c.Connect()
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	t.Cleanup(func() { c.Disconnect(50) })
+	msgs := make(chan paho.Message, 1000)
+	tok = c.Subscribe("sco/v1/s1/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
+	require.True(t, tok.WaitTimeout(5*time.Second))
+	require.NoError(t, tok.Error())
+	return c, func(topic, fragment string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case m := <-msgs:
+				if m.Topic() == topic && strings.Contains(string(m.Payload()), fragment) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s on %s", fragment, topic)
+			}
+		}
+	}
 }
