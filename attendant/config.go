@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -72,6 +73,10 @@ func LoadConfig(path string) (*Config, error) {
 	return c, nil
 }
 
+// unknownField rewrites yaml.v3's "field x not found in type y" in the
+// words the lane config uses.
+var unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
 // ParseConfig parses and validates a bridge config from YAML.
 func ParseConfig(b []byte) (*Config, error) {
 	var c Config
@@ -84,7 +89,11 @@ func ParseConfig(b []byte) (*Config, error) {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			// One line per error, as the operator sees it on stderr.
-			return nil, errors.New(strings.Join(te.Errors, "; "))
+			msgs := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				msgs[i] = unknownField.ReplaceAllString(e, "unknown key $1")
+			}
+			return nil, errors.New(strings.Join(msgs, "; "))
 		}
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func TestParseConfig(t *testing.T) {
 func TestParseConfigErrors(t *testing.T) {
 	cases := []struct{ old, new, want string }{
 		{"store: s1", "store: S 1", `store: "S 1" must match`},
-		{"repeat: 3", "repeet: 3", "line 11: field repeet not found"},
+		{"repeat: 3", "repeet: 3", "line 11: unknown key repeet"},
 		{"claim_timeout: 3m", "claim_timeout: soon", "line 10: cannot unmarshal"},
 		{"ack_timeout: 20s", "ack_timeout: -1s", "escalation.ack_timeout: -1s must not be negative"},
 		{"roles: [attendant]", "roles: [attendant, janitor]", `attendants[1].roles: unknown role "janitor"`},

@@ -167,6 +167,7 @@ func ParseConfig(raw []byte, path string) (*Config, error) {
 	problems = append(problems, unknown...)
 
 	c := &Config{Path: path}
+	typeErrs := 0
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
@@ -179,11 +180,14 @@ func ParseConfig(raw []byte, path string) (*Config, error) {
 				continue // reported by unknownKeys with its full key
 			}
 			problems = append(problems, e)
+			typeErrs++
 		}
 	}
-	if len(problems) == 0 {
+	if typeErrs == 0 {
+		// Unknown keys do not hide the other problems: store IT fixes
+		// the whole file in one round.
 		c.applyDefaults()
-		problems = c.validate()
+		problems = append(problems, c.validate()...)
 	}
 	if len(problems) > 0 {
 		errs := make([]error, len(problems))

@@ -105,6 +105,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 			[]string{"lane.yaml: line 8: unknown key scale.protcol"}},
 		{"unknown top-level key", "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p}\nscale: {port: q}\nlanes: 4\n",
 			[]string{"lane.yaml: line 7: unknown key lanes"}},
+		{"unknown key does not hide the rest", "store: S1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p}\nscale: {port: q, protocol: foo}\ncolour: red\n",
+			[]string{"lane.yaml: line 7: unknown key colour", `lane.yaml: store: "S1" must be lower-case`, `lane.yaml: scale.protocol: "foo"`}},
 		{"bad scale protocol", "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p}\nscale: {port: q, protocol: foo}\n",
 			[]string{`lane.yaml: scale.protocol: "foo" is not nci, toledo or sics`}},
 		{"bad ids and missing keys", "store: S1\nlane: \"3 \"\nscanner: {}\nscale: {port: q}\n",
