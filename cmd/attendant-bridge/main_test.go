@@ -19,14 +19,6 @@ import (
 	"github.com/sco-project/sco/internal/testsupport"
 )
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "attendant-bridge")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return bin
-}
-
 func writeConfig(t *testing.T, broker, extra string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "bridge.yaml")
@@ -54,7 +46,7 @@ func (s *syncBuf) String() string {
 }
 
 func TestCheckConfig(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testsupport.Binary(t, ".")
 	good := writeConfig(t, "tcp://127.0.0.1:1883", "")
 	out, err := exec.Command(bin, "-check-config", good).CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -78,7 +70,7 @@ func TestCheckConfig(t *testing.T) {
 // pages for an alert, logs JSON, and on SIGTERM says it is offline and
 // exits 0.
 func TestRunBinary(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testsupport.Binary(t, ".")
 	broker := testsupport.Mochi(t)
 	cfgPath := writeConfig(t, broker.URL(), "")
 
@@ -126,7 +118,7 @@ func TestRunBinary(t *testing.T) {
 // broadcast paging), and the restarted bridge still knows the claim and
 // pages the other open alert again.
 func TestKillAndRestart(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testsupport.Binary(t, ".")
 	broker := testsupport.Mochi(t)
 	cfgPath := writeConfig(t, broker.URL(), "  - { id: ben, name: Ben, zone: back, roles: [attendant] }\n")
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,15 +17,6 @@ import (
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 )
-
-// build compiles the real binary once per test run.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pager")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
-}
 
 func TestBadArguments(t *testing.T) {
 	for _, args := range [][]string{
@@ -52,7 +42,7 @@ func TestBinaryAgainstBroker(t *testing.T) {
 	presence := br.Presence("ana")
 	cmds := br.Commands("ana")
 
-	cmd := exec.Command(build(t), "-broker", b.URL(), "-store", "s1", "-id", "ana", "-zone", "front")
+	cmd := exec.Command(testsupport.Binary(t, "."), "-broker", b.URL(), "-store", "s1", "-id", "ana", "-zone", "front")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
