@@ -467,8 +467,9 @@ func TestE2ECheckConfig(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, 1, cmd.ProcessState.ExitCode())
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	require.Len(t, lines, 1, "unknown keys are reported first: %q", lines)
-	require.Contains(t, lines[0], "unknown key colour")
+	require.Len(t, lines, 2, "every problem, one line each, in one run: %q", lines)
+	require.Regexp(t, `^kioskd: bad\.yaml: line \d+: unknown key colour$`, lines[0])
+	require.Equal(t, "kioskd: bad.yaml: scale.protocol: \"foo\" is not nci, toledo or sics", lines[1])
 
 	conf = []byte(strings.Replace(string(conf), "colour: blue\n", "", 1))
 	require.NoError(t, os.WriteFile(bad, conf, 0o600))
