@@ -2,16 +2,15 @@ package attendant
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/sco-project/sco/internal/boltdb"
 )
 
 // Store keeps the dispatcher's state in data_dir/bridge.db so that open
@@ -54,29 +53,11 @@ var (
 // OpenStore opens (creating if needed) the store in dir. Only one bridge
 // may hold it; a second one fails after a second.
 func OpenStore(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("attendant: data_dir: %w", err)
+	db, err := boltdb.Open(dir, "bridge.db", "another bridge", time.Second, bucketAlerts, bucketMeta, bucketClosed, bucketResult)
+	if err != nil {
+		return nil, fmt.Errorf("attendant: %w", err)
 	}
 	path := filepath.Join(dir, "bridge.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("attendant: %s is locked (is another bridge running on this data_dir?)", path)
-		}
-		return nil, fmt.Errorf("attendant: open %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketAlerts, bucketMeta, bucketClosed, bucketResult} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("attendant: init %s: %w", path, err)
-	}
 	s := &Store{db: db, path: path}
 	if _, err := s.Load(); err != nil {
 		db.Close()

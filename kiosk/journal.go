@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/sco-project/sco/internal/boltdb"
 )
 
 // Journal is the lane's crash-safe local store in data_dir/lane.db: the
@@ -48,28 +48,9 @@ var (
 // process may hold it: a second kioskd on the same data_dir fails here
 // after timeout.
 func OpenJournal(dir string, timeout time.Duration) (*Journal, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("journal: data_dir: %w", err)
-	}
-	path := filepath.Join(dir, "lane.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	db, err := boltdb.Open(dir, "lane.db", "another kioskd", timeout, bucketSession, bucketOutbox)
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("journal: %s is locked by another process (is another kioskd running on this data_dir?)", path)
-		}
-		return nil, fmt.Errorf("journal: open %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSession, bucketOutbox} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("journal: init %s: %w", path, err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	return &Journal{db: db}, nil
 }
