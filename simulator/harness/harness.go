@@ -381,7 +381,9 @@ func (s *Store) Close() {
 		for _, l := range s.Lanes {
 			l.close()
 		}
-		_ = s.StopBridge()
+		if err := s.StopBridge(); err != nil {
+			s.log.Warn("bridge did not stop cleanly", "err", err)
+		}
 		if s.Observer != nil {
 			s.Observer.Close()
 		}

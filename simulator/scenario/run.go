@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -363,7 +362,7 @@ func (x *runner) final(ctx context.Context, f Final, r *Report) []string {
 			(f.TotalCents == nil || st.TotalCents == *f.TotalCents) &&
 			(f.OpenAlerts == nil || len(st.Alerts) == *f.OpenAlerts)
 	})
-	if errors.Is(err, context.DeadlineExceeded) || err != nil {
+	if err != nil {
 		fails = append(fails, fmt.Sprintf("final state: got state %q, items %d, total %d, open alerts %d; want %s",
 			st.State, st.Items, st.TotalCents, len(st.Alerts), f.describe()))
 	}
