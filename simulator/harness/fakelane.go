@@ -29,7 +29,7 @@ type FakeLane struct {
 // AddFakeLane starts one more lane with fake devices; it is added to
 // s.Lanes and stopped by Close. It does not wait for the lane to come
 // online (WaitOnline does). Do not call it concurrently with itself or
-// Close; RestartLane does not apply to it.
+// Close.
 func (s *Store) AddFakeLane(spec LaneSpec) (*FakeLane, error) {
 	l := &Lane{ID: spec.ID, Zone: spec.Zone}
 	if l.ID == "" {

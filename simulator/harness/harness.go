@@ -303,13 +303,6 @@ func (s *Store) runLane(l *Lane) error {
 	return nil
 }
 
-// RestartLane stops a lane's daemon as a clean shutdown would and starts
-// it again on the same data directory and devices.
-func (s *Store) RestartLane(l *Lane) error {
-	l.stop()
-	return s.runLane(l)
-}
-
 func (l *Lane) stop() {
 	if l.cancel == nil {
 		return

@@ -48,3 +48,37 @@ func TestStoreBagTimeoutIsPagedClaimedAndResolved(t *testing.T) {
 	}))
 	require.Empty(t, s.Observer.Malformed())
 }
+
+// With the bridge down, a stuck shopper still reaches a person: the lane
+// pages every handheld on broadcast/page. When the bridge comes back the
+// lane re-publishes its open alert and the bridge pages it properly.
+func TestBridgeDownLaneBroadcastsThenBridgePages(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Start(ctx, Opts{})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.StartPager("ana", "", vpager.Behaviour{Ignore: true}, nil)
+	require.NoError(t, err)
+	from := s.Observer.Len()
+	require.NoError(t, s.StopBridge())
+	_, _, err = s.Observer.Find(ctx, from, nil, func(e Event) bool { return e.Bridge != nil && !e.Bridge.Online })
+	require.NoError(t, err, "the bridge says it is offline")
+
+	lane := s.Lanes[0]
+	code, err := lane.Post("help")
+	require.NoError(t, err)
+	require.Equal(t, 200, code)
+	_, bc, err := s.Observer.Find(ctx, from, nil, func(e Event) bool {
+		return e.Topic.Kind == protocol.TBroadcastPage && e.Page != nil && e.Page.Kind == protocol.KindHelp
+	})
+	require.NoError(t, err, "broadcast page while the bridge is down")
+	require.Equal(t, lane.ID, bc.Page.Lane)
+
+	require.NoError(t, s.StartBridge())
+	_, page, err := s.Observer.Find(ctx, from, nil, func(e Event) bool {
+		return e.Topic.Kind == protocol.TPage && e.Topic.ID == "ana" && e.Page != nil && !e.Page.Withdrawn
+	})
+	require.NoError(t, err, "the restarted bridge pages the alert the lane re-published")
+	require.Equal(t, bc.Page.Alert, page.Page.Alert)
+}
