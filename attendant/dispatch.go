@@ -552,6 +552,14 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 	switch m.Status {
 	case protocol.AlertOpen:
 		if known {
+			// A lane re-publishes its open alerts after it restarts or
+			// reconnects. A resolution sent to it meanwhile may be lost
+			// (a broker can drop a message during a session takeover),
+			// so the pending command goes again: lanes are idempotent by
+			// command id.
+			if a.Pending != nil && d.started {
+				fx.Commands = append(fx.Commands, d.command(now, a))
+			}
 			return fx, nil
 		}
 		a = &AlertState{Alert: m, Status: protocol.AlertOpen, Round: 1, Raised: m.TS.Time}

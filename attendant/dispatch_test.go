@@ -393,3 +393,20 @@ func TestPresenceWithoutTheRoleChangesNothing(t *testing.T) {
 	require.Empty(t, h.presence(at(time.Second), "ben", "available"), "ben cannot check ages")
 	require.Equal(t, "page sue a1 tier 1", h.presence(at(2*time.Second), "sue", "available")[0])
 }
+
+// A lane that restarts while a resolution is on its way re-publishes its
+// open alert; the bridge sends the pending command again (same id), so a
+// command the broker lost in the lane's session takeover is not lost for
+// good. An alert with nothing pending is only deduplicated.
+func TestRepublishedAlertResendsPendingCommand(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindBagTimeout)
+	require.Empty(t, h.raise(at(time.Second), "a1", "front", protocol.KindBagTimeout), "nothing pending: deduplicated")
+	h.cmd(at(2*time.Second), "ana", "c1", "a1", "claim", "")
+	require.Equal(t, []string{"command 3 a1 approve by ana id a1:ana:c2"},
+		h.cmd(at(3*time.Second), "ana", "c2", "a1", "resolve", protocol.ActionApprove))
+	require.Equal(t, []string{"command 3 a1 approve by ana id a1:ana:c2"},
+		h.raise(at(9*time.Second), "a1", "front", protocol.KindBagTimeout), "the same command again")
+	require.Equal(t, []string{"result ana c2 ok=true claimed_by=ana", "withdraw ana a1: resolved", "record a1 resolved tier 1 by ana approve closed", "assist 3 clear"},
+		h.result(at(10*time.Second), "a1:ana:c2", true, ""))
+}
