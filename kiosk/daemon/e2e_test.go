@@ -368,6 +368,9 @@ func TestE2EKill9Recovery(t *testing.T) {
 	// The broker publishes the lane's will: the retained state says offline.
 	will := decodeState(t, w.next(&mark, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return !s.Online })))
 	require.Equal(t, protocol.StateOffline, will.State)
+	// The bridge (played here) is online: its retained state makes every
+	// lane re-publish its open alerts when it connects.
+	w.publish(protocol.BridgeStateTopic(testStore), true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(time.Now())}))
 	p2 := startKioskd(t, r)
 	after := p2.state()
 	require.Equal(t, before.Session, after.Session, "same session")
@@ -376,6 +379,13 @@ func TestE2EKill9Recovery(t *testing.T) {
 	require.Equal(t, before.TotalCents, after.TotalCents)
 	require.Equal(t, []string{age.ID}, after.Alerts, "same open alert")
 	require.Equal(t, "Cola 330ml", after.Basket[0].Name)
+
+	// Back on the broker, the lane re-publishes its open alert; the
+	// bridge (played here) answers that as the real one does, with the
+	// resolution. (Sent earlier, during the broker's session takeover, a
+	// command can be lost; the real bridge re-sends a pending command when
+	// it sees the alert again.)
+	w.next(&mark, alertTopic, isID(age.ID))
 
 	// The session goes on where it was: the wine is placed, the age
 	// check approved, the shopper pays.
