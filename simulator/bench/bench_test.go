@@ -35,17 +35,22 @@ func TestRunCountsEveryAlertOnce(t *testing.T) {
 	// The chain contains both of its parts.
 	assert.GreaterOrEqual(t, rep.Chain.Max, rep.ScanToAlert.Min+rep.AlertToPage.Min)
 	assert.Equal(t, 20, rep.RawHop.N)
+	// Paced hops run alongside the alerts, one per alert interval, and
+	// stop with them.
+	assert.Greater(t, rep.RawHopPaced.N, 0)
+	assert.LessOrEqual(t, rep.RawHopPaced.N, 8)
+	assert.Greater(t, rep.OverheadBackToBackP50, 0.0)
 	assert.Greater(t, rep.PayloadBytes, 100, "an alert payload")
 	assert.Greater(t, rep.OverheadP50, 0.0)
 
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
-	for _, want := range []string{"scan -> alert", "alert -> page", "chain", "raw broker hop", "overhead", "lost=0", "unresolved=0", "duplicates=0"} {
+	for _, want := range []string{"scan -> alert", "alert -> page", "chain", "raw hop, paced", "raw hop, b2b", "overhead", "lost=0", "unresolved=0", "duplicates=0"} {
 		assert.Contains(t, text.String(), want)
 	}
 	js, err := json.Marshal(rep)
 	require.NoError(t, err)
-	for _, want := range []string{`"chain":{"n":8`, `"p99_ns"`, `"raw_hop"`, `"overhead_p50"`, `"pages_by_tier":{"1":8}`} {
+	for _, want := range []string{`"chain":{"n":8`, `"p99_ns"`, `"raw_hop"`, `"raw_hop_paced"`, `"overhead_p50"`, `"overhead_back_to_back_p50"`, `"pages_by_tier":{"1":8}`} {
 		assert.Contains(t, string(js), want)
 	}
 }
@@ -63,6 +68,8 @@ func TestBurstAlertsEveryFakeLane(t *testing.T) {
 	assert.Equal(t, 3, rep.Scans)
 	assert.Equal(t, 3, rep.Resolved)
 	assert.Equal(t, map[int]int{1: 3}, rep.PagesTier)
+	assert.Zero(t, rep.RawHopPaced.N, "no paced hops in a burst")
+	assert.Zero(t, rep.OverheadP50)
 }
 
 func TestOptsRejectsWhatCannotRun(t *testing.T) {

@@ -17,11 +17,16 @@ import (
 // one at a time at QoS qos by one client and received by another, each
 // timed from just before Publish to the receiving handler. The topic is
 // outside every store's root, so no component sees the traffic.
-func RawHop(ctx context.Context, cfg mqttc.Config, n, size int, qos byte) (Stats, error) {
+//
+// With gap 0 the messages go back to back. With a gap, one message goes
+// every gap, the pacing of the alerts, until n are measured or ctx ends
+// (which then returns what was measured): the broker hop under the
+// conditions the chain meets, idle cores between events included.
+func RawHop(ctx context.Context, cfg mqttc.Config, n, size int, qos byte, gap time.Duration) (Stats, error) {
 	if size < 8 {
 		size = 8
 	}
-	topic := fmt.Sprintf("bench/raw/%d", os.Getpid())
+	topic := fmt.Sprintf("bench/raw/%d/%d", os.Getpid(), gap)
 	got := make(chan time.Time, 1)
 	var want atomic.Uint64
 	handler := func(_ paho.Client, m paho.Message) {
@@ -33,12 +38,16 @@ func RawHop(ctx context.Context, cfg mqttc.Config, n, size int, qos byte) (Stats
 			}
 		}
 	}
-	sub, err := dial(ctx, cfg, "raw-sub", func(c paho.Client) paho.Token { return c.Subscribe(topic, qos, handler) })
+	name := "raw"
+	if gap > 0 {
+		name = "paced"
+	}
+	sub, err := dial(ctx, cfg, name+"-sub", func(c paho.Client) paho.Token { return c.Subscribe(topic, qos, handler) })
 	if err != nil {
 		return Stats{}, err
 	}
 	defer sub.Disconnect(100)
-	pub, err := dial(ctx, cfg, "raw-pub", nil)
+	pub, err := dial(ctx, cfg, name+"-pub", nil)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -49,7 +58,20 @@ func RawHop(ctx context.Context, cfg mqttc.Config, n, size int, qos byte) (Stats
 		payload[8+i] = 'x'
 	}
 	d := make([]time.Duration, 0, n)
+	var tick <-chan time.Time
+	if gap > 0 {
+		t := time.NewTicker(gap)
+		defer t.Stop()
+		tick = t.C
+	}
 	for i := 0; i < n; i++ {
+		if tick != nil {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+				return Summarise(d), nil
+			}
+		}
 		want.Store(uint64(i + 1))
 		binary.BigEndian.PutUint64(payload, uint64(i+1))
 		t0 := time.Now()
@@ -60,6 +82,9 @@ func RawHop(ctx context.Context, cfg mqttc.Config, n, size int, qos byte) (Stats
 		case <-time.After(5 * time.Second):
 			return Stats{}, fmt.Errorf("bench: raw hop: message %d not received within 5s", i+1)
 		case <-ctx.Done():
+			if gap > 0 {
+				return Summarise(d), nil
+			}
 			return Stats{}, ctx.Err()
 		}
 		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
