@@ -13,11 +13,12 @@ import (
 )
 
 // A burst of alerts (which the bridge handles in batches, one synced
-// save per batch): every alert is paged once, in the order raised, and
-// the state is saved before the pages go out, so a bridge stopped right
-// after the last page restores every alert.
-func TestBridgeBurstPagedInOrderAndSavedFirst(t *testing.T) {
+// save per batch): every alert is paged once, in the order raised, and a
+// bridge stopped right after the last page restores every alert, and
+// pages them again.
+func TestBridgeBurstPagedInOrderAndSaved(t *testing.T) {
 	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana")
+	r.pagingStarted("a0", "ana")
 	const n = 40
 	from := r.rec.mark()
 	var ids []string
@@ -35,7 +36,7 @@ func TestBridgeBurstPagedInOrderAndSavedFirst(t *testing.T) {
 	b2 := r.start()
 	defer b2.Close()
 	r.rec.await(from, "pager/ana/page", `"alert":"`+ids[n-1]+`"`)
-	for _, id := range ids {
+	for _, id := range append(ids, "a0") {
 		r.rec.await(from, "pager/ana/page", `"alert":"`+id+`"`, `"tier":1`)
 	}
 }

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 )
 
@@ -27,21 +30,40 @@ type Opts struct {
 	Settle time.Duration
 	// ClientID is the MQTT client id; "" means "sco-bridge-{store}".
 	ClientID string
+
+	// beforeSave, when set (tests), runs on the saver before each save.
+	beforeSave func()
 }
 
 // Bridge is the running attendant bridge: one MQTT client, one goroutine
-// that owns the Dispatcher, and the Store in data_dir. Every event is
-// persisted before its effects are published.
+// that owns the Dispatcher, and one that owns the Store in data_dir.
+//
+// Every effect but one is published only once the state that caused it is
+// on disk: results, withdrawals, alert records, assists, lane commands and
+// escalations. The exception is an alert's first page (PageOut.First),
+// which goes out as soon as the alert is handled, while the save runs: a
+// shopper is not kept waiting for the bridge's fsync. A crash in that
+// window forgets the page, not the alert: the lane still has it open,
+// pages it on broadcast/page while the bridge is offline, and publishes it
+// again when the bridge is back, which pages it again.
+//
+// Saves run on their own goroutine, one at a time: what arrives during a
+// save is handled at once and saved together in the next one (group
+// commit), so a slow disk delays the effects that need it, never the
+// handling of the next message or a first page.
 type Bridge struct {
 	cfg    *Config
 	log    *slog.Logger
 	now    func() time.Time
 	settle time.Duration
+	hook   func() // Opts.beforeSave
 	d      *Dispatcher
 	store  *Store
 	client paho.Client
 
-	inbox     queue
+	inbox     *fifo.Queue[inMsg]   // paho handlers -> loop
+	saves     *fifo.Queue[saveJob] // loop -> saver
+	saverDone chan struct{}
 	resumed   chan struct{} // closed when the first connect has completed
 	stop      chan struct{}
 	done      chan struct{}
@@ -55,32 +77,6 @@ type inMsg struct {
 	subscribed bool // not a message: the subscriptions are in place
 }
 
-// queue is an unbounded FIFO, so that paho's handler never blocks and
-// never drops a message.
-type queue struct {
-	mu     sync.Mutex
-	items  []inMsg
-	signal chan struct{}
-}
-
-func (q *queue) push(m inMsg) {
-	q.mu.Lock()
-	q.items = append(q.items, m)
-	q.mu.Unlock()
-	select {
-	case q.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (q *queue) drain() []inMsg {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	items := q.items
-	q.items = nil
-	return items
-}
-
 // New opens the store in cfg.DataDir, restores the open alerts, connects
 // to the broker and starts the bridge. cfg must have passed Validate.
 func New(cfg *Config, o *Opts) (*Bridge, error) {
@@ -92,8 +88,10 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		log:     o.Logger,
 		now:     o.Now,
 		settle:  o.Settle,
+		hook:    o.beforeSave,
 		d:       NewDispatcher(cfg),
-		inbox:   queue{signal: make(chan struct{}, 1)},
+		inbox:   fifo.New[inMsg](),
+		saves:   fifo.New[saveJob](),
 		resumed: make(chan struct{}),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -135,7 +133,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	// overtake its open); the handler only queues.
 	opts.SetOrderMatters(true)
 	opts.SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
-		b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
+		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
 	})
 	b.client = paho.NewClient(opts)
 	connTok := b.client.Connect() // ConnectRetry: keeps trying in the background
@@ -143,6 +141,8 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		connTok.Wait()
 		close(b.resumed)
 	}()
+	b.saverDone = make(chan struct{})
+	go b.saver()
 	go b.loop()
 	b.log.Info("bridge started", "store", cfg.Store, "broker", cfg.MQTT.Broker, "attendants", len(cfg.Attendants))
 	return b, nil
@@ -164,7 +164,7 @@ func (b *Bridge) subscriptions() map[string]byte {
 func (b *Bridge) onConnect(c paho.Client) {
 	b.log.Info("connected to broker")
 	tok := c.SubscribeMultiple(b.subscriptions(), func(_ paho.Client, m paho.Message) {
-		b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
+		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
 	})
 	go func() {
 		// paho runs OnConnect before it has re-queued the session's stored
@@ -180,7 +180,7 @@ func (b *Bridge) onConnect(c paho.Client) {
 			b.log.Error("subscribe failed", "err", tok.Error())
 			return
 		}
-		b.inbox.push(inMsg{subscribed: true})
+		b.inbox.Push(inMsg{subscribed: true})
 		b.publish(protocol.BridgeStateTopic(b.cfg.Store), true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(b.now())}))
 	}()
 }
@@ -215,12 +215,13 @@ func (b *Bridge) loop() {
 		select {
 		case <-b.stop:
 			return
-		case <-b.inbox.signal:
+		case <-b.inbox.Ready():
 			// Everything queued is handled as one batch: the state is
 			// saved (one synced write) once before the batch's effects
 			// are published, in the order of the messages.
 			var fxs []Effects
-			for _, m := range b.inbox.drain() {
+			ms, _ := b.inbox.Drain()
+			for _, m := range ms {
 				if m.subscribed {
 					if settleAt.IsZero() {
 						settleAt = b.now().Add(b.settle)
@@ -253,20 +254,96 @@ func (b *Bridge) handle(m inMsg) Effects {
 	return fx
 }
 
-// apply persists the state once (when any of fxs changed it) and then
-// publishes the effects, in order.
+// apply sends the first pages in fxs at once and hands the rest to the
+// saver, with the state to save first when any of fxs changed it. It runs
+// on the loop goroutine.
 func (b *Bridge) apply(fxs ...Effects) {
-	for _, fx := range fxs {
-		if fx.Changed {
-			if err := b.store.Save(b.d.State()); err != nil {
-				b.log.Error("state not saved", "err", err)
+	job := saveJob{fxs: fxs}
+	for i := range job.fxs {
+		fx := &job.fxs[i]
+		if fx.Changed && !job.save {
+			job.save, job.changes = true, b.d.Changes()
+		}
+		if !slices.ContainsFunc(fx.Pages, func(p PageOut) bool { return p.First }) {
+			continue
+		}
+		var later []PageOut
+		for _, p := range fx.Pages {
+			if p.First {
+				b.publishPage(p)
+			} else {
+				later = append(later, p)
 			}
-			break
+		}
+		fx.Pages = later
+	}
+	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
+		b.saves.Push(job)
+	}
+}
+
+func hasEffects(fx Effects) bool {
+	return len(fx.Results)+len(fx.Pages)+len(fx.Records)+len(fx.Assists)+len(fx.Commands) > 0
+}
+
+// saveJob is one batch for the saver: the changes to persist (if save)
+// and the effects to publish after them.
+type saveJob struct {
+	save    bool
+	changes Changes
+	fxs     []Effects
+}
+
+// saver persists and publishes the loop's batches in order. Batches that
+// queued up during a save are saved together, in one transaction. Changes
+// whose save failed are saved again with the next ones.
+func (b *Bridge) saver() {
+	defer close(b.saverDone)
+	var unsaved *Changes
+	for range b.saves.Ready() {
+		// The loop has just published first pages: let paho's writer,
+		// which that woke, run before the fsync holds this thread (and
+		// the scheduler's slot it would wait in).
+		runtime.Gosched()
+		jobs, closed := b.saves.Drain()
+		for _, j := range jobs {
+			switch {
+			case !j.save:
+			case unsaved == nil:
+				c := j.changes
+				unsaved = &c
+			default:
+				*unsaved = unsaved.then(j.changes)
+			}
+		}
+		if unsaved != nil {
+			if b.hook != nil {
+				b.hook()
+			}
+			if err := b.store.Apply(*unsaved); err != nil {
+				b.log.Error("state not saved; saved again with the next change", "err", err)
+			} else {
+				unsaved = nil
+			}
+		}
+		for _, j := range jobs {
+			for _, fx := range j.fxs {
+				b.publishEffects(fx)
+			}
+		}
+		if closed {
+			return
 		}
 	}
-	for _, fx := range fxs {
-		b.publishEffects(fx)
+}
+
+func (b *Bridge) publishPage(p PageOut) {
+	if p.Page.Withdrawn {
+		b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
+	} else {
+		b.log.Info("paged", "attendant", p.To, "alert", p.Page.Alert, "tier", p.Page.Tier, "text", p.Page.Text)
 	}
+	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 }
 
 // publishEffects publishes one event's effects.
@@ -276,12 +353,7 @@ func (b *Bridge) publishEffects(fx Effects) {
 		b.publish(protocol.PagerResultTopic(s, r.To), false, protocol.Encode(r.Result))
 	}
 	for _, p := range fx.Pages {
-		if p.Page.Withdrawn {
-			b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
-		} else {
-			b.log.Info("paged", "attendant", p.To, "alert", p.Page.Alert, "tier", p.Page.Tier, "text", p.Page.Text)
-		}
-		b.publish(protocol.PageTopic(s, p.To), false, protocol.Encode(p.Page))
+		b.publishPage(p)
 	}
 	for _, r := range fx.Records {
 		topic := protocol.AlertTopic(s, r.Record.ID)
@@ -324,6 +396,8 @@ func (b *Bridge) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.stop)
 		<-b.done
+		b.saves.Close()
+		<-b.saverDone
 		if b.client.IsConnectionOpen() {
 			tok := b.client.Publish(protocol.BridgeStateTopic(b.cfg.Store), 1, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(b.now())}))
 			tok.WaitTimeout(2 * time.Second)

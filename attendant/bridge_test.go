@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,6 +220,7 @@ type rig struct {
 	lane  paho.Client
 	log   *logBuf
 	pager map[string]*pager
+	opts  func(*Opts) // when set, changes the bridge's options before each start
 }
 
 // newRig starts a bridge on url with the test roster and the given
@@ -232,6 +234,12 @@ func newRig(t *testing.T, url string, esc Escalation, online ...string) (*rig, *
 // recorder log in as bridge, the lane as lane-3, pagers as themselves.
 // mod, when not nil, changes the config first.
 func newAuthRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc Escalation, online ...string) (*rig, *Bridge) {
+	r := buildRig(t, url, pw, mod, esc, online...)
+	return r, r.start()
+}
+
+// buildRig is newAuthRig without starting the bridge.
+func buildRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc Escalation, online ...string) *rig {
 	cfg := testConfig(t)
 	if mod != nil {
 		mod(cfg)
@@ -249,7 +257,7 @@ func newAuthRig(t *testing.T, url string, pw map[string]string, mod func(*Config
 		r.pager[id] = newPager(t, url, id, pw[id])
 		r.pager[id].presence(protocol.PresenceAvailable)
 	}
-	return r, r.start()
+	return r
 }
 
 // user is the username to log in as: none on an anonymous broker.
@@ -262,7 +270,11 @@ func (r *rig) user(name string) string {
 
 func (r *rig) start() *Bridge {
 	from := r.rec.mark()
-	b, err := New(r.cfg, &Opts{Logger: slog.New(slog.NewTextHandler(r.log, nil)), Settle: 50 * time.Millisecond, ClientID: fmt.Sprintf("bridge-%p", r)})
+	o := &Opts{Logger: slog.New(slog.NewTextHandler(r.log, nil)), Settle: 50 * time.Millisecond, ClientID: fmt.Sprintf("bridge-%p", r)}
+	if r.opts != nil {
+		r.opts(o)
+	}
+	b, err := New(r.cfg, o)
 	require.NoError(r.t, err)
 	r.t.Cleanup(func() { b.Close() })
 	r.rec.await(from, "bridge/state", `"online":true`)
@@ -272,6 +284,18 @@ func (r *rig) start() *Bridge {
 // snapshot subscribes anew and returns what is retained: a sync message
 // the new subscriber publishes itself after subscribing marks the end of
 // the retained ones (the broker handles one client's packets in order).
+// pagingStarted raises alert id and waits until who is paged for it and
+// the lane told: the bridge has left its settle time, and pages new
+// alerts as they come (those raised before are paged together by Start,
+// after its save).
+func (r *rig) pagingStarted(id, who string) {
+	r.t.Helper()
+	from := r.rec.mark()
+	r.raise(id, protocol.KindHelp)
+	r.rec.await(from, "pager/"+who+"/page", `"alert":"`+id+`"`)
+	r.rec.await(from, "lane/3/assist", `"alert":"`+id+`"`)
+}
+
 func (r *rig) snapshot() *recorder {
 	rec := newRecorder(r.t, r.url, r.user("bridge"), r.pw["bridge"], "sco/v1/s1/#")
 	publish(r.t, rec.c, "sco/v1/s1/test/sync", false, []byte("sync"))
@@ -346,6 +370,73 @@ func lifecycle(t *testing.T, r *rig) {
 	require.Equal(t, 0, late.count(0, "alert/a1"), "no retained alert record after close:\n%s", late.dump(0))
 	require.Equal(t, 0, late.count(0, "lane/3/assist"), "no retained assist after close")
 	require.Equal(t, 1, late.count(0, "bridge/state", `"online":true`))
+}
+
+// An alert's first page does not wait for the bridge's disk; everything
+// else does. With the save held, the page arrives and nothing else about
+// the alert does; once the save completes, the record and the lane's
+// assist follow, and a claim made meanwhile is answered after its own
+// save.
+func TestBridgeFirstPageDoesNotWaitForTheSave(t *testing.T) {
+	r := buildRig(t, testsupport.Mochi(t).URL(), nil, nil, slow, "ana", "ben")
+	var held atomic.Bool
+	release := make(chan struct{})
+	saving := make(chan struct{}, 16)
+	r.opts = func(o *Opts) {
+		o.beforeSave = func() {
+			if held.Load() {
+				saving <- struct{}{}
+				<-release
+			}
+		}
+	}
+	b := r.start()
+	var once sync.Once
+	unhold := func() { once.Do(func() { held.Store(false); close(release) }) }
+	t.Cleanup(unhold) // before Close, which waits for the saver
+	r.pagingStarted("a0", "ana")
+
+	from := r.rec.mark()
+	held.Store(true)
+	r.raise("a1", protocol.KindHelp)
+	select {
+	case <-saving:
+	case <-time.After(waitFor):
+		t.Fatal("the bridge never started saving the new alert")
+	}
+	r.rec.await(from, "pager/ana/page", `"alert":"a1"`, `"tier":1`)
+	// The claim is handled while the first save is still held: its answer
+	// waits for the disk too.
+	r.pager["ana"].cmd("c1", "a1", "claim", "")
+	publish(t, r.rec.c, "sco/v1/s1/test/sync", false, []byte("sync"))
+	r.rec.await(from, "test/sync")
+	require.Equal(t, 0, r.rec.count(from, "alert/a1"), "record published before the save:\n%s", r.rec.dump(from))
+	require.Equal(t, 0, r.rec.count(from, "lane/3/assist"), "assist published before the save")
+	require.Equal(t, 0, r.rec.count(from, "pager/ana/result"), "claim answered before the save")
+
+	unhold()
+	r.rec.await(from, "alert/a1", `"status":"paged"`)
+	r.rec.await(from, "lane/3/assist", `"status":"paged"`)
+	r.rec.await(from, "pager/ana/result", `"id":"c1"`, `"ok":true`)
+	r.rec.await(from, "lane/3/assist", `"status":"claimed"`)
+	require.Equal(t, 1, r.rec.count(from, "pager/ana/page", `"alert":"a1"`), "one page")
+
+	// What was saved: the claim.
+	require.NoError(t, b.Close())
+	st := loadState(t, r.cfg.DataDir)
+	require.Len(t, st.Alerts, 2)
+	require.Equal(t, "a1", st.Alerts[1].Alert.ID)
+	require.Equal(t, "ana", st.Alerts[1].ClaimedBy)
+}
+
+func loadState(t *testing.T, dir string) State {
+	t.Helper()
+	s, err := OpenStore(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	st, err := s.Load()
+	require.NoError(t, err)
+	return st
 }
 
 func TestBridgeEscalatesAndCancels(t *testing.T) {

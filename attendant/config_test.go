@@ -86,10 +86,10 @@ func TestStoreRoundTrip(t *testing.T) {
 	h.raise(t0, "a1", "front", "help")
 	h.raise(t0, "a2", "front", "help")
 	h.cancel(at(time.Second), "a2")
-	require.NoError(t, s.Save(h.d.State()))
+	require.NoError(t, s.Apply(h.d.Changes()))
 	h.raise(at(2*time.Second), "a3", "front", "help")
 	h.cancel(at(3*time.Second), "a1")
-	require.NoError(t, s.Save(h.d.State()))
+	require.NoError(t, s.Apply(h.d.Changes()))
 
 	_, err = OpenStore(dir)
 	require.ErrorContains(t, err, "locked", "one bridge per data_dir")

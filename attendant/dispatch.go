@@ -3,6 +3,7 @@ package attendant
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -31,6 +32,7 @@ const (
 	ErrRoleRequired     = "role required"
 	ErrPending          = "resolution pending"
 	ErrCancelledByLane  = "alert cancelled by lane"
+	ErrNotOnLane        = "alert not open on lane"
 	ErrLanePrefix       = "lane: "
 )
 
@@ -52,6 +54,23 @@ type AlertState struct {
 	// LaneCancelled: the lane cancelled the alert while a resolution was
 	// pending; the lane's command result decides how it closes.
 	LaneCancelled bool `json:"lane_cancelled"`
+}
+
+// clone is a copy of a that shares no memory with it.
+func (a *AlertState) clone() AlertState {
+	c := *a
+	c.Recipients = slices.Clone(a.Recipients)
+	c.Paged = slices.Clone(a.Paged)
+	c.Declined = slices.Clone(a.Declined)
+	if a.Pending != nil {
+		p := *a.Pending
+		c.Pending = &p
+	}
+	if a.Alert.Item != nil {
+		it := *a.Alert.Item
+		c.Alert.Item = &it
+	}
+	return c
 }
 
 // Pending is a resolution forwarded to the lane and not yet answered.
@@ -82,6 +101,12 @@ type State struct {
 type PageOut struct {
 	To   string
 	Page protocol.Page
+	// First marks the first pages of an alert the lane has just raised:
+	// nothing else about the alert has been published, and a crash that
+	// forgets them is repaired by the lane, which publishes the alert
+	// again when the bridge is back. The bridge sends them before its
+	// state is on disk; every other effect waits for the save.
+	First bool
 }
 
 // ResultOut answers a pager command.
@@ -145,6 +170,12 @@ type Dispatcher struct {
 	results  map[string]StoredResult
 	last     map[string]time.Time
 	started  bool
+
+	// Closed ids and command answers set or forgotten since the last
+	// Changes: they grow with the day's traffic, so a save writes only
+	// these.
+	dirtyClosed  map[string]struct{}
+	dirtyResults map[string]struct{}
 }
 
 // NewDispatcher returns a dispatcher for a validated config. It records
@@ -160,6 +191,9 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		closed:   map[string]time.Time{},
 		results:  map[string]StoredResult{},
 		last:     map[string]time.Time{},
+
+		dirtyClosed:  map[string]struct{}{},
+		dirtyResults: map[string]struct{}{},
 	}
 	for i := range cfg.Attendants {
 		a := &cfg.Attendants[i]
@@ -186,12 +220,12 @@ func (d *Dispatcher) Restore(s State) {
 	}
 }
 
-// State returns the state to persist.
+// State returns the whole state (what Store.Load reads back): a deep
+// copy.
 func (d *Dispatcher) State() State {
-	s := State{Closed: map[string]time.Time{}, Results: map[string]StoredResult{}, LastPaged: map[string]time.Time{}}
+	s := State{Closed: make(map[string]time.Time, len(d.closed)), Results: make(map[string]StoredResult, len(d.results)), LastPaged: make(map[string]time.Time, len(d.last))}
 	for _, id := range d.alertIDs() {
-		a := *d.alerts[id]
-		s.Alerts = append(s.Alerts, a)
+		s.Alerts = append(s.Alerts, d.alerts[id].clone())
 	}
 	for k, v := range d.closed {
 		s.Closed[k] = v
@@ -205,13 +239,92 @@ func (d *Dispatcher) State() State {
 	return s
 }
 
+// Changes is what the bridge saves after a batch of events (Store.Apply):
+// the open alerts and the paging history in full, since they are small,
+// and the closed ids and command answers set or forgotten since the last
+// Changes, since those grow with the day's traffic. In Closed and
+// Results a zero value means the entry was forgotten.
+type Changes struct {
+	Alerts    []AlertState
+	LastPaged map[string]time.Time
+	Closed    map[string]time.Time
+	Results   map[string]StoredResult
+}
+
+// Changes returns the state to save: a copy that shares no memory with
+// the dispatcher, which the bridge saves on another goroutine while the
+// dispatcher goes on. Each closed id and answer is in the Changes after
+// it was set or forgotten, and in no later one.
+func (d *Dispatcher) Changes() Changes {
+	c := Changes{LastPaged: maps.Clone(d.last)}
+	for _, id := range d.alertIDs() {
+		c.Alerts = append(c.Alerts, d.alerts[id].clone())
+	}
+	if len(d.dirtyClosed) > 0 {
+		c.Closed = make(map[string]time.Time, len(d.dirtyClosed))
+		for id := range d.dirtyClosed {
+			c.Closed[id] = d.closed[id] // zero when forgotten
+		}
+		clear(d.dirtyClosed)
+	}
+	if len(d.dirtyResults) > 0 {
+		c.Results = make(map[string]StoredResult, len(d.dirtyResults))
+		for k := range d.dirtyResults {
+			c.Results[k] = d.results[k] // zero when forgotten
+		}
+		clear(d.dirtyResults)
+	}
+	return c
+}
+
+// then is c followed by the later changes n: n's alerts and history,
+// and every closed id and answer of both, n's where both have one.
+func (c Changes) then(n Changes) Changes {
+	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, Closed: c.Closed, Results: c.Results}
+	if len(n.Closed) > 0 {
+		out.Closed = maps.Clone(c.Closed)
+		if out.Closed == nil {
+			out.Closed = map[string]time.Time{}
+		}
+		maps.Copy(out.Closed, n.Closed)
+	}
+	if len(n.Results) > 0 {
+		out.Results = maps.Clone(c.Results)
+		if out.Results == nil {
+			out.Results = map[string]StoredResult{}
+		}
+		maps.Copy(out.Results, n.Results)
+	}
+	return out
+}
+
+func (d *Dispatcher) setClosed(id string, t time.Time) {
+	d.closed[id] = t
+	d.dirtyClosed[id] = struct{}{}
+}
+
+func (d *Dispatcher) forgetClosed(id string) {
+	delete(d.closed, id)
+	d.dirtyClosed[id] = struct{}{}
+}
+
+func (d *Dispatcher) setResult(key string, r StoredResult) {
+	d.results[key] = r
+	d.dirtyResults[key] = struct{}{}
+}
+
+func (d *Dispatcher) forgetResult(key string) {
+	delete(d.results, key)
+	d.dirtyResults[key] = struct{}{}
+}
+
 // Alert returns a copy of an open alert's state.
 func (d *Dispatcher) Alert(id string) (AlertState, bool) {
 	a, ok := d.alerts[id]
 	if !ok {
 		return AlertState{}, false
 	}
-	return *a, true
+	return a.clone(), true
 }
 
 func (d *Dispatcher) alertIDs() []string {
@@ -270,13 +383,13 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 	var fx Effects
 	for id, t := range d.closed {
 		if now.Sub(t) > ClosedTTL {
-			delete(d.closed, id)
+			d.forgetClosed(id)
 			fx.Changed = true
 		}
 	}
 	for k, r := range d.results {
 		if now.Sub(r.At) > ResultTTL {
-			delete(d.results, k)
+			d.forgetResult(k)
 			fx.Changed = true
 		}
 	}
@@ -527,7 +640,7 @@ func (d *Dispatcher) close(now time.Time, a *AlertState, status string, resoluti
 	}
 	fx.Records = append(fx.Records, RecordOut{Record: rec, Closed: true})
 	delete(d.alerts, a.Alert.ID)
-	d.closed[a.Alert.ID] = now
+	d.setClosed(a.Alert.ID, now)
 	fx.Assists = append(fx.Assists, d.laneAssist(now, a.Alert.Lane))
 }
 
@@ -570,10 +683,13 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 		fx.Changed = true
 		if d.started {
 			d.dispatch(now, a, 1, &fx)
+			for i := range fx.Pages {
+				fx.Pages[i].First = true
+			}
 		}
 	case protocol.AlertCancelled:
 		if !known {
-			d.closed[m.ID] = now
+			d.setClosed(m.ID, now)
 			fx.Changed = true
 			return fx, nil
 		}
@@ -657,7 +773,7 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	}
 	reply := func(errText, claimedBy string) (Effects, error) {
 		r := protocol.PagerResult{ID: c.ID, OK: errText == "", Error: errText, ClaimedBy: claimedBy, TS: protocol.At(now)}
-		d.results[key] = StoredResult{Result: r, At: now}
+		d.setResult(key, StoredResult{Result: r, At: now})
 		fx.Changed = true
 		fx.Results = append(fx.Results, ResultOut{To: who, Result: r})
 		if errText != "" {
@@ -790,11 +906,17 @@ func (d *Dispatcher) LaneResult(now time.Time, lane string, r protocol.CommandRe
 	case a.LaneCancelled:
 		res.Error = ErrCancelledByLane
 		d.close(now, a, protocol.AlertCancelled, "", "cancelled by lane", &fx)
+	case strings.HasPrefix(r.Error, protocol.LaneErrUnknownAlert):
+		// The lane raised it and died before its journal had it (it
+		// publishes a new alert while journaling it): it came back
+		// without the alert, so nobody can resolve it there.
+		res.Error = ErrNotOnLane
+		d.close(now, a, protocol.AlertCancelled, "", "not open on the lane", &fx)
 	default:
 		res.Error = ErrLanePrefix + r.Error
 		err = errors.New("attendant: lane " + lane + " refused " + string(p.Resolution) + " on alert " + a.Alert.ID + ": " + r.Error)
 	}
-	d.results[p.By+"/"+p.PagerCmd] = StoredResult{Result: res, At: now}
+	d.setResult(p.By+"/"+p.PagerCmd, StoredResult{Result: res, At: now})
 	fx.Results = append(fx.Results, ResultOut{To: p.By, Result: res})
 	return fx, err
 }

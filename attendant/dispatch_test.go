@@ -290,6 +290,20 @@ func TestCancelWithdrawsEveryPage(t *testing.T) {
 	require.Empty(t, h.raise(at(29*time.Second), "a2", "front", protocol.KindHelp))
 }
 
+// A lane that died between publishing a new alert and journaling it
+// comes back without it, and answers the resolution "unknown alert": the
+// bridge closes the alert instead of leaving it claimed for ever.
+func TestLaneWithoutTheAlertClosesIt(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	h.cmd(at(time.Second), "ana", "c1", "a1", "resolve", protocol.ActionClear)
+	require.Equal(t, []string{"result ana c1 ok=false error=alert not open on lane claimed_by=ana", "withdraw ana a1: not open on the lane", "record a1 cancelled tier 1 by ana closed", "assist 3 clear"},
+		h.result(at(2*time.Second), "a1:ana:c1", false, "unknown alert a1"))
+	_, open := h.d.Alert("a1")
+	require.False(t, open)
+	require.Empty(t, h.raise(at(3*time.Second), "a1", "front", protocol.KindHelp), "the id stays closed")
+}
+
 func TestCancelWhileResolutionPending(t *testing.T) {
 	for _, ok := range []bool{true, false} {
 		h := newHarness(t, testConfig(t), allAvailable)

@@ -3,7 +3,6 @@ package attendant
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -19,25 +18,19 @@ import (
 //
 // It uses bbolt: a single-file, pure-Go, crash-safe B+tree that fsyncs on
 // every commit. The bridge's state is small (the open alerts of one store)
-// and written by one goroutine, so one transaction per event is cheap, and
-// there is no cgo, no server and nothing to administer. Each open alert is
-// one key in bucket "alerts", each closed id one key in "closed", each
-// command answer one key in "results"; the paging history is one key in
-// bucket "meta". Closed ids (kept a day) and answers (kept an hour) grow
-// with the store's traffic, so Save writes only the entries that changed
-// since the last commit: it keeps a copy of what is on disk. (Stores
-// written before kept both maps as one key each in "meta"; Load reads
-// them and the next Save moves them.)
+// and written by one goroutine, so one transaction per batch of events is
+// cheap, and there is no cgo, no server and nothing to administer. Each
+// open alert is one key in bucket "alerts", each closed id one key in
+// "closed", each command answer one key in "results"; the paging history
+// is one key in bucket "meta". Closed ids (kept a day) and answers (kept
+// an hour) grow with the store's traffic, so a save (Apply) writes only
+// those that changed (Dispatcher.Changes). Stores written before kept
+// both as one key each in "meta": OpenStore moves them.
 type Store struct {
 	db   *bolt.DB
 	path string
 	once sync.Once
 	err  error
-
-	// What the last commit left on disk; only the goroutine calling
-	// Load and Save touches them.
-	closed  map[string]time.Time
-	results map[string]StoredResult
 }
 
 var (
@@ -59,6 +52,10 @@ func OpenStore(dir string) (*Store, error) {
 	}
 	path := filepath.Join(dir, "bridge.db")
 	s := &Store{db: db, path: path}
+	if err := s.moveLegacy(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if _, err := s.Load(); err != nil {
 		db.Close()
 		return nil, err
@@ -66,10 +63,35 @@ func OpenStore(dir string) (*Store, error) {
 	return s, nil
 }
 
+// moveLegacy moves closed ids and answers kept as one JSON key each in
+// "meta" (the old layout) to their buckets.
+func (s *Store) moveLegacy() error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		var c Changes
+		for key, v := range map[string]any{string(keyClosed): &c.Closed, string(keyResults): &c.Results} {
+			b := meta.Get([]byte(key))
+			if b == nil {
+				continue
+			}
+			if err := json.Unmarshal(b, v); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			if err := meta.Delete([]byte(key)); err != nil {
+				return err
+			}
+		}
+		return putChanged(tx, c)
+	})
+	if err != nil {
+		return fmt.Errorf("attendant: move the old layout of %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // Load reads the saved state (empty on a new store).
 func (s *Store) Load() (State, error) {
-	st := State{}
-	legacy := false
+	st := State{Closed: map[string]time.Time{}, Results: map[string]StoredResult{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 			var a AlertState
@@ -82,20 +104,10 @@ func (s *Store) Load() (State, error) {
 		if err != nil {
 			return err
 		}
-		meta := tx.Bucket(bucketMeta)
-		legacy = meta.Get(keyClosed) != nil || meta.Get(keyResults) != nil
-		for key, v := range map[string]any{string(keyClosed): &st.Closed, string(keyResults): &st.Results, string(keyLastPaged): &st.LastPaged} {
-			if b := meta.Get([]byte(key)); b != nil {
-				if err := json.Unmarshal(b, v); err != nil {
-					return fmt.Errorf("%s: %w", key, err)
-				}
+		if b := tx.Bucket(bucketMeta).Get(keyLastPaged); b != nil {
+			if err := json.Unmarshal(b, &st.LastPaged); err != nil {
+				return fmt.Errorf("%s: %w", keyLastPaged, err)
 			}
-		}
-		if st.Closed == nil {
-			st.Closed = map[string]time.Time{}
-		}
-		if st.Results == nil {
-			st.Results = map[string]StoredResult{}
 		}
 		err = tx.Bucket(bucketClosed).ForEach(func(k, v []byte) error {
 			var t time.Time
@@ -120,23 +132,19 @@ func (s *Store) Load() (State, error) {
 	if err != nil {
 		return State{}, fmt.Errorf("attendant: load %s: %w", s.path, err)
 	}
-	s.closed, s.results = maps.Clone(st.Closed), maps.Clone(st.Results)
-	if legacy {
-		// The old layout's entries are not in the buckets yet: the next
-		// Save writes them all.
-		s.closed, s.results = map[string]time.Time{}, map[string]StoredResult{}
-	}
 	return st, nil
 }
 
-// Save replaces the saved state with st in one synced transaction.
-func (s *Store) Save(st State) error {
-	// The copy of what is on disk changes only once the commit succeeded.
-	var after []func()
+// Apply saves c in one synced transaction: the open alerts are exactly
+// c.Alerts afterwards, the paging history c.LastPaged, and each closed id
+// and answer in c is written (or deleted, when zero). On error nothing
+// was written: apply the same changes again, followed by later ones
+// (the bridge does).
+func (s *Store) Apply(c Changes) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		alerts := tx.Bucket(bucketAlerts)
-		keep := map[string]bool{}
-		for _, a := range st.Alerts {
+		keep := make(map[string]bool, len(c.Alerts))
+		for _, a := range c.Alerts {
 			b, err := json.Marshal(a)
 			if err != nil {
 				return err
@@ -161,71 +169,56 @@ func (s *Store) Save(st State) error {
 				return err
 			}
 		}
-		meta := tx.Bucket(bucketMeta)
-		b, err := json.Marshal(st.LastPaged)
+		b, err := json.Marshal(c.LastPaged)
 		if err != nil {
 			return err
 		}
-		if err := meta.Put(keyLastPaged, b); err != nil {
+		if err := tx.Bucket(bucketMeta).Put(keyLastPaged, b); err != nil {
 			return err
 		}
-		for _, k := range [][]byte{keyClosed, keyResults} { // the old layout
-			if err := meta.Delete(k); err != nil {
-				return err
-			}
-		}
-		f, err := writeDiff(tx.Bucket(bucketClosed), s.closed, st.Closed, func(t time.Time) ([]byte, error) { return t.MarshalText() })
-		if err != nil {
-			return err
-		}
-		g, err := writeDiff(tx.Bucket(bucketResult), s.results, st.Results, func(r StoredResult) ([]byte, error) { return json.Marshal(r) })
-		after = []func(){f, g}
-		return err
+		return putChanged(tx, c)
 	})
 	if err != nil {
 		return fmt.Errorf("attendant: save %s: %w", s.path, err)
 	}
-	for _, f := range after {
-		f()
-	}
 	return nil
 }
 
-// writeDiff writes to bucket the entries of want that differ from have
-// (what is on disk) and deletes those no longer wanted. The returned
-// function brings have up to date; call it once the transaction is
-// committed.
-func writeDiff[V comparable](bucket *bolt.Bucket, have, want map[string]V, enc func(V) ([]byte, error)) (func(), error) {
-	var put, del []string
-	for k, v := range want {
-		if old, ok := have[k]; ok && old == v {
+// putChanged writes c's closed ids and answers, deleting the zero ones.
+func putChanged(tx *bolt.Tx, c Changes) error {
+	closed := tx.Bucket(bucketClosed)
+	for id, t := range c.Closed {
+		if t.IsZero() {
+			if err := closed.Delete([]byte(id)); err != nil {
+				return err
+			}
 			continue
 		}
-		b, err := enc(v)
+		b, err := t.MarshalText()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
+			return fmt.Errorf("closed %s: %w", id, err)
 		}
-		if err := bucket.Put([]byte(k), b); err != nil {
-			return nil, err
+		if err := closed.Put([]byte(id), b); err != nil {
+			return err
 		}
-		put = append(put, k)
 	}
-	for k := range have {
-		if _, ok := want[k]; !ok {
-			if err := bucket.Delete([]byte(k)); err != nil {
-				return nil, err
+	results := tx.Bucket(bucketResult)
+	for k, r := range c.Results {
+		if r.At.IsZero() {
+			if err := results.Delete([]byte(k)); err != nil {
+				return err
 			}
-			del = append(del, k)
+			continue
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("result %s: %w", k, err)
+		}
+		if err := results.Put([]byte(k), b); err != nil {
+			return err
 		}
 	}
-	return func() {
-		for _, k := range put {
-			have[k] = want[k]
-		}
-		for _, k := range del {
-			delete(have, k)
-		}
-	}, nil
+	return nil
 }
 
 // Close closes the store. Safe to call twice.

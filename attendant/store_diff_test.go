@@ -11,46 +11,90 @@ import (
 	"github.com/sco-project/sco/attendant/protocol"
 )
 
-// Save writes only what changed, yet what Load reads back is always the
-// last state saved: entries added, changed and dropped, across reopening.
-func TestStoreSavesChangesOnly(t *testing.T) {
+// Apply writes only the closed ids and answers in the changes, yet what
+// Load reads back is always the dispatcher's state: entries added,
+// changed and forgotten, across reopening, and a failed save's changes
+// saved with the next ones.
+func TestStoreAppliesChanges(t *testing.T) {
 	dir := t.TempDir()
 	s, err := OpenStore(dir)
 	require.NoError(t, err)
 	res := func(id string) StoredResult {
 		return StoredResult{Result: protocol.PagerResult{ID: id, OK: true}, At: t0}
 	}
-	st := State{
+	c1 := Changes{
 		Closed:    map[string]time.Time{"a1": t0, "a2": t0.Add(time.Second)},
 		Results:   map[string]StoredResult{"ana/c1": res("c1")},
 		LastPaged: map[string]time.Time{"ana": t0},
 	}
-	require.NoError(t, s.Save(st))
-	st.Closed = map[string]time.Time{"a2": t0.Add(2 * time.Second), "a3": t0}      // a1 forgotten, a2 changed
-	st.Results = map[string]StoredResult{"ana/c1": res("c1"), "ben/c2": res("c2")} // c2 added
-	require.NoError(t, s.Save(st))
-	require.NoError(t, s.Save(st)) // nothing changed
+	require.NoError(t, s.Apply(c1))
+	c2 := Changes{
+		Closed:    map[string]time.Time{"a1": {}, "a2": t0.Add(2 * time.Second), "a3": t0}, // a1 forgotten, a2 changed
+		Results:   map[string]StoredResult{"ben/c2": res("c2")},
+		LastPaged: map[string]time.Time{"ana": t0, "ben": t0},
+	}
+	require.NoError(t, s.Apply(c2))
+	require.NoError(t, s.Apply(Changes{LastPaged: c2.LastPaged})) // nothing changed
+	want := State{
+		Closed:    map[string]time.Time{"a2": t0.Add(2 * time.Second), "a3": t0},
+		Results:   map[string]StoredResult{"ana/c1": res("c1"), "ben/c2": res("c2")},
+		LastPaged: c2.LastPaged,
+	}
 	got, err := s.Load()
 	require.NoError(t, err)
-	require.Equal(t, st.Closed, normalise(got).Closed)
-	require.Equal(t, st.Results, normalise(got).Results)
+	require.Equal(t, want, normalise(got))
 	require.NoError(t, s.Close())
 
 	s, err = OpenStore(dir)
 	require.NoError(t, err)
 	defer s.Close()
-	st.Closed = map[string]time.Time{"a3": t0}
-	require.NoError(t, s.Save(st))
 	got, err = s.Load()
 	require.NoError(t, err)
-	require.Equal(t, st.Closed, normalise(got).Closed)
-	require.Equal(t, st.Results, normalise(got).Results)
-	require.Equal(t, st.LastPaged, normalise(got).LastPaged)
+	require.Equal(t, want, normalise(got))
+
+	// Changes merged (as the bridge does after a failed save): the later
+	// value wins, the earlier ones stay.
+	merged := Changes{Closed: map[string]time.Time{"a2": {}}, Results: map[string]StoredResult{"ana/c1": {}}}.
+		then(Changes{Closed: map[string]time.Time{"a4": t0}, LastPaged: c2.LastPaged}).
+		then(Changes{Closed: map[string]time.Time{"a4": t0.Add(time.Second)}, LastPaged: c2.LastPaged})
+	require.NoError(t, s.Apply(merged))
+	got, err = s.Load()
+	require.NoError(t, err)
+	want.Closed = map[string]time.Time{"a3": t0, "a4": t0.Add(time.Second)}
+	want.Results = map[string]StoredResult{"ben/c2": res("c2")}
+	require.Equal(t, want, normalise(got))
+}
+
+// Changes holds each closed id and answer once, after it was set or
+// forgotten: what a dispatcher's successive Changes add up to on disk is
+// its whole state.
+func TestDispatcherChangesAddUpToState(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	require.NoError(t, err)
+	defer s.Close()
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", "help")
+	h.cancel(at(time.Second), "a1")
+	c := h.d.Changes()
+	require.Equal(t, map[string]time.Time{"a1": at(time.Second)}, c.Closed)
+	require.NoError(t, s.Apply(c))
+	require.Empty(t, h.d.Changes().Closed, "a1 was in the last changes")
+
+	h.raise(at(2*time.Second), "a2", "front", "help")
+	h.d.Tick(at(time.Second + ClosedTTL + time.Minute)) // forgets a1
+	c = h.d.Changes()
+	require.Contains(t, c.Closed, "a1")
+	require.True(t, c.Closed["a1"].IsZero(), "forgotten")
+	require.Len(t, c.Alerts, 1)
+	require.NoError(t, s.Apply(c))
+	st, err := s.Load()
+	require.NoError(t, err)
+	require.Equal(t, normalise(h.d.State()), normalise(st))
 }
 
 // A data_dir written before closed ids and answers had their own buckets
-// (one JSON key each in meta) loads, and the next Save moves them.
-func TestStoreReadsAndMovesTheOldLayout(t *testing.T) {
+// (one JSON key each in meta) is moved to them when it is opened.
+func TestStoreMovesTheOldLayout(t *testing.T) {
 	dir := t.TempDir()
 	s, err := OpenStore(dir)
 	require.NoError(t, err)
@@ -70,16 +114,13 @@ func TestStoreReadsAndMovesTheOldLayout(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, st.Closed, "old1")
 	require.Contains(t, st.Results, "ana/c0")
-	require.NoError(t, s.Save(st))
 	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
 		require.Nil(t, tx.Bucket(bucketMeta).Get(keyClosed), "moved out of meta")
+		require.Nil(t, tx.Bucket(bucketMeta).Get(keyResults), "moved out of meta")
 		require.NotNil(t, tx.Bucket(bucketClosed).Get([]byte("old1")))
 		require.NotNil(t, tx.Bucket(bucketResult).Get([]byte("ana/c0")))
 		return nil
 	}))
-	again, err := s.Load()
-	require.NoError(t, err)
-	require.Equal(t, normalise(st).Closed, normalise(again).Closed)
 }
 
 // normalise drops monotonic readings and locations so times compare by

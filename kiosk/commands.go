@@ -52,7 +52,7 @@ func (e *Engine) apply(c protocol.Command) error {
 		if i := slices.IndexFunc(s.Closed, func(x ClosedAlert) bool { return x.ID == c.Alert }); i >= 0 {
 			return fmt.Errorf("alert %s is already %s", c.Alert, s.Closed[i].Status)
 		}
-		return fmt.Errorf("unknown alert %s", c.Alert)
+		return fmt.Errorf("%s %s", protocol.LaneErrUnknownAlert, c.Alert)
 	}
 	kind := a.Alert.Kind
 	if !protocol.Allowed(kind, c.Action) {

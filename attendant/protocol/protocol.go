@@ -97,6 +97,13 @@ const (
 	RoleSupervisor  = "supervisor"
 )
 
+// LaneErrUnknownAlert begins the error a lane answers on
+// lane/{lane}/command/result for a command naming an alert it has no
+// record of, open or closed: "unknown alert {id}". The bridge closes such
+// an alert (a lane publishes a new alert while it journals it, so a lane
+// that died in between comes back without it).
+const LaneErrUnknownAlert = "unknown alert"
+
 // Alert statuses. A lane publishes open and cancelled on lane/{lane}/alert;
 // the bridge publishes all of them on alert/{id}.
 const (

@@ -159,6 +159,12 @@ func TestKillAndRestart(t *testing.T) {
 
 	run()
 	await(protocol.BridgeStateTopic("s1"), `"online":true`)
+	// As every lane does when the bridge turns online: its open alerts
+	// again. a2's first page went out while a2 was being saved, so a kill
+	// right after it may have left a2 unsaved: this pages it again.
+	for _, a := range [][]byte{alert("a1", "front"), alert("a2", "back")} {
+		c.Publish(protocol.LaneAlertTopic("s1", "3"), 1, false, a).Wait()
+	}
 	await(protocol.PageTopic("s1", "ben"), `"alert":"a2"`)
 	// The claim survived: ben's claim on a1 loses to ana's.
 	c.Publish(protocol.PagerCmdTopic("s1", "ben"), 1, false, []byte(`{"id":"c2","alert":"a1","action":"claim"}`)).Wait()
