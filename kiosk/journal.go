@@ -31,7 +31,11 @@ type Journal struct {
 	// per change instead of one per change and one per PUBACK. A crash
 	// before then re-sends them: delivery is at least once, and every
 	// receiver deduplicates by id.
+	//
+	// mu serialises the writers (Commit, Flush); amu guards acked alone,
+	// so that Pending and Ack never wait for a commit's fsync.
 	mu    sync.Mutex
+	amu   sync.Mutex
 	acked map[uint64]struct{}
 }
 
@@ -153,11 +157,13 @@ func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
 
 // Pending returns the outbox in order, without the entries already
 // acknowledged.
+// It does not wait for a Commit in progress: it returns the outbox as the
+// last finished one left it.
 func (j *Journal) Pending() ([]OutMsg, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	var out []OutMsg
 	err := j.db.View(func(tx *bolt.Tx) error {
+		j.amu.Lock()
+		defer j.amu.Unlock()
 		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 			seq := binary.BigEndian.Uint64(k)
 			if _, done := j.acked[seq]; done {
@@ -182,13 +188,13 @@ func (j *Journal) Pending() ([]OutMsg, error) {
 // by the next Commit or Flush (see Journal.acked); until then Pending no
 // longer returns it.
 func (j *Journal) Ack(seq uint64) error {
-	j.mu.Lock()
+	j.amu.Lock()
 	if j.acked == nil {
 		j.acked = map[uint64]struct{}{}
 	}
 	j.acked[seq] = struct{}{}
 	full := len(j.acked) >= maxDeferredAcks
-	j.mu.Unlock()
+	j.amu.Unlock()
 	if full {
 		return j.Flush()
 	}
@@ -199,21 +205,43 @@ func (j *Journal) Ack(seq uint64) error {
 func (j *Journal) Flush() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if len(j.acked) == 0 {
+	acked := j.ackedNow()
+	if len(acked) == 0 {
 		return nil
 	}
-	err := j.db.Update(j.deleteAcked)
+	err := j.db.Update(func(tx *bolt.Tx) error { return deleteAcked(tx, acked) })
 	if err != nil {
 		return fmt.Errorf("journal: flush acks: %w", err)
 	}
-	clear(j.acked)
+	j.forgetAcked(acked)
 	return nil
 }
 
-// deleteAcked deletes the acknowledged entries in tx; j.mu is held.
-func (j *Journal) deleteAcked(tx *bolt.Tx) error {
-	b := tx.Bucket(bucketOutbox)
+// ackedNow is a copy of the acknowledged sequence numbers.
+func (j *Journal) ackedNow() []uint64 {
+	j.amu.Lock()
+	defer j.amu.Unlock()
+	out := make([]uint64, 0, len(j.acked))
 	for seq := range j.acked {
+		out = append(out, seq)
+	}
+	return out
+}
+
+// forgetAcked drops seqs, deleted on disk, from acked (acks that came
+// during the write stay for the next one).
+func (j *Journal) forgetAcked(seqs []uint64) {
+	j.amu.Lock()
+	defer j.amu.Unlock()
+	for _, seq := range seqs {
+		delete(j.acked, seq)
+	}
+}
+
+// deleteAcked deletes the acknowledged entries seqs in tx.
+func deleteAcked(tx *bolt.Tx, seqs []uint64) error {
+	b := tx.Bucket(bucketOutbox)
+	for _, seq := range seqs {
 		if err := b.Delete(seqKey(seq)); err != nil {
 			return err
 		}
@@ -247,13 +275,14 @@ func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	acked := j.ackedNow()
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		if snap != nil {
 			if err := tx.Bucket(bucketSession).Put(keySnapshot, snap); err != nil {
 				return err
 			}
 		}
-		if err := j.deleteAcked(tx); err != nil {
+		if err := deleteAcked(tx, acked); err != nil {
 			return err
 		}
 		if err := dropRetained(tx, msgs); err != nil {
@@ -264,18 +293,12 @@ func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: commit: %w", err)
 	}
-	clear(j.acked)
+	j.forgetAcked(acked)
 	return msgs, nil
 }
 
 // PendingCount is the number of messages waiting in the outbox.
 func (j *Journal) PendingCount() (int, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var n int
-	err := j.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketOutbox).Stats().KeyN
-		return nil
-	})
-	return n - len(j.acked), err
+	p, err := j.Pending()
+	return len(p), err
 }

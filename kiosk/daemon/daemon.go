@@ -17,6 +17,7 @@ import (
 
 	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
 )
@@ -54,6 +55,9 @@ type Opts struct {
 	// serialport.ParseTranscript): a session on real hardware becomes a
 	// test fixture for devicestest.Line.Play.
 	RecordDir string
+
+	// beforeCommit, when set (tests), runs before each journal commit.
+	beforeCommit func()
 }
 
 // Daemon is one running lane. Create it with New, run it with Run.
@@ -72,11 +76,15 @@ type Daemon struct {
 	ownDevs []func() error // closers of what New opened
 
 	client  paho.Client
-	inbox   *inbox
-	kick    chan struct{} // the outbox has new messages
-	idle    chan struct{} // the publisher found the outbox empty
-	connUp  chan struct{} // the client (re)connected
-	connGen atomic.Uint64 // counts connections
+	inbox   *fifo.Queue[inMsg] // paho handlers -> engine goroutine
+	kick    chan struct{}      // the outbox has new messages
+	idle    chan struct{}      // the publisher found the outbox empty
+	connUp  chan struct{}      // the client (re)connected
+	connGen atomic.Uint64      // counts connections
+	// first carries newly raised alerts from the engine goroutine to the
+	// publisher while they are being journaled (see Daemon.commit).
+	first   chan firstAlerts
+	commits atomic.Uint64 // journal commits the engine goroutine has finished
 
 	ln  net.Listener
 	srv *http.Server
@@ -110,10 +118,11 @@ const (
 func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
 	d := &Daemon{
 		cfg:      cfg,
-		inbox:    newInbox(),
+		inbox:    fifo.New[inMsg](),
 		kick:     make(chan struct{}, 1),
 		idle:     make(chan struct{}, 1),
 		connUp:   make(chan struct{}, 1),
+		first:    make(chan firstAlerts, 1),
 		hub:      newHub(),
 		reqs:     make(chan request),
 		loopDone: make(chan struct{}),
@@ -273,7 +282,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// The offline state goes through the outbox like everything else, so
 	// it is ordered after what is still pending.
-	if _, err := d.j.Commit(nil, d.stateMsg(d.offlineState())); err != nil {
+	// The engine goroutine has stopped, so journal is this one's now.
+	if err := d.journal(nil, d.stateMsg(d.offlineState())); err != nil {
 		d.log.Error("journal offline state", "err", err)
 	}
 	d.signalKick()

@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -412,4 +415,52 @@ func TestBridgeOfflineAtRestartPagesOpenAlerts(t *testing.T) {
 	var page protocol.Page
 	require.NoError(t, protocol.Decode(w.next(&at, protocol.BroadcastPageTopic(testStore), isID(id)), &page))
 	require.Equal(t, protocol.KindHelp, page.Kind)
+}
+
+// A new alert does not wait for the journal: with the commit that holds
+// it stalled, the alert is on the broker and the state of the same step
+// is not; once the commit is done the state follows, and the outbox does
+// not send the alert a second time.
+func TestNewAlertGoesOutWhileJournaled(t *testing.T) {
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	cfg := newRig(t, "9", b.URL()).config(t)
+	var held atomic.Bool
+	holding, release := make(chan struct{}, 1), make(chan struct{})
+	var once sync.Once
+	unhold := func() { once.Do(func() { held.Store(false); close(release) }) }
+	scanner := devicestest.NewScanner(nil)
+	p := startInProcOpts(t, cfg, Opts{
+		Scanner: scanner, Scale: devicestest.NewScale(nil),
+		beforeCommit: func() {
+			if held.Load() {
+				holding <- struct{}{}
+				<-release
+			}
+		},
+	})
+	t.Cleanup(unhold) // before p.stop, which needs the engine
+	stateTopic, alertTopic := protocol.LaneStateTopic(testStore, "9"), protocol.LaneAlertTopic(testStore, "9")
+	from := 0
+	w.next(&from, stateTopic, stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+
+	const unknown = "4006381333931" // a valid EAN-13 not in the catalogue
+	scanner.Scan(unknown, "")       // the first of unknown_item_attempts: 2 only prompts
+	w.next(&from, stateTopic, stateWhere(func(s protocol.LaneState) bool { return s.State == protocol.StateAttention }))
+
+	held.Store(true)
+	scanner.Scan(unknown, "")
+	select {
+	case <-holding:
+	case <-time.After(waitFor):
+		t.Fatal("the lane never journaled the second scan")
+	}
+	a := decodeAlert(t, w.next(&from, alertTopic, isKind(protocol.KindUnknownItem, protocol.AlertOpen)))
+	withAlert := stateWhere(func(s protocol.LaneState) bool { return slices.Contains(s.Alerts, a.ID) })
+	require.Zero(t, w.count(stateTopic, withAlert), "the step's state went out before its commit")
+
+	unhold()
+	w.next(&from, stateTopic, withAlert)
+	require.Equal(t, 1, w.count(alertTopic, isID(a.ID)), "the outbox sent the alert again")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return slices.Contains(s.Alerts, a.ID) })
 }

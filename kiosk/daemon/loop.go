@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/sco-project/sco/attendant/protocol"
@@ -122,8 +123,9 @@ func (d *Daemon) loop(ctx context.Context) {
 			d.handle(kiosk.Event{Kind: kiosk.EvHelp})
 		case r := <-d.reqs:
 			r.reply <- d.onRequest(r)
-		case <-d.inbox.ready:
-			for _, m := range d.inbox.drain() {
+		case <-d.inbox.Ready():
+			ms, _ := d.inbox.Drain()
+			for _, m := range ms {
 				d.onInbound(m)
 			}
 		case <-timer.C:
@@ -185,11 +187,25 @@ func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
 // commit carries out an engine's effects in the order the engine's
 // contract sets: journal (snapshot and outgoing messages, one synced
 // transaction), then publish, then the shopper screen, light and scanner.
+//
+// One message does not wait for the journal: a newly raised alert is
+// handed to the publisher before the commit, and goes out at once when
+// nothing is waiting ahead of it in the outbox, so a stuck shopper's wait
+// does not include the lane's fsync. The journaled copy is the one the
+// outbox keeps until the broker has it (the publisher matches the two);
+// if the lane dies before the commit is on disk, the bridge may page an
+// alert the restarted lane has never heard of, and the lane answers the
+// attendant's resolution with "unknown alert", which closes it on the
+// bridge. The session itself is never ahead of the disk.
 func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	st := d.eng.State()
-	var msgs []kiosk.OutMsg
+	var msgs, first []kiosk.OutMsg
 	for _, a := range eff.Alerts {
-		msgs = append(msgs, d.alertMsg(a))
+		m := d.alertMsg(a)
+		msgs = append(msgs, m)
+		if a.Status == protocol.AlertOpen {
+			first = append(first, m)
+		}
 		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
 			msgs = append(msgs, d.pageMsg(a))
 		}
@@ -206,8 +222,20 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	if eff.Changed && !start {
 		snap = d.eng.Snapshot()
 	}
+	if len(first) > 0 {
+		// Only the newest may go early: one still in the channel has
+		// been committed since, and takes the outbox's way.
+		select {
+		case <-d.first:
+		default:
+		}
+		d.first <- firstAlerts{msgs: first, commit: d.commits.Load()}
+		// Let the publisher, which that woke, run now: otherwise it may
+		// wait in this P's run queue while the fsync below holds it.
+		runtime.Gosched()
+	}
 	if snap != nil || len(msgs) > 0 {
-		if _, err := d.j.Commit(snap, msgs...); err != nil {
+		if err := d.journal(snap, msgs...); err != nil {
 			// Nothing more can be done here than to say so loudly; the
 			// lane keeps serving the shopper.
 			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
@@ -222,6 +250,18 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 			d.log.Warn("scanner enable/disable", "on", *eff.Scanner, "err", err)
 		}
 	}
+}
+
+// journal commits a snapshot (when not nil) and outgoing messages in
+// one synced transaction. Only the engine goroutine calls it (and Run,
+// once that has stopped).
+func (d *Daemon) journal(snap any, msgs ...kiosk.OutMsg) error {
+	defer d.commits.Add(1) // counted once finished, failed or not: see Daemon.sendFirst
+	if d.opts.beforeCommit != nil {
+		d.opts.beforeCommit()
+	}
+	_, err := d.j.Commit(snap, msgs...)
+	return err
 }
 
 // show updates the local API's state, the SSE clients and the light.

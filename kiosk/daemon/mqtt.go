@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"sync"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -18,35 +17,6 @@ type inMsg struct {
 	connected bool // the client (re)connected
 }
 
-// inbox is an unbounded queue from paho's goroutines to the engine
-// goroutine: push never blocks (paho must not be held up) and never
-// drops (a command must not be lost).
-type inbox struct {
-	mu    sync.Mutex
-	q     []inMsg
-	ready chan struct{}
-}
-
-func newInbox() *inbox { return &inbox{ready: make(chan struct{}, 1)} }
-
-func (b *inbox) push(m inMsg) {
-	b.mu.Lock()
-	b.q = append(b.q, m)
-	b.mu.Unlock()
-	select {
-	case b.ready <- struct{}{}:
-	default:
-	}
-}
-
-func (b *inbox) drain() []inMsg {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q := b.q
-	b.q = nil
-	return q
-}
-
 // onConnect runs on a paho goroutine after every (re)connect. paho does
 // not resubscribe by itself, so the subscriptions are made here; the
 // token is waited for on another goroutine so paho is never held up.
@@ -59,7 +29,7 @@ func (d *Daemon) onConnect(c paho.Client) {
 	}
 	// Queued before subscribing, so it comes before every message of the
 	// new subscriptions (the retained bridge state in particular).
-	d.inbox.push(inMsg{connected: true})
+	d.inbox.Push(inMsg{connected: true})
 	d.signalKick()
 	subs := map[string]byte{
 		d.topic(protocol.LaneCommandTopic):     1,
@@ -83,7 +53,7 @@ func (d *Daemon) onConnect(c paho.Client) {
 // command queued for the lane before the subscription is made again, and
 // paho drops what no handler takes.
 func (d *Daemon) onMessage(_ paho.Client, m paho.Message) {
-	d.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
+	d.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
 }
 
 func (d *Daemon) onConnectionLost(_ paho.Client, err error) {
@@ -168,7 +138,7 @@ func (d *Daemon) onBridgeState(m inMsg) {
 	if len(msgs) == 0 {
 		return
 	}
-	if _, err := d.j.Commit(nil, msgs...); err != nil {
+	if err := d.journal(nil, msgs...); err != nil {
 		d.log.Error("journal write failed", "err", err)
 	}
 	d.signalKick()
@@ -181,9 +151,14 @@ func (d *Daemon) onBridgeState(m inMsg) {
 // connected again, so that message may be delivered twice (at least
 // once). paho keeps no copy of its own (noStore): the journal is the only
 // outbox.
+//
+// A newly raised alert may go out before it is in the outbox (see
+// Daemon.commit and sendFirst); when the publisher then meets its
+// journaled copy, it waits for that publish instead of sending again.
 func (d *Daemon) publisher(stop <-chan struct{}) {
 	check := time.NewTicker(250 * time.Millisecond)
 	defer check.Stop()
+	sent := map[string]earlyPub{}
 	for {
 		if !d.client.IsConnectionOpen() {
 			select {
@@ -198,13 +173,15 @@ func (d *Daemon) publisher(stop <-chan struct{}) {
 		if err != nil {
 			d.log.Error("outbox", "err", err)
 		}
-		if len(pend) == 0 {
+		if len(pend) == 0 && err == nil {
 			select {
 			case d.idle <- struct{}{}:
 			default:
 			}
 			select {
 			case <-d.kick:
+			case f := <-d.first:
+				d.sendFirst(f, nil, sent)
 			case <-d.connUp:
 			case <-stop:
 				return
@@ -212,7 +189,9 @@ func (d *Daemon) publisher(stop <-chan struct{}) {
 			continue
 		}
 		for _, m := range pend {
-			ok, stopped := d.publishOne(m, check.C, stop)
+			ok, stopped := d.publishOne(m, sent, check.C, stop, func(f firstAlerts) {
+				d.sendFirst(f, &m, sent)
+			})
 			if stopped {
 				return
 			}
@@ -223,15 +202,72 @@ func (d *Daemon) publisher(stop <-chan struct{}) {
 	}
 }
 
-// publishOne publishes m and waits for its PUBACK. ok is false when the
-// connection went away first (or the publish failed): the caller starts
-// over.
-func (d *Daemon) publishOne(m kiosk.OutMsg, check <-chan time.Time, stop <-chan struct{}) (ok, stopped bool) {
+// firstAlerts are the alert messages of one engine step that raised
+// alerts, handed to the publisher before the step's journal commit;
+// commit is Daemon.commits (commits finished) at that moment.
+type firstAlerts struct {
+	msgs   []kiosk.OutMsg
+	commit uint64
+}
+
+// earlyPub is a message published before the publisher met it in the
+// outbox.
+type earlyPub struct {
+	tok paho.Token
+	gen uint64 // connGen when published
+	at  time.Time
+}
+
+func outKey(m kiosk.OutMsg) string { return m.Topic + "\x00" + string(m.Payload) }
+
+// sendFirst publishes f's alerts at once if nothing may go before them:
+// their own commit has not finished (so the outbox has not delivered
+// them), and the outbox holds nothing but inflight (published, waiting
+// for its PUBACK), if not nil. The engine commits in order, so every
+// earlier commit has finished and is in what Pending reads. Otherwise
+// they take the outbox's way, in order.
+func (d *Daemon) sendFirst(f firstAlerts, inflight *kiosk.OutMsg, sent map[string]earlyPub) {
+	if d.commits.Load() != f.commit {
+		return
+	}
+	pend, err := d.j.Pending()
+	if err != nil || len(pend) > 1 || len(pend) == 1 && (inflight == nil || pend[0].Seq != inflight.Seq) {
+		return
+	}
 	gen := d.connGen.Load()
 	if !d.client.IsConnectionOpen() {
-		return false, false
+		return
 	}
-	tok := d.client.Publish(m.Topic, 1, m.Retain, m.Payload)
+	now := d.now()
+	for k, e := range sent {
+		if now.Sub(e.at) > time.Minute {
+			delete(sent, k) // its commit failed: it never reached the outbox
+		}
+	}
+	for _, m := range f.msgs {
+		sent[outKey(m)] = earlyPub{tok: d.client.Publish(m.Topic, 1, m.Retain, m.Payload), gen: gen, at: now}
+	}
+}
+
+// publishOne publishes m (or takes the early publish of it in sent) and
+// waits for its PUBACK, handing new alerts that arrive meanwhile to
+// first. ok is false when the connection went away first (or the publish
+// failed): the caller starts over.
+func (d *Daemon) publishOne(m kiosk.OutMsg, sent map[string]earlyPub, check <-chan time.Time, stop <-chan struct{}, first func(firstAlerts)) (ok, stopped bool) {
+	var tok paho.Token
+	gen := d.connGen.Load()
+	if e, found := sent[outKey(m)]; found {
+		delete(sent, outKey(m))
+		if e.gen == gen {
+			tok = e.tok
+		}
+	}
+	if tok == nil {
+		if !d.client.IsConnectionOpen() {
+			return false, false
+		}
+		tok = d.client.Publish(m.Topic, 1, m.Retain, m.Payload)
+	}
 	for {
 		select {
 		case <-tok.Done():
@@ -243,6 +279,8 @@ func (d *Daemon) publishOne(m kiosk.OutMsg, check <-chan time.Time, stop <-chan 
 				d.log.Error("outbox ack", "err", err)
 			}
 			return true, false
+		case f := <-d.first:
+			first(f)
 		case <-check:
 			if !d.client.IsConnectionOpen() || d.connGen.Load() != gen {
 				return false, false // lost on the way; sent again on the next connection
