@@ -259,14 +259,11 @@ func (b *Bridge) handle(m inMsg) Effects {
 // on the loop goroutine.
 func (b *Bridge) apply(fxs ...Effects) {
 	job := saveJob{fxs: fxs}
+	if slices.ContainsFunc(fxs, func(fx Effects) bool { return fx.Changed }) {
+		job.save, job.changes = true, b.d.Changes()
+	}
 	for i := range job.fxs {
 		fx := &job.fxs[i]
-		if fx.Changed && !job.save {
-			job.save, job.changes = true, b.d.Changes()
-		}
-		if !slices.ContainsFunc(fx.Pages, func(p PageOut) bool { return p.First }) {
-			continue
-		}
 		var later []PageOut
 		for _, p := range fx.Pages {
 			if p.First {
@@ -301,9 +298,9 @@ func (b *Bridge) saver() {
 	defer close(b.saverDone)
 	var unsaved *Changes
 	for range b.saves.Ready() {
-		// The loop has just published first pages: let paho's writer,
-		// which that woke, run before the fsync holds this thread (and
-		// the scheduler's slot it would wait in).
+		// The loop may have just published first pages: let paho's
+		// writer, which that woke, run before the fsync holds this
+		// thread (and the scheduler's slot the writer would wait in).
 		runtime.Gosched()
 		jobs, closed := b.saves.Drain()
 		for _, j := range jobs {

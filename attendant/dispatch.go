@@ -135,7 +135,7 @@ type AssistOut struct {
 	Assist *protocol.Assist
 }
 
-// Effects is what the bridge must do after an event: persist State()
+// Effects is what the bridge must do after an event: persist Changes()
 // when Changed, then publish Results, Pages, Records, Assists and
 // Commands, in that order.
 type Effects struct {

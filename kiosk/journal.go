@@ -161,9 +161,13 @@ func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
 // last finished one left it.
 func (j *Journal) Pending() ([]OutMsg, error) {
 	var out []OutMsg
+	// amu is held from before the read transaction begins: a Commit
+	// forgets the acks it deleted only after it finished, so this read
+	// either sees them deleted or still knows them as acknowledged, and
+	// never returns a delivered message again.
+	j.amu.Lock()
+	defer j.amu.Unlock()
 	err := j.db.View(func(tx *bolt.Tx) error {
-		j.amu.Lock()
-		defer j.amu.Unlock()
 		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 			seq := binary.BigEndian.Uint64(k)
 			if _, done := j.acked[seq]; done {
