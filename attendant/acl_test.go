@@ -10,9 +10,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
 )
 
 var testPasswords = map[string]string{"bridge": "b-secret", "lane-3": "l-secret", "ana": "a-secret", "ben": "b2-secret", "sue": "s-secret"}

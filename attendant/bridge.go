@@ -11,9 +11,9 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Opts configures a Bridge. The zero value logs nothing, uses the system

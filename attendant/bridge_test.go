@@ -14,10 +14,10 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
 )
 
 const waitFor = 5 * time.Second

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // ClosedTTL is how long the dispatcher remembers a closed alert id, so a

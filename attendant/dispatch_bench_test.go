@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // benchDispatcher is a started dispatcher with the test roster available.

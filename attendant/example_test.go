@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant"
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // The bridge as a daemon runs it: load the config, start, close on exit.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Handle decodes one MQTT message by its topic and feeds it to the

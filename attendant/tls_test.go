@@ -18,8 +18,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 )
 
 // testPKI writes a CA, a server certificate for 127.0.0.1 and a client

@@ -3,8 +3,8 @@ package kiosk
 import (
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/protocol"
 )
 
 // EventKind says what an Event carries.

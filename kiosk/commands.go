@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // onCommand answers an attendant command. A command id seen before gets

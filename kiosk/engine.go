@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Engine is one lane's state machine. It is not safe for concurrent use:

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Shopper-facing prompts. The prompt on the lane state is made of the

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/protocol"
 )
 
 // SnapshotVersion is the version of the Snapshot layout. Restore refuses

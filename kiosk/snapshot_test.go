@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/protocol"
 )
 
 // restored returns a new lane restored from l's snapshot through JSON (as

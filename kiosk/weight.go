@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/protocol"
 )
 
 // onReading feeds one scale reading to the settle rule and the scale's

@@ -15,8 +15,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
 )
 
 func writeConfig(t *testing.T, broker, extra string) string {

@@ -15,11 +15,11 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Opts configures a Daemon. The zero value opens everything from the

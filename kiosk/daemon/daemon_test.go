@@ -18,12 +18,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/protocol"
 )
 
 const testCatalog = "gtin,name,price_cents,weight_g,tolerance_g,flags\n" +

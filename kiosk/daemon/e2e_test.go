@@ -19,10 +19,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices/serialport"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
 )
 
 var kioskdBin string

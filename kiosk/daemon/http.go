@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // routes is the local API and the shopper screen.

@@ -7,9 +7,9 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/protocol"
 )
 
 type reqKind uint8

@@ -6,8 +6,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/protocol"
 )
 
 // inMsg is something the MQTT side hands to the engine goroutine.

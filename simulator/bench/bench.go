@@ -18,8 +18,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/sco-project/sco/attendant"
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/vpager"
 )

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant"
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/shopper"
 	"github.com/sco-project/sco/simulator/vpager"

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant"
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/vdev"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Event is one message seen on the store's topics, decoded. Exactly one of

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/pagerclient"
 	"github.com/sco-project/sco/simulator/vpager"
 )

@@ -11,8 +11,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Opts configures a Client. Store and ID are required; the zero value of

@@ -3,7 +3,7 @@ package pagerclient
 import (
 	"testing"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // FuzzParseCommand: any line either parses into a command the UI can

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Run is the terminal pager: it shows what c hears on out (a bell, \a,

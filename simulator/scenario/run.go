@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/vpager"
 )

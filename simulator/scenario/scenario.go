@@ -11,7 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/attendant"
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 )
 
 // Scenario is one scripted checkout.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/vpager"
 )

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sco-project/sco/attendant/protocol"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/pagerclient"
 )
 

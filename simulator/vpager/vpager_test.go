@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/attendant/protocol"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/pagerclient"
 	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 	"github.com/sco-project/sco/simulator/vpager"
