@@ -339,7 +339,7 @@ func lifecycle(t *testing.T, r *rig) {
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindBagTimeout)
 	page := decodeAs[protocol.Page](t, r.rec.await(from, "pager/ana/page", `"alert":"a1"`))
-	require.Equal(t, "Lane 3: item not placed in bagging area (Cola 330ml)", page.Text)
+	require.Equal(t, "Lane 3: item not placed in the bagging area (Cola 330ml)", page.Text)
 	require.Equal(t, 1, page.Tier)
 	require.Equal(t, "front", page.Zone)
 	require.Equal(t, protocol.SeverityMedium, page.Severity)
@@ -479,7 +479,7 @@ func TestBridgeClaimRace(t *testing.T) {
 		winner, loser, lost = "ben", "ana", a
 	}
 	require.Equal(t, winner, lost.ClaimedBy)
-	require.Equal(t, ErrAlreadyClaimed, lost.Error)
+	require.Equal(t, string(protocol.ErrAlreadyClaimed), lost.Error)
 	r.rec.await(from, "pager/"+loser+"/page", `"withdrawn":true`, `"reason":"claimed by `+winner+`"`)
 	r.rec.await(from, "lane/3/assist", `"status":"claimed"`, `"attendant":"`+winner+`"`)
 }
@@ -563,7 +563,7 @@ func TestBridgeDuplicatesAndBadInput(t *testing.T) {
 	r.pager["ana"].cmd("c1", "a1", "resolve", protocol.ActionClear)
 	r.pager["ana"].cmd("c2", "a1", "resolve", protocol.ActionApprove)
 	res = decodeAs[protocol.PagerResult](t, r.rec.await(from, "pager/ana/result", `"id":"c2"`))
-	require.Contains(t, res.Error, ErrNotAllowed, "no approve for a help call")
+	require.Contains(t, res.Error, string(protocol.ErrNotAllowed), "no approve for a help call")
 	require.Equal(t, 1, r.rec.count(from, "pager/ana/page", `"alert":"a1"`))
 	require.Equal(t, 1, r.rec.count(from, "lane/3/command"))
 	logs := r.log.String()
@@ -586,7 +586,7 @@ func TestBridgeRoleChecked(t *testing.T) {
 	require.Equal(t, 0, r.rec.count(from, "pager/ben/page"), "ben is no age verifier")
 	r.pager["ben"].cmd("c1", "a1", "resolve", protocol.ActionAgeOK)
 	res := decodeAs[protocol.PagerResult](t, r.rec.await(from, "pager/ben/result", `"id":"c1"`))
-	require.Equal(t, ErrNotPaged, res.Error)
+	require.Equal(t, string(protocol.ErrNotPaged), res.Error)
 	// max was paged, but roles come from the roster: he cannot approve an age.
 	r.pager["max"].cmd("c2", "a1", "resolve", protocol.ActionAgeOK)
 	res = decodeAs[protocol.PagerResult](t, r.rec.await(from, "pager/max/result", `"id":"c2"`))

@@ -20,22 +20,6 @@ const ClosedTTL = 24 * time.Hour
 // command, so a duplicate delivery gets the same answer.
 const ResultTTL = time.Hour
 
-// Errors a pager sees in pager/{id}/result "error". They are part of the
-// protocol (docs/protocol.md).
-const (
-	ErrUnknownAttendant = "unknown attendant"
-	ErrUnknownAlert     = "unknown alert"
-	ErrAlertClosed      = "alert closed"
-	ErrNotPaged         = "not paged for this alert"
-	ErrAlreadyClaimed   = "already claimed"
-	ErrNotAllowed       = "resolution not allowed for this alert"
-	ErrRoleRequired     = "role required"
-	ErrPending          = "resolution pending"
-	ErrCancelledByLane  = "alert cancelled by lane"
-	ErrNotOnLane        = "alert not open on lane"
-	ErrLanePrefix       = "lane: "
-)
-
 // AlertState is the bridge's state of one open alert. It is what is kept
 // in data_dir across restarts.
 type AlertState struct {
@@ -480,7 +464,7 @@ func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effec
 		Zone:     a.Alert.Zone,
 		Kind:     a.Alert.Kind,
 		Severity: severity(a),
-		Text:     PageText(a.Alert),
+		Text:     protocol.PageText(a.Alert),
 		Tier:     a.Tier,
 		TS:       protocol.At(now),
 	}})
@@ -546,27 +530,6 @@ func severity(a *AlertState) string {
 		return a.Alert.Severity
 	}
 	return protocol.SeverityOf(a.Alert.Kind)
-}
-
-var kindText = map[protocol.Kind]string{
-	protocol.KindUnknownItem:    "unknown item",
-	protocol.KindBagTimeout:     "item not placed in bagging area",
-	protocol.KindWeightMismatch: "weight does not match the item",
-	protocol.KindUnexpectedItem: "unexpected item in bagging area",
-	protocol.KindItemRemoved:    "item removed from bagging area",
-	protocol.KindAgeCheck:       "age check",
-	protocol.KindHelp:           "shopper asked for help",
-	protocol.KindDeviceFault:    "device fault",
-}
-
-// PageText is the human text of a page, e.g. "Lane 3: unexpected item in
-// bagging area".
-func PageText(a protocol.Alert) string {
-	s := "Lane " + a.Lane + ": " + kindText[a.Kind]
-	if a.Item != nil && a.Item.Name != "" {
-		s += " (" + a.Item.Name + ")"
-	}
-	return s
 }
 
 // publish emits the alert record and the lane's assist message.
@@ -783,23 +746,23 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	}
 	at, ok := d.roster[who]
 	if !ok {
-		return reply(ErrUnknownAttendant, "")
+		return reply(string(protocol.ErrUnknownAttendant), "")
 	}
 	a, open := d.alerts[c.Alert]
 	if !open {
 		if _, closed := d.closed[c.Alert]; closed {
-			return reply(ErrAlertClosed, "")
+			return reply(string(protocol.ErrAlertClosed), "")
 		}
-		return reply(ErrUnknownAlert, "")
+		return reply(string(protocol.ErrUnknownAlert), "")
 	}
 	if a.Pending != nil && a.Pending.PagerCmd == c.ID && a.Pending.By == who {
 		return fx, nil // a duplicate of the resolution the lane has
 	}
 	if !slices.Contains(a.Paged, who) && a.ClaimedBy != who {
-		return reply(ErrNotPaged, a.ClaimedBy)
+		return reply(string(protocol.ErrNotPaged), a.ClaimedBy)
 	}
 	if a.ClaimedBy != "" && a.ClaimedBy != who {
-		return reply(ErrAlreadyClaimed, a.ClaimedBy)
+		return reply(string(protocol.ErrAlreadyClaimed), a.ClaimedBy)
 	}
 	switch c.Action {
 	case protocol.PagerClaim:
@@ -809,7 +772,7 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		return reply("", who)
 	case protocol.PagerRelease:
 		if a.Pending != nil {
-			return reply(ErrPending, a.ClaimedBy)
+			return reply(string(protocol.ErrPending), a.ClaimedBy)
 		}
 		if a.ClaimedBy == who {
 			d.reopen(now, a, "released", &fx)
@@ -830,13 +793,13 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	}
 	// Resolve.
 	if !protocol.Allowed(a.Alert.Kind, c.Resolution) {
-		return reply(fmt.Sprintf("%s: %s for %s", ErrNotAllowed, c.Resolution, a.Alert.Kind), a.ClaimedBy)
+		return reply(fmt.Sprintf("%s: %s for %s", protocol.ErrNotAllowed, c.Resolution, a.Alert.Kind), a.ClaimedBy)
 	}
 	if role := roleForAction(c.Resolution); !at.HasRole(role) && !(role == protocol.RoleAttendant && at.HasRole(protocol.RoleSupervisor)) {
-		return reply(fmt.Sprintf("%s: %s needs %s", ErrRoleRequired, c.Resolution, role), a.ClaimedBy)
+		return reply(fmt.Sprintf("%s: %s needs %s", protocol.ErrRoleRequired, c.Resolution, role), a.ClaimedBy)
 	}
 	if a.Pending != nil {
-		return reply(ErrPending, a.ClaimedBy)
+		return reply(string(protocol.ErrPending), a.ClaimedBy)
 	}
 	if a.ClaimedBy != who {
 		d.claim(now, a, who, &fx)
@@ -904,16 +867,16 @@ func (d *Dispatcher) LaneResult(now time.Time, lane string, r protocol.CommandRe
 	case r.OK:
 		d.close(now, a, protocol.AlertResolved, p.Resolution, "resolved", &fx)
 	case a.LaneCancelled:
-		res.Error = ErrCancelledByLane
+		res.Error = string(protocol.ErrCancelledByLane)
 		d.close(now, a, protocol.AlertCancelled, "", "cancelled by lane", &fx)
 	case strings.HasPrefix(r.Error, protocol.LaneErrUnknownAlert):
 		// The lane raised it and died before its journal had it (it
 		// publishes a new alert while journaling it): it came back
 		// without the alert, so nobody can resolve it there.
-		res.Error = ErrNotOnLane
+		res.Error = string(protocol.ErrNotOnLane)
 		d.close(now, a, protocol.AlertCancelled, "", "not open on the lane", &fx)
 	default:
-		res.Error = ErrLanePrefix + r.Error
+		res.Error = string(protocol.ErrLanePrefix) + r.Error
 		err = errors.New("attendant: lane " + lane + " refused " + string(p.Resolution) + " on alert " + a.Alert.ID + ": " + r.Error)
 	}
 	d.setResult(p.By+"/"+p.PagerCmd, StoredResult{Result: res, At: now})

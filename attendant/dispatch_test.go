@@ -369,14 +369,6 @@ func TestLaneAlertChecks(t *testing.T) {
 	require.ErrorContains(t, err, `"zed"`)
 }
 
-func TestPageText(t *testing.T) {
-	require.Equal(t, "Lane 3: unexpected item in bagging area", PageText(protocol.Alert{Lane: "3", Kind: protocol.KindUnexpectedItem}))
-	require.Equal(t, "Lane 7: age check (Red wine 75cl)", PageText(protocol.Alert{Lane: "7", Kind: protocol.KindAgeCheck, Item: &protocol.ItemRef{Name: "Red wine 75cl"}}))
-	for _, k := range protocol.Kinds {
-		require.NotEmpty(t, kindText[k], k)
-	}
-}
-
 func TestForgetsOldIDs(t *testing.T) {
 	h := newHarness(t, testConfig(t), allAvailable)
 	h.raise(t0, "a1", "front", protocol.KindHelp)

@@ -62,7 +62,7 @@ escalation: { ack_timeout: 20s }
 	}
 	fmt.Printf("assist: %s is on the way\n", fx.Assists[0].Assist.Name)
 	// Output:
-	// page ben: Lane 3: unexpected item in bagging area (tier 1)
+	// page ben: Lane 3: unexpected item in the bagging area (tier 1)
 	// page ana at +20s (tier 2)
 	// page ben at +20s (tier 2)
 	// result ana: ok=true

@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"time"
 
@@ -314,7 +313,7 @@ func (d *Daemon) resultMsg(r protocol.CommandResult) kiosk.OutMsg {
 
 // pageMsg is the broadcast page a lane sends while the bridge is down.
 func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
-	text := fmt.Sprintf("Lane %s (%s): %s", d.cfg.Lane, d.cfg.Zone, kindText(a.Kind))
+	text := protocol.BroadcastText(d.cfg.Lane, d.cfg.Zone, a.Kind)
 	if a.Item != nil && a.Item.Name != "" {
 		text += ": " + a.Item.Name
 	}
@@ -323,26 +322,4 @@ func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
 		Text: text, Tier: 3, TS: protocol.At(d.now()),
 	}
 	return kiosk.OutMsg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
-}
-
-func kindText(k protocol.Kind) string {
-	switch k {
-	case protocol.KindUnknownItem:
-		return "item not recognised"
-	case protocol.KindBagTimeout:
-		return "item not placed in the bagging area"
-	case protocol.KindWeightMismatch:
-		return "weight does not match"
-	case protocol.KindUnexpectedItem:
-		return "unexpected item in the bagging area"
-	case protocol.KindItemRemoved:
-		return "item removed from the bagging area"
-	case protocol.KindAgeCheck:
-		return "age check"
-	case protocol.KindHelp:
-		return "shopper asked for help"
-	case protocol.KindDeviceFault:
-		return "device fault"
-	}
-	return string(k)
 }

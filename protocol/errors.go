@@ -1,0 +1,25 @@
+package protocol
+
+// PagerError is an error a pager sees in pager/{id}/result "error". Each
+// value is part of the contract (docs/protocol.md, "Errors"): pager apps
+// branch on them, so they never change wording.
+type PagerError string
+
+func (e PagerError) Error() string { return string(e) }
+
+// Pager errors.
+const (
+	ErrUnknownAttendant PagerError = "unknown attendant"
+	ErrUnknownAlert     PagerError = "unknown alert"
+	ErrAlertClosed      PagerError = "alert closed"
+	ErrNotPaged         PagerError = "not paged for this alert"
+	ErrAlreadyClaimed   PagerError = "already claimed"
+	ErrNotAllowed       PagerError = "resolution not allowed for this alert"
+	ErrRoleRequired     PagerError = "role required"
+	ErrPending          PagerError = "resolution pending"
+	ErrCancelledByLane  PagerError = "alert cancelled by lane"
+	ErrNotOnLane        PagerError = "alert not open on lane"
+	// ErrLanePrefix begins the error of a command the lane refused:
+	// "lane: " and the lane's own reason.
+	ErrLanePrefix PagerError = "lane: "
+)
