@@ -2,12 +2,14 @@
 # The benchmark matrix of docs/benchmarks.md: end-to-end latency and loss
 # at 1, 10, 50 lanes on ptys, 100 and 1,000 lanes with fake devices, a
 # 1,000-lane burst, the same on Mosquitto, then the microbenchmarks and
-# scripts/footprint.sh.
+# one lane's footprint (scripts/footprint.sh, which runs `kiosk-sim
+# footprint`).
 #
 #   scripts/bench.sh              # everything (about five minutes on 2 cores)
 #   scripts/bench.sh e2e          # only the end-to-end runs
 #   scripts/bench.sh mosquitto    # only the end-to-end runs on Mosquitto
 #   scripts/bench.sh micro        # only the microbenchmarks
+#   scripts/bench.sh footprint    # only kioskd's footprint
 #   DIR=/dev/shm scripts/bench.sh e2e   # journals on tmpfs: the disk left out
 #
 # Every run fails if an alert was lost or paged twice.
@@ -70,10 +72,16 @@ micro() {
 		grep -E '^(Benchmark|ok|FAIL|pkg:)'
 }
 
+footprint() {
+	echo "== footprint"
+	scripts/footprint.sh
+}
+
 case $what in
 e2e) e2e ;;
 mosquitto) mosq ;;
 micro) micro ;;
-all) e2e; micro; echo "== footprint"; scripts/footprint.sh ;;
-*) echo "usage: $0 [all|e2e|mosquitto|micro]" >&2; exit 2 ;;
+footprint) footprint ;;
+all) e2e; micro; footprint ;;
+*) echo "usage: $0 [all|e2e|mosquitto|micro|footprint]" >&2; exit 2 ;;
 esac

@@ -59,6 +59,8 @@ func mainImpl(args []string) error {
 		return devicesMain(args[1:], os.Stdin, os.Stdout)
 	case "bench":
 		return benchMain(args[1:])
+	case "footprint":
+		return footprintMain(args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(os.Stdout, usage)
 		return nil

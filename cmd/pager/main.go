@@ -23,7 +23,7 @@ import (
 	"syscall"
 
 	"github.com/sco-project/sco/internal/mqttc"
-	"github.com/sco-project/sco/simulator/pagerclient"
+	"github.com/sco-project/sco/pagerclient"
 )
 
 func main() {

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/pagerclient/pagertest"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 )
 
 func TestBadArguments(t *testing.T) {

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/pagerclient"
+	"github.com/sco-project/sco/pagerclient/pagertest"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient"
-	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 )
 
 // terminal is the attendant's side of the pager: what it types and what
