@@ -204,8 +204,8 @@ func (d *Dispatcher) Restore(s State) {
 	}
 }
 
-// State returns the whole state (what Store.Load reads back): a deep
-// copy.
+// State returns the whole state (what the bridge's Store.Load reads
+// back): a deep copy.
 func (d *Dispatcher) State() State {
 	s := State{Closed: make(map[string]time.Time, len(d.closed)), Results: make(map[string]StoredResult, len(d.results)), LastPaged: make(map[string]time.Time, len(d.last))}
 	for _, id := range d.alertIDs() {
@@ -223,11 +223,12 @@ func (d *Dispatcher) State() State {
 	return s
 }
 
-// Changes is what the bridge saves after a batch of events (Store.Apply):
-// the open alerts and the paging history in full, since they are small,
-// and the closed ids and command answers set or forgotten since the last
-// Changes, since those grow with the day's traffic. In Closed and
-// Results a zero value means the entry was forgotten.
+// Changes is what the bridge saves after a batch of events (its
+// Store.Apply): the open alerts and the paging history in full, since
+// they are small, and the closed ids and command answers set or
+// forgotten since the last Changes, since those grow with the day's
+// traffic. In Closed and Results a zero value means the entry was
+// forgotten.
 type Changes struct {
 	Alerts    []AlertState
 	LastPaged map[string]time.Time
@@ -261,9 +262,10 @@ func (d *Dispatcher) Changes() Changes {
 	return c
 }
 
-// then is c followed by the later changes n: n's alerts and history,
-// and every closed id and answer of both, n's where both have one.
-func (c Changes) then(n Changes) Changes {
+// Then is c followed by the later changes n: n's alerts and history,
+// and every closed id and answer of both, n's where both have one. The
+// bridge saves changes whose save failed this way, with the next ones.
+func (c Changes) Then(n Changes) Changes {
 	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, Closed: c.Closed, Results: c.Results}
 	if len(n.Closed) > 0 {
 		out.Closed = maps.Clone(c.Closed)

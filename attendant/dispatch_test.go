@@ -19,8 +19,7 @@ func at(d time.Duration) time.Time { return t0.Add(d) }
 func testConfig(t *testing.T, extra ...Attendant) *Config {
 	t.Helper()
 	c := &Config{
-		Store:   "s1",
-		DataDir: t.TempDir(),
+		Store: "s1",
 		Attendants: append([]Attendant{
 			{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{"attendant", "age_verifier"}},
 			{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{"attendant"}},
