@@ -732,7 +732,9 @@ func TestBridgeStartsBeforeBroker(t *testing.T) {
 	rec.await(0, "bridge/state", `"online":true`)
 }
 
-func TestBridgeCloseWhileConnecting(t *testing.T) {
+// A bridge stopped while paho is still trying to reach the broker stops
+// at once and releases its store.
+func TestBridgeStopWhileConnecting(t *testing.T) {
 	m1, err := broker.Start(broker.Opts{})
 	require.NoError(t, err)
 	addr := m1.Addr()
@@ -741,15 +743,17 @@ func TestBridgeCloseWhileConnecting(t *testing.T) {
 	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
 	b, err := New(cfg, nil)
 	require.NoError(t, err)
-	run(t, b)
-	closed := make(chan error, 1)
-	go func() { closed <- b.Close() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Run still connects first (paho keeps trying), then stops
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
 	select {
-	case err := <-closed:
+	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("Close hangs while the bridge is still connecting")
+		t.Fatal("Run hangs when stopped while the bridge is still connecting")
 	}
+	require.NoError(t, b.Close())
 	// The store is released: another bridge can open the data_dir.
 	s, err := OpenStore(cfg.DataDir)
 	require.NoError(t, err)
