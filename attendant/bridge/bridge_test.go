@@ -710,16 +710,22 @@ func TestBridgeSurvivesBrokerRestart(t *testing.T) {
 	require.Contains(t, r.log.String(), "connection to broker lost")
 }
 
+// configForBrokerDown is testConfig with a broker address where a broker
+// ran and is now down: connecting fails until one starts there again.
+func configForBrokerDown(t *testing.T) (*Config, string) {
+	m, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := m.Addr()
+	require.NoError(t, m.Close())
+	cfg := testConfig(t)
+	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	return cfg, addr
+}
+
 // TestBridgeStartsBeforeBroker: a bridge started while the broker is
 // still down keeps trying and comes online when the broker does.
 func TestBridgeStartsBeforeBroker(t *testing.T) {
-	m1, err := broker.Start(broker.Opts{})
-	require.NoError(t, err)
-	addr := m1.Addr()
-	require.NoError(t, m1.Close())
-
-	cfg := testConfig(t)
-	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	cfg, addr := configForBrokerDown(t)
 	b, err := New(cfg, &Opts{Settle: 10 * time.Millisecond, ClientID: "bridge-early"})
 	require.NoError(t, err)
 	run(t, b) // Run does not wait for the broker either
@@ -735,12 +741,7 @@ func TestBridgeStartsBeforeBroker(t *testing.T) {
 // A bridge stopped while paho is still trying to reach the broker stops
 // at once and releases its store.
 func TestBridgeStopWhileConnecting(t *testing.T) {
-	m1, err := broker.Start(broker.Opts{})
-	require.NoError(t, err)
-	addr := m1.Addr()
-	require.NoError(t, m1.Close())
-	cfg := testConfig(t)
-	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	cfg, _ := configForBrokerDown(t)
 	b, err := New(cfg, nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
