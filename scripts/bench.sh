@@ -68,7 +68,7 @@ mosq() {
 micro() {
 	echo "== microbenchmarks"
 	go test -run '^$' -bench . -benchmem \
-		./devices/scanner/ ./devices/scale/ ./devices/barcode/ ./kiosk/ ./attendant/ |
+		./devices/scanner/ ./devices/scale/ ./devices/barcode/ ./kiosk/ ./attendant/... |
 		grep -E '^(Benchmark|ok|FAIL|pkg:)'
 }
 

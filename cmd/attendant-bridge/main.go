@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/bridge"
 )
 
 func main() {
@@ -34,7 +35,7 @@ func mainImpl() error {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 	if *check != "" {
-		cfg, err := attendant.LoadConfig(*check)
+		cfg, err := bridge.LoadConfig(*check)
 		if err != nil {
 			return err
 		}
@@ -53,16 +54,15 @@ func mainImpl() error {
 	default:
 		return fmt.Errorf("-log-format: %q must be text or json", *logFormat)
 	}
-	cfg, err := attendant.LoadConfig(*config)
+	cfg, err := bridge.LoadConfig(*config)
 	if err != nil {
 		return err
 	}
-	b, err := attendant.New(cfg, &attendant.Opts{Logger: slog.New(h)})
+	b, err := bridge.New(cfg, &bridge.Opts{Logger: slog.New(h)})
 	if err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	return b.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return b.Run(ctx)
 }

@@ -59,7 +59,7 @@ func TestCheckConfig(t *testing.T) {
 	err = cmd.Run()
 	require.Error(t, err)
 	require.Equal(t, 1, cmd.ProcessState.ExitCode())
-	require.Equal(t, "attendant-bridge: attendant: "+bad+": line 6: unknown key ack_timout\n", stderr.String())
+	require.Equal(t, "attendant-bridge: bridge: "+bad+": line 6: unknown key ack_timout\n", stderr.String())
 
 	out, err = exec.Command(bin).CombinedOutput()
 	require.Error(t, err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/bridge"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
@@ -79,12 +80,16 @@ type Store struct {
 
 	log     *slog.Logger
 	broker  *broker.Broker
-	bridge  *attendant.Bridge
-	bcfg    *attendant.Config
+	bridge  *bridge.Bridge
+	bcfg    *bridge.Config
 	tmp     bool
 	pagers  []*Pager
 	mu      sync.Mutex
 	closeMu sync.Once
+
+	// stopBridge stops the bridge's Run, which then sends on bridgeDone.
+	stopBridge context.CancelFunc
+	bridgeDone chan error
 }
 
 // Lane is one simulated lane: real daemon code, virtual devices.
@@ -149,9 +154,9 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 		return nil, fmt.Errorf("harness: catalogue: %w", err)
 	}
 	if !o.NoBridge {
-		s.bcfg = &attendant.Config{
-			Store: s.ID, MQTT: s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
-			Attendants: o.Roster, Escalation: o.Escalation,
+		s.bcfg = &bridge.Config{
+			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation},
+			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
 		}
 		if err := s.bcfg.Validate(); err != nil {
 			return nil, fmt.Errorf("harness: bridge config: %w", err)
@@ -195,11 +200,14 @@ func (s *Store) StartBridge() error {
 		return nil
 	}
 	from := s.Observer.Len()
-	b, err := attendant.New(s.bcfg, &attendant.Opts{Logger: s.log.With("component", "bridge")})
+	b, err := bridge.New(s.bcfg, &bridge.Opts{Logger: s.log.With("component", "bridge")})
 	if err != nil {
 		return fmt.Errorf("harness: bridge: %w", err)
 	}
-	s.bridge = b
+	run, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(run) }()
+	s.bridge, s.stopBridge, s.bridgeDone = b, stop, done
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_, _, err = s.Observer.Find(ctx, from, nil, func(e Event) bool { return e.Bridge != nil && e.Bridge.Online })
@@ -216,7 +224,8 @@ func (s *Store) StopBridge() error {
 	if s.bridge == nil {
 		return nil
 	}
-	err := s.bridge.Close()
+	s.stopBridge()
+	err := <-s.bridgeDone
 	s.bridge = nil
 	return err
 }

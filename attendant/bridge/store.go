@@ -1,4 +1,4 @@
-package attendant
+package bridge
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/boltdb"
 )
 
@@ -24,7 +25,7 @@ import (
 // "closed", each command answer one key in "results"; the paging history
 // is one key in bucket "meta". Closed ids (kept a day) and answers (kept
 // an hour) grow with the store's traffic, so a save (Apply) writes only
-// those that changed (Dispatcher.Changes). Stores written before kept
+// those that changed (attendant.Dispatcher.Changes). Stores written before kept
 // both as one key each in "meta": OpenStore moves them.
 type Store struct {
 	db   *bolt.DB
@@ -48,7 +49,7 @@ var (
 func OpenStore(dir string) (*Store, error) {
 	db, err := boltdb.Open(dir, "bridge.db", "another bridge", time.Second, bucketAlerts, bucketMeta, bucketClosed, bucketResult)
 	if err != nil {
-		return nil, fmt.Errorf("attendant: %w", err)
+		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	path := filepath.Join(dir, "bridge.db")
 	s := &Store{db: db, path: path}
@@ -68,7 +69,7 @@ func OpenStore(dir string) (*Store, error) {
 func (s *Store) moveLegacy() error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		var c Changes
+		var c attendant.Changes
 		for key, v := range map[string]any{string(keyClosed): &c.Closed, string(keyResults): &c.Results} {
 			b := meta.Get([]byte(key))
 			if b == nil {
@@ -84,17 +85,17 @@ func (s *Store) moveLegacy() error {
 		return putChanged(tx, c)
 	})
 	if err != nil {
-		return fmt.Errorf("attendant: move the old layout of %s: %w", s.path, err)
+		return fmt.Errorf("bridge: move the old layout of %s: %w", s.path, err)
 	}
 	return nil
 }
 
 // Load reads the saved state (empty on a new store).
-func (s *Store) Load() (State, error) {
-	st := State{Closed: map[string]time.Time{}, Results: map[string]StoredResult{}}
+func (s *Store) Load() (attendant.State, error) {
+	st := attendant.State{Closed: map[string]time.Time{}, Results: map[string]attendant.StoredResult{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			var a AlertState
+			var a attendant.AlertState
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("alert %s: %w", k, err)
 			}
@@ -121,7 +122,7 @@ func (s *Store) Load() (State, error) {
 			return err
 		}
 		return tx.Bucket(bucketResult).ForEach(func(k, v []byte) error {
-			var r StoredResult
+			var r attendant.StoredResult
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("result %s: %w", k, err)
 			}
@@ -130,7 +131,7 @@ func (s *Store) Load() (State, error) {
 		})
 	})
 	if err != nil {
-		return State{}, fmt.Errorf("attendant: load %s: %w", s.path, err)
+		return attendant.State{}, fmt.Errorf("bridge: load %s: %w", s.path, err)
 	}
 	return st, nil
 }
@@ -140,7 +141,7 @@ func (s *Store) Load() (State, error) {
 // and answer in c is written (or deleted, when zero). On error nothing
 // was written: apply the same changes again, followed by later ones
 // (the bridge does).
-func (s *Store) Apply(c Changes) error {
+func (s *Store) Apply(c attendant.Changes) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		alerts := tx.Bucket(bucketAlerts)
 		keep := make(map[string]bool, len(c.Alerts))
@@ -179,13 +180,13 @@ func (s *Store) Apply(c Changes) error {
 		return putChanged(tx, c)
 	})
 	if err != nil {
-		return fmt.Errorf("attendant: save %s: %w", s.path, err)
+		return fmt.Errorf("bridge: save %s: %w", s.path, err)
 	}
 	return nil
 }
 
 // putChanged writes c's closed ids and answers, deleting the zero ones.
-func putChanged(tx *bolt.Tx, c Changes) error {
+func putChanged(tx *bolt.Tx, c attendant.Changes) error {
 	closed := tx.Bucket(bucketClosed)
 	for id, t := range c.Closed {
 		if t.IsZero() {

@@ -1,6 +1,8 @@
-package attendant
+package bridge
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +13,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/protocol"
@@ -36,16 +39,18 @@ type Opts struct {
 }
 
 // Bridge is the running attendant bridge: one MQTT client, one goroutine
-// that owns the Dispatcher, and one that owns the Store in data_dir.
+// that owns the attendant.Dispatcher, and one that owns the Store in
+// data_dir. Create it with New, run it with Run.
 //
 // Every effect but one is published only once the state that caused it is
 // on disk: results, withdrawals, alert records, assists, lane commands and
-// escalations. The exception is an alert's first page (PageOut.First),
-// which goes out as soon as the alert is handled, while the save runs: a
-// shopper is not kept waiting for the bridge's fsync. A crash in that
-// window forgets the page, not the alert: the lane still has it open,
-// pages it on broadcast/page while the bridge is offline, and publishes it
-// again when the bridge is back, which pages it again.
+// escalations. The exception is an alert's first page
+// (attendant.PageOut.First), which goes out as soon as the alert is
+// handled, while the save runs: a shopper is not kept waiting for the
+// bridge's fsync. A crash in that window forgets the page, not the alert:
+// the lane still has it open, pages it on broadcast/page while the bridge
+// is offline, and publishes it again when the bridge is back, which pages
+// it again.
 //
 // Saves run on their own goroutine, one at a time: what arrives during a
 // save is handled at once and saved together in the next one (group
@@ -57,18 +62,22 @@ type Bridge struct {
 	now    func() time.Time
 	settle time.Duration
 	hook   func() // Opts.beforeSave
-	d      *Dispatcher
+	d      *attendant.Dispatcher
 	store  *Store
 	client paho.Client
 
-	inbox     *fifo.Queue[inMsg]   // paho handlers -> loop
-	saves     *fifo.Queue[saveJob] // loop -> saver
-	saverDone chan struct{}
-	resumed   chan struct{} // closed when the first connect has completed
-	stop      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	inbox   *fifo.Queue[inMsg]   // paho handlers -> loop
+	saves   *fifo.Queue[saveJob] // loop -> saver
+	resumed chan struct{}        // closed when the first connect has completed
+	stop    chan struct{}        // closed when Run stops handling messages
+
+	mu      sync.Mutex
+	running context.CancelFunc // set by Run: stops it
+	closed  bool               // Close was called: Run must not start
+	runDone chan struct{}      // closed when Run returns
+
+	releaseOnce sync.Once
+	releaseErr  error
 }
 
 type inMsg struct {
@@ -77,9 +86,13 @@ type inMsg struct {
 	subscribed bool // not a message: the subscriptions are in place
 }
 
-// New opens the store in cfg.DataDir, restores the open alerts, connects
-// to the broker and starts the bridge. cfg must have passed Validate.
+// New prepares a bridge: it validates cfg (applying its defaults), opens
+// the store in cfg.DataDir (one bridge per data_dir), restores the open
+// alerts it holds and builds the MQTT client. Nothing runs until Run.
 func New(cfg *Config, o *Opts) (*Bridge, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("bridge: config: %w", err)
+	}
 	if o == nil {
 		o = &Opts{}
 	}
@@ -89,12 +102,12 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		now:     o.Now,
 		settle:  o.Settle,
 		hook:    o.beforeSave,
-		d:       NewDispatcher(cfg),
+		d:       attendant.NewDispatcher(&cfg.Config),
 		inbox:   fifo.New[inMsg](),
 		saves:   fifo.New[saveJob](),
 		resumed: make(chan struct{}),
 		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		runDone: make(chan struct{}),
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -127,7 +140,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	opts, err := cfg.MQTT.Options(clientID, will, b.onConnect, b.onLost)
 	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("attendant: %w", err)
+		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	// One goroutine handles messages in arrival order (a cancel must not
 	// overtake its open); the handler only queues.
@@ -136,16 +149,73 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
 	})
 	b.client = paho.NewClient(opts)
+	return b, nil
+}
+
+// Run runs the bridge until ctx is done: it connects to the broker (paho
+// keeps trying in the background until the broker is up), says online on
+// bridge/state, pages, escalates and arbitrates. Then it shuts down
+// cleanly: it stops handling messages, saves and publishes what it has
+// handled, marks the bridge offline on bridge/state (retained),
+// disconnects and closes the store. It returns nil after a clean
+// shutdown. A bridge runs once; Close stops a running bridge too.
+func (b *Bridge) Run(ctx context.Context) error {
+	b.mu.Lock()
+	if b.running != nil || b.closed {
+		b.mu.Unlock()
+		return errors.New("bridge: Run called twice, or after Close")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b.running = cancel
+	b.mu.Unlock()
+	defer close(b.runDone)
+
 	connTok := b.client.Connect() // ConnectRetry: keeps trying in the background
 	go func() {
 		connTok.Wait()
 		close(b.resumed)
 	}()
-	b.saverDone = make(chan struct{})
-	go b.saver()
-	go b.loop()
-	b.log.Info("bridge started", "store", cfg.Store, "broker", cfg.MQTT.Broker, "attendants", len(cfg.Attendants))
-	return b, nil
+	saverDone := make(chan struct{})
+	go func() {
+		defer close(saverDone)
+		b.saver()
+	}()
+	b.log.Info("bridge started", "store", b.cfg.Store, "broker", b.cfg.MQTT.Broker, "attendants", len(b.cfg.Attendants))
+
+	b.loop(ctx)
+	close(b.stop)
+	b.saves.Close()
+	<-saverDone
+	if b.client.IsConnectionOpen() {
+		tok := b.client.Publish(protocol.BridgeStateTopic(b.cfg.Store), 1, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(b.now())}))
+		tok.WaitTimeout(2 * time.Second)
+	}
+	b.client.Disconnect(250)
+	err := b.release()
+	b.log.Info("bridge stopped")
+	return err
+}
+
+// Close stops a running bridge as cancelling Run's context does, waits
+// for Run to return and returns the same error; without Run it closes
+// the store. Safe to call twice.
+func (b *Bridge) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	stop := b.running
+	b.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-b.runDone
+	}
+	return b.release()
+}
+
+// release closes the store, once.
+func (b *Bridge) release() error {
+	b.releaseOnce.Do(func() { b.releaseErr = b.store.Close() })
+	return b.releaseErr
 }
 
 func (b *Bridge) subscriptions() map[string]byte {
@@ -189,8 +259,9 @@ func (b *Bridge) onLost(_ paho.Client, err error) {
 	b.log.Warn("connection to broker lost", "err", err)
 }
 
-func (b *Bridge) loop() {
-	defer close(b.done)
+// loop owns the dispatcher: it handles what paho queued and fires the
+// deadlines, until ctx is done.
+func (b *Bridge) loop(ctx context.Context) {
 	var settleAt time.Time
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -213,13 +284,13 @@ func (b *Bridge) loop() {
 		// may Reset without draining.
 		timer.Reset(wait)
 		select {
-		case <-b.stop:
+		case <-ctx.Done():
 			return
 		case <-b.inbox.Ready():
 			// Everything queued is handled as one batch: the state is
 			// saved (one synced write) once before the batch's effects
 			// are published, in the order of the messages.
-			var fxs []Effects
+			var fxs []attendant.Effects
 			ms, _ := b.inbox.Drain()
 			for _, m := range ms {
 				if m.subscribed {
@@ -246,7 +317,7 @@ func (b *Bridge) loop() {
 // handle feeds one message to the dispatcher and returns the effects to
 // apply. Bad input is logged with the topic and dropped; it never stops
 // the bridge.
-func (b *Bridge) handle(m inMsg) Effects {
+func (b *Bridge) handle(m inMsg) attendant.Effects {
 	fx, err := b.d.Handle(b.now(), m.topic, m.payload)
 	if err != nil {
 		b.log.Warn("message rejected", "topic", m.topic, "bytes", len(m.payload), "err", err)
@@ -257,14 +328,14 @@ func (b *Bridge) handle(m inMsg) Effects {
 // apply sends the first pages in fxs at once and hands the rest to the
 // saver, with the state to save first when any of fxs changed it. It runs
 // on the loop goroutine.
-func (b *Bridge) apply(fxs ...Effects) {
+func (b *Bridge) apply(fxs ...attendant.Effects) {
 	job := saveJob{fxs: fxs}
-	if slices.ContainsFunc(fxs, func(fx Effects) bool { return fx.Changed }) {
+	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
 		job.save, job.changes = true, b.d.Changes()
 	}
 	for i := range job.fxs {
 		fx := &job.fxs[i]
-		var later []PageOut
+		var later []attendant.PageOut
 		for _, p := range fx.Pages {
 			if p.First {
 				b.publishPage(p)
@@ -279,7 +350,7 @@ func (b *Bridge) apply(fxs ...Effects) {
 	}
 }
 
-func hasEffects(fx Effects) bool {
+func hasEffects(fx attendant.Effects) bool {
 	return len(fx.Results)+len(fx.Pages)+len(fx.Records)+len(fx.Assists)+len(fx.Commands) > 0
 }
 
@@ -287,16 +358,15 @@ func hasEffects(fx Effects) bool {
 // and the effects to publish after them.
 type saveJob struct {
 	save    bool
-	changes Changes
-	fxs     []Effects
+	changes attendant.Changes
+	fxs     []attendant.Effects
 }
 
 // saver persists and publishes the loop's batches in order. Batches that
 // queued up during a save are saved together, in one transaction. Changes
 // whose save failed are saved again with the next ones.
 func (b *Bridge) saver() {
-	defer close(b.saverDone)
-	var unsaved *Changes
+	var unsaved *attendant.Changes
 	for range b.saves.Ready() {
 		// The loop may have just published first pages: let paho's
 		// writer, which that woke, run before the fsync holds this
@@ -310,7 +380,7 @@ func (b *Bridge) saver() {
 				c := j.changes
 				unsaved = &c
 			default:
-				*unsaved = unsaved.then(j.changes)
+				*unsaved = unsaved.Then(j.changes)
 			}
 		}
 		if unsaved != nil {
@@ -334,7 +404,7 @@ func (b *Bridge) saver() {
 	}
 }
 
-func (b *Bridge) publishPage(p PageOut) {
+func (b *Bridge) publishPage(p attendant.PageOut) {
 	if p.Page.Withdrawn {
 		b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
 	} else {
@@ -344,7 +414,7 @@ func (b *Bridge) publishPage(p PageOut) {
 }
 
 // publishEffects publishes one event's effects.
-func (b *Bridge) publishEffects(fx Effects) {
+func (b *Bridge) publishEffects(fx attendant.Effects) {
 	s := b.cfg.Store
 	for _, r := range fx.Results {
 		b.publish(protocol.PagerResultTopic(s, r.To), false, protocol.Encode(r.Result))
@@ -385,23 +455,4 @@ func (b *Bridge) publish(topic string, retain bool, payload []byte) {
 		}
 	default:
 	}
-}
-
-// Close marks the bridge offline on bridge/state, disconnects, stops the
-// event loop and closes the store. Safe to call twice.
-func (b *Bridge) Close() error {
-	b.closeOnce.Do(func() {
-		close(b.stop)
-		<-b.done
-		b.saves.Close()
-		<-b.saverDone
-		if b.client.IsConnectionOpen() {
-			tok := b.client.Publish(protocol.BridgeStateTopic(b.cfg.Store), 1, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(b.now())}))
-			tok.WaitTimeout(2 * time.Second)
-		}
-		b.client.Disconnect(250)
-		b.closeErr = b.store.Close()
-		b.log.Info("bridge stopped")
-	})
-	return b.closeErr
 }

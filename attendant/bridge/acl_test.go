@@ -1,4 +1,4 @@
-package attendant
+package bridge
 
 import (
 	"os"
@@ -35,11 +35,11 @@ func secureMosquittoWith(t *testing.T, extraConf string) *testsupport.Mosquitto 
 		t.Skip("mosquitto_passwd not installed")
 	}
 	dir := t.TempDir()
-	acl, err := os.ReadFile("../scripts/mosquitto/acl")
+	acl, err := os.ReadFile("../../scripts/mosquitto/acl")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "acl"), acl, 0o600))
 	addUser := func(args ...string) {
-		out, err := exec.Command("../scripts/mosquitto/add-user.sh", append([]string{"-d", dir}, args...)...).CombinedOutput()
+		out, err := exec.Command("../../scripts/mosquitto/add-user.sh", append([]string{"-d", dir}, args...)...).CombinedOutput()
 		require.NoError(t, err, "add-user.sh %v: %s", args, out)
 	}
 	addUser("bridge", testPasswords["bridge"])

@@ -1,7 +1,8 @@
-package attendant
+package bridge
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
@@ -226,20 +228,20 @@ type rig struct {
 // newRig starts a bridge on url with the test roster and the given
 // escalation, brings the named pagers online and waits until the bridge
 // is online.
-func newRig(t *testing.T, url string, esc Escalation, online ...string) (*rig, *Bridge) {
+func newRig(t *testing.T, url string, esc attendant.Escalation, online ...string) (*rig, *Bridge) {
 	return newAuthRig(t, url, nil, nil, esc, online...)
 }
 
 // newAuthRig is newRig on a broker with users: the bridge and the
 // recorder log in as bridge, the lane as lane-3, pagers as themselves.
 // mod, when not nil, changes the config first.
-func newAuthRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc Escalation, online ...string) (*rig, *Bridge) {
+func newAuthRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc attendant.Escalation, online ...string) (*rig, *Bridge) {
 	r := buildRig(t, url, pw, mod, esc, online...)
 	return r, r.start()
 }
 
 // buildRig is newAuthRig without starting the bridge.
-func buildRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc Escalation, online ...string) *rig {
+func buildRig(t *testing.T, url string, pw map[string]string, mod func(*Config), esc attendant.Escalation, online ...string) *rig {
 	cfg := testConfig(t)
 	if mod != nil {
 		mod(cfg)
@@ -268,6 +270,17 @@ func (r *rig) user(name string) string {
 	return name
 }
 
+// run runs b until the test ends or b is closed, and checks that Run
+// returns nil.
+func run(t *testing.T, b *Bridge) {
+	done := make(chan error, 1)
+	go func() { done <- b.Run(context.Background()) }()
+	t.Cleanup(func() {
+		require.NoError(t, b.Close())
+		require.NoError(t, <-done)
+	})
+}
+
 func (r *rig) start() *Bridge {
 	from := r.rec.mark()
 	o := &Opts{Logger: slog.New(slog.NewTextHandler(r.log, nil)), Settle: 50 * time.Millisecond, ClientID: fmt.Sprintf("bridge-%p", r)}
@@ -276,7 +289,7 @@ func (r *rig) start() *Bridge {
 	}
 	b, err := New(r.cfg, o)
 	require.NoError(r.t, err)
-	r.t.Cleanup(func() { b.Close() })
+	run(r.t, b)
 	r.rec.await(from, "bridge/state", `"online":true`)
 	return b
 }
@@ -322,8 +335,8 @@ func decodeAs[T any](t *testing.T, m msg) T {
 	return v
 }
 
-var quick = Escalation{AckTimeout: 150 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}
-var slow = Escalation{AckTimeout: time.Minute, ClaimTimeout: time.Minute, Repeat: 1}
+var quick = attendant.Escalation{AckTimeout: 150 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}
+var slow = attendant.Escalation{AckTimeout: time.Minute, ClaimTimeout: time.Minute, Repeat: 1}
 
 func TestBridgeLifecycle(t *testing.T) {
 	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana", "ben", "sue")
@@ -331,6 +344,58 @@ func TestBridgeLifecycle(t *testing.T) {
 	require.NoError(t, b.Close())
 	require.NoError(t, b.Close(), "second close is a no-op")
 	r.rec.await(0, "bridge/state", `"online":false`)
+}
+
+// Run runs until its context is done, then says offline, releases the
+// store and returns nil; a bridge runs once.
+func TestBridgeRunUntilCancelled(t *testing.T) {
+	url := testsupport.Mochi(t).URL()
+	rec := newRecorder(t, url, "", "", protocol.BridgeStateTopic("s1"))
+	cfg := testConfig(t)
+	cfg.MQTT = mqttc.Config{Broker: url}
+	b, err := New(cfg, &Opts{Settle: 10 * time.Millisecond, ClientID: "bridge-run"})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	rec.await(0, "bridge/state", `"online":true`)
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(waitFor):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	rec.await(0, "bridge/state", `"online":false`)
+	s, err := OpenStore(cfg.DataDir)
+	require.NoError(t, err, "the store is released")
+	require.NoError(t, s.Close())
+	require.NoError(t, b.Close(), "Close after Run is a no-op")
+	require.ErrorContains(t, b.Run(context.Background()), "Run called twice")
+}
+
+// A bridge never run is closed by Close, which releases the store; it
+// cannot run after that.
+func TestBridgeCloseWithoutRun(t *testing.T) {
+	cfg := testConfig(t)
+	b, err := New(cfg, nil)
+	require.NoError(t, err)
+	_, err = New(cfg, nil)
+	require.ErrorContains(t, err, "locked", "one bridge per data_dir")
+	require.NoError(t, b.Close())
+	require.NoError(t, b.Close(), "second close is a no-op")
+	require.ErrorContains(t, b.Run(context.Background()), "after Close")
+	s, err := OpenStore(cfg.DataDir)
+	require.NoError(t, err, "the store is released")
+	require.NoError(t, s.Close())
+}
+
+// New validates the config it is given.
+func TestNewValidates(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.DataDir = ""
+	_, err := New(cfg, nil)
+	require.ErrorContains(t, err, "data_dir: required")
 }
 
 // lifecycle runs one alert from raise to resolution: page, claim, assist,
@@ -429,7 +494,7 @@ func TestBridgeFirstPageDoesNotWaitForTheSave(t *testing.T) {
 	require.Equal(t, "ana", st.Alerts[1].ClaimedBy)
 }
 
-func loadState(t *testing.T, dir string) State {
+func loadState(t *testing.T, dir string) attendant.State {
 	t.Helper()
 	s, err := OpenStore(dir)
 	require.NoError(t, err)
@@ -457,7 +522,7 @@ func TestBridgeEscalatesAndCancels(t *testing.T) {
 }
 
 func TestBridgeClaimRace(t *testing.T) {
-	r, _ := newRig(t, testsupport.Mochi(t).URL(), Escalation{AckTimeout: 50 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}, "ana", "ben")
+	r, _ := newRig(t, testsupport.Mochi(t).URL(), attendant.Escalation{AckTimeout: 50 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}, "ana", "ben")
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindHelp)
 	r.rec.await(from, "pager/ben/page", `"tier":2`)
@@ -576,9 +641,9 @@ func TestBridgeDuplicatesAndBadInput(t *testing.T) {
 func TestBridgeRoleChecked(t *testing.T) {
 	url := testsupport.Mochi(t).URL()
 	addMax := func(c *Config) {
-		c.Attendants = append(c.Attendants, Attendant{ID: "max", Name: "Max", Zone: "office", Roles: []string{"supervisor"}})
+		c.Attendants = append(c.Attendants, attendant.Attendant{ID: "max", Name: "Max", Zone: "office", Roles: []string{"supervisor"}})
 	}
-	r, _ := newAuthRig(t, url, nil, addMax, Escalation{AckTimeout: 50 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}, "ana", "ben", "max")
+	r, _ := newAuthRig(t, url, nil, addMax, attendant.Escalation{AckTimeout: 50 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1}, "ana", "ben", "max")
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindAgeCheck)
 	// Tier 3: the age verifiers and every supervisor; ben is neither.
@@ -597,7 +662,7 @@ func TestBridgeRoleChecked(t *testing.T) {
 }
 
 func TestBridgeClaimExpiresAndLaneRefuses(t *testing.T) {
-	r, _ := newRig(t, testsupport.Mochi(t).URL(), Escalation{AckTimeout: time.Minute, ClaimTimeout: 200 * time.Millisecond, Repeat: 1}, "ana", "ben")
+	r, _ := newRig(t, testsupport.Mochi(t).URL(), attendant.Escalation{AckTimeout: time.Minute, ClaimTimeout: 200 * time.Millisecond, Repeat: 1}, "ana", "ben")
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindHelp)
 	r.rec.await(from, "pager/ana/page", `"tier":1`)
@@ -645,19 +710,25 @@ func TestBridgeSurvivesBrokerRestart(t *testing.T) {
 	require.Contains(t, r.log.String(), "connection to broker lost")
 }
 
+// configForBrokerDown is testConfig with a broker address where a broker
+// ran and is now down: connecting fails until one starts there again.
+func configForBrokerDown(t *testing.T) (*Config, string) {
+	m, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := m.Addr()
+	require.NoError(t, m.Close())
+	cfg := testConfig(t)
+	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	return cfg, addr
+}
+
 // TestBridgeStartsBeforeBroker: a bridge started while the broker is
 // still down keeps trying and comes online when the broker does.
 func TestBridgeStartsBeforeBroker(t *testing.T) {
-	m1, err := broker.Start(broker.Opts{})
-	require.NoError(t, err)
-	addr := m1.Addr()
-	require.NoError(t, m1.Close())
-
-	cfg := testConfig(t)
-	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+	cfg, addr := configForBrokerDown(t)
 	b, err := New(cfg, &Opts{Settle: 10 * time.Millisecond, ClientID: "bridge-early"})
-	require.NoError(t, err, "New does not wait for the broker")
-	defer b.Close()
+	require.NoError(t, err)
+	run(t, b) // Run does not wait for the broker either
 
 	m2, err := broker.Start(broker.Opts{Addr: addr})
 	require.NoError(t, err)
@@ -667,23 +738,23 @@ func TestBridgeStartsBeforeBroker(t *testing.T) {
 	rec.await(0, "bridge/state", `"online":true`)
 }
 
-func TestBridgeCloseWhileConnecting(t *testing.T) {
-	m1, err := broker.Start(broker.Opts{})
-	require.NoError(t, err)
-	addr := m1.Addr()
-	require.NoError(t, m1.Close())
-	cfg := testConfig(t)
-	cfg.MQTT = mqttc.Config{Broker: "tcp://" + addr}
+// A bridge stopped while paho is still trying to reach the broker stops
+// at once and releases its store.
+func TestBridgeStopWhileConnecting(t *testing.T) {
+	cfg, _ := configForBrokerDown(t)
 	b, err := New(cfg, nil)
 	require.NoError(t, err)
-	closed := make(chan error, 1)
-	go func() { closed <- b.Close() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Run still connects first (paho keeps trying), then stops
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
 	select {
-	case err := <-closed:
+	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("Close hangs while the bridge is still connecting")
+		t.Fatal("Run hangs when stopped while the bridge is still connecting")
 	}
+	require.NoError(t, b.Close())
 	// The store is released: another bridge can open the data_dir.
 	s, err := OpenStore(cfg.DataDir)
 	require.NoError(t, err)

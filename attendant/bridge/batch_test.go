@@ -1,4 +1,4 @@
-package attendant
+package bridge
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package attendant
+package bridge
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -19,25 +20,25 @@ func TestStoreAppliesChanges(t *testing.T) {
 	dir := t.TempDir()
 	s, err := OpenStore(dir)
 	require.NoError(t, err)
-	res := func(id string) StoredResult {
-		return StoredResult{Result: protocol.PagerResult{ID: id, OK: true}, At: t0}
+	res := func(id string) attendant.StoredResult {
+		return attendant.StoredResult{Result: protocol.PagerResult{ID: id, OK: true}, At: t0}
 	}
-	c1 := Changes{
+	c1 := attendant.Changes{
 		Closed:    map[string]time.Time{"a1": t0, "a2": t0.Add(time.Second)},
-		Results:   map[string]StoredResult{"ana/c1": res("c1")},
+		Results:   map[string]attendant.StoredResult{"ana/c1": res("c1")},
 		LastPaged: map[string]time.Time{"ana": t0},
 	}
 	require.NoError(t, s.Apply(c1))
-	c2 := Changes{
+	c2 := attendant.Changes{
 		Closed:    map[string]time.Time{"a1": {}, "a2": t0.Add(2 * time.Second), "a3": t0}, // a1 forgotten, a2 changed
-		Results:   map[string]StoredResult{"ben/c2": res("c2")},
+		Results:   map[string]attendant.StoredResult{"ben/c2": res("c2")},
 		LastPaged: map[string]time.Time{"ana": t0, "ben": t0},
 	}
 	require.NoError(t, s.Apply(c2))
-	require.NoError(t, s.Apply(Changes{LastPaged: c2.LastPaged})) // nothing changed
-	want := State{
+	require.NoError(t, s.Apply(attendant.Changes{LastPaged: c2.LastPaged})) // nothing changed
+	want := attendant.State{
 		Closed:    map[string]time.Time{"a2": t0.Add(2 * time.Second), "a3": t0},
-		Results:   map[string]StoredResult{"ana/c1": res("c1"), "ben/c2": res("c2")},
+		Results:   map[string]attendant.StoredResult{"ana/c1": res("c1"), "ben/c2": res("c2")},
 		LastPaged: c2.LastPaged,
 	}
 	got, err := s.Load()
@@ -54,14 +55,14 @@ func TestStoreAppliesChanges(t *testing.T) {
 
 	// Changes merged (as the bridge does after a failed save): the later
 	// value wins, the earlier ones stay.
-	merged := Changes{Closed: map[string]time.Time{"a2": {}}, Results: map[string]StoredResult{"ana/c1": {}}}.
-		then(Changes{Closed: map[string]time.Time{"a4": t0}, LastPaged: c2.LastPaged}).
-		then(Changes{Closed: map[string]time.Time{"a4": t0.Add(time.Second)}, LastPaged: c2.LastPaged})
+	merged := attendant.Changes{Closed: map[string]time.Time{"a2": {}}, Results: map[string]attendant.StoredResult{"ana/c1": {}}}.
+		Then(attendant.Changes{Closed: map[string]time.Time{"a4": t0}, LastPaged: c2.LastPaged}).
+		Then(attendant.Changes{Closed: map[string]time.Time{"a4": t0.Add(time.Second)}, LastPaged: c2.LastPaged})
 	require.NoError(t, s.Apply(merged))
 	got, err = s.Load()
 	require.NoError(t, err)
 	want.Closed = map[string]time.Time{"a3": t0, "a4": t0.Add(time.Second)}
-	want.Results = map[string]StoredResult{"ben/c2": res("c2")}
+	want.Results = map[string]attendant.StoredResult{"ben/c2": res("c2")}
 	require.Equal(t, want, normalise(got))
 }
 
@@ -72,16 +73,16 @@ func TestDispatcherChangesAddUpToState(t *testing.T) {
 	s, err := OpenStore(t.TempDir())
 	require.NoError(t, err)
 	defer s.Close()
-	h := newHarness(t, testConfig(t), allAvailable)
-	h.raise(t0, "a1", "front", "help")
+	h := newFakeLane(t, testConfig(t))
+	h.raise(t0, "a1")
 	h.cancel(at(time.Second), "a1")
 	c := h.d.Changes()
 	require.Equal(t, map[string]time.Time{"a1": at(time.Second)}, c.Closed)
 	require.NoError(t, s.Apply(c))
 	require.Empty(t, h.d.Changes().Closed, "a1 was in the last changes")
 
-	h.raise(at(2*time.Second), "a2", "front", "help")
-	h.d.Tick(at(time.Second + ClosedTTL + time.Minute)) // forgets a1
+	h.raise(at(2*time.Second), "a2")
+	h.d.Tick(at(time.Second + attendant.ClosedTTL + time.Minute)) // forgets a1
 	c = h.d.Changes()
 	require.Contains(t, c.Closed, "a1")
 	require.True(t, c.Closed["a1"].IsZero(), "forgotten")
@@ -99,7 +100,7 @@ func TestStoreMovesTheOldLayout(t *testing.T) {
 	s, err := OpenStore(dir)
 	require.NoError(t, err)
 	closed, _ := json.Marshal(map[string]time.Time{"old1": t0})
-	results, _ := json.Marshal(map[string]StoredResult{"ana/c0": {Result: protocol.PagerResult{ID: "c0"}, At: t0}})
+	results, _ := json.Marshal(map[string]attendant.StoredResult{"ana/c0": {Result: protocol.PagerResult{ID: "c0"}, At: t0}})
 	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		require.NoError(t, m.Put(keyClosed, closed))
@@ -125,7 +126,7 @@ func TestStoreMovesTheOldLayout(t *testing.T) {
 
 // normalise drops monotonic readings and locations so times compare by
 // instant.
-func normalise(st State) State {
+func normalise(st attendant.State) attendant.State {
 	for k, v := range st.Closed {
 		st.Closed[k] = v.UTC()
 	}

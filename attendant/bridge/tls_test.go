@@ -1,4 +1,4 @@
-package attendant
+package bridge
 
 import (
 	"crypto/ecdsa"
@@ -91,7 +91,7 @@ func TestBridgeOverMutualTLS(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 	b, err := New(cfg, &Opts{Settle: 10 * time.Millisecond, ClientID: "bridge-tls"})
 	require.NoError(t, err)
-	defer b.Close()
+	run(t, b)
 	watch.await(0, "bridge/state", `"online":true`)
 	require.NoError(t, b.Close())
 	watch.await(0, "bridge/state", `"online":false`)
