@@ -2,7 +2,6 @@ package attendant
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -18,7 +17,8 @@ import (
 
 // Opts configures a Bridge. The zero value logs nothing, uses the system
 // clock, waits 500ms after subscribing before paging, and connects as
-// client id "sco-bridge-{store}".
+// client id "sco-bridge-{store}". New fills the defaults in
+// (Opts.ensureDefaults).
 type Opts struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
@@ -77,18 +77,37 @@ type inMsg struct {
 	subscribed bool // not a message: the subscriptions are in place
 }
 
+// ensureDefaults fills in the fields of o whose zero value means a
+// default.
+func (o *Opts) ensureDefaults(store string) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Settle == 0 {
+		o.Settle = 500 * time.Millisecond
+	}
+	if o.ClientID == "" {
+		o.ClientID = "sco-bridge-" + store
+	}
+}
+
 // New opens the store in cfg.DataDir, restores the open alerts, connects
 // to the broker and starts the bridge. cfg must have passed Validate.
 func New(cfg *Config, o *Opts) (*Bridge, error) {
-	if o == nil {
-		o = &Opts{}
+	var oo Opts
+	if o != nil {
+		oo = *o
 	}
+	oo.ensureDefaults(cfg.Store)
 	b := &Bridge{
 		cfg:     cfg,
-		log:     o.Logger,
-		now:     o.Now,
-		settle:  o.Settle,
-		hook:    o.beforeSave,
+		log:     oo.Logger,
+		now:     oo.Now,
+		settle:  oo.Settle,
+		hook:    oo.beforeSave,
 		d:       NewDispatcher(cfg),
 		inbox:   fifo.New[inMsg](),
 		saves:   fifo.New[saveJob](),
@@ -96,19 +115,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	if b.log == nil {
-		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if b.now == nil {
-		b.now = time.Now
-	}
-	if b.settle == 0 {
-		b.settle = 500 * time.Millisecond
-	}
-	clientID := o.ClientID
-	if clientID == "" {
-		clientID = "sco-bridge-" + cfg.Store
-	}
+	clientID := oo.ClientID
 	store, err := OpenStore(cfg.DataDir)
 	if err != nil {
 		return nil, err
