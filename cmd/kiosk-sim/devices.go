@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -100,7 +99,7 @@ func devicesMain(ctx context.Context, o devicesOpts, in io.Reader, out io.Writer
 	fmt.Fprintf(out, "put these paths in the lane config (scanner.port, scale.port); type 'help' for commands\n")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	lines, readErr := readLines(ctx, in)
+	lines, readErr := cli.ReadLines(ctx, in)
 	for {
 		fmt.Fprint(out, "> ")
 		var text string
@@ -126,26 +125,6 @@ func devicesMain(ctx context.Context, o devicesOpts, in io.Reader, out io.Writer
 			fmt.Fprintln(out, "error:", err)
 		}
 	}
-}
-
-// readLines sends the lines of in until its end or ctx ends, then closes
-// lines; the read error, if any, follows on the second channel.
-func readLines(ctx context.Context, in io.Reader) (<-chan string, <-chan error) {
-	lines, errc := make(chan string), make(chan error, 1)
-	go func() {
-		defer close(lines)
-		r := bufio.NewScanner(in)
-		for r.Scan() {
-			select {
-			case lines <- r.Text():
-			case <-ctx.Done():
-				errc <- nil
-				return
-			}
-		}
-		errc <- r.Err()
-	}()
-	return lines, errc
 }
 
 func deviceCommand(f []string, sc *vdev.VirtualScanner, sl *vdev.VirtualScale, out io.Writer) error {
