@@ -128,12 +128,12 @@ func (c *Command) execute(ctx context.Context, name string, args []string, stdio
 	if level == "" {
 		level = "info"
 	}
-	fs.Var(&format, "log-format", "log format on stderr: `text|json`")
-	fs.Var(&level, "log-level", "least level logged: `debug|info|warn|error|off` (off logs nothing)")
+	fs.Var(&format, "log-format", "write the log on stderr as `text|json`")
+	fs.Var(&level, "log-level", "log this level and above, `debug|info|warn|error|off` (off logs nothing)")
 	var config, check string
 	if c.Config != "" {
-		fs.StringVar(&config, "config", "", "the `FILE` to run with: "+c.Config)
-		fs.StringVar(&check, "check-config", "", "check this `FILE` ("+c.Config+"), print one ok line and exit 0; or print every problem and exit 1")
+		fs.StringVar(&config, "config", "", "run with this `FILE`, the "+c.Config)
+		fs.StringVar(&check, "check-config", "", "check this `FILE`, the "+c.Config+": print one ok line and exit 0, or every problem and exit 1")
 	}
 	if c.Flags != nil {
 		c.Flags(fs)
