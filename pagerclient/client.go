@@ -19,7 +19,9 @@ import (
 // every other field is documented on it.
 type Opts struct {
 	// MQTT is the broker connection; its zero value is the local broker
-	// on tcp://127.0.0.1:1883 without authentication.
+	// on tcp://127.0.0.1:1883 without authentication. With a password and
+	// no Username, the username is ID: the broker knows attendants by
+	// their id.
 	MQTT mqttc.Config
 	// Store and ID name the attendant: presence goes to
 	// sco/v1/{Store}/pager/{ID}/presence.
@@ -106,6 +108,23 @@ type Client struct {
 	closed  bool
 }
 
+// ensureDefaults fills in the fields of o whose zero value means a
+// default.
+func (o *Opts) ensureDefaults() {
+	if o.MQTT.Username == "" && (o.MQTT.Password != "" || o.MQTT.PasswordFile != "") {
+		o.MQTT.Username = o.ID
+	}
+	if o.Status == "" {
+		o.Status = protocol.PresenceAvailable
+	}
+	if o.ClientID == "" {
+		o.ClientID = "pager-" + o.Store + "-" + o.ID
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
 // Dial validates o and starts connecting; it returns at once. The first
 // EvConnected event says the pager is online. The broker is retried until
 // Close, so a pager started before its broker comes up when it does.
@@ -119,17 +138,9 @@ func Dial(o Opts) (*Client, error) {
 	if o.Zone != "" && !protocol.ValidID(o.Zone) {
 		return nil, fmt.Errorf("pagerclient: zone %q must match [a-z0-9-]+", o.Zone)
 	}
-	if o.Status == "" {
-		o.Status = protocol.PresenceAvailable
-	}
+	o.ensureDefaults()
 	if err := validStatus(o.Status); err != nil {
 		return nil, err
-	}
-	if o.ClientID == "" {
-		o.ClientID = "pager-" + o.Store + "-" + o.ID
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	c := &Client{o: o, q: newQueue(), status: o.Status, pending: map[string]protocol.PagerCmd{}}
 	start := o.Now()

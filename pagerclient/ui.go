@@ -1,11 +1,11 @@
 package pagerclient
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 
+	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -15,22 +15,9 @@ import (
 // closes c afterwards.
 func Run(ctx context.Context, c *Client, in io.Reader, out io.Writer) error {
 	m := NewModel(c.ID(), c.Status())
-	lines := make(chan string)
-	done := make(chan struct{})
-	defer close(done)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(in)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-done:
-				return
-			}
-		}
-		readErr <- sc.Err()
-	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lines, readErr := cli.ReadLines(ctx, in)
 	ui := &ui{c: c, m: m, out: out}
 	ui.printf("pager %s: type h for help", c.ID())
 	for {
@@ -44,12 +31,8 @@ func Run(ctx context.Context, c *Client, in io.Reader, out io.Writer) error {
 			ui.show(m.Apply(ev))
 		case line, ok := <-lines:
 			if !ok {
-				select {
-				case err := <-readErr:
-					if err != nil {
-						return fmt.Errorf("pagerclient: reading commands: %w", err)
-					}
-				default:
+				if err := <-readErr; err != nil {
+					return fmt.Errorf("pagerclient: reading commands: %w", err)
 				}
 				return nil
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -21,7 +20,8 @@ import (
 
 // Opts configures a Bridge. The zero value logs nothing, uses the system
 // clock, waits 500ms after subscribing before paging, and connects as
-// client id "sco-bridge-{store}".
+// client id "sco-bridge-{store}". New fills the defaults in
+// (Opts.ensureDefaults).
 type Opts struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
@@ -86,6 +86,23 @@ type inMsg struct {
 	subscribed bool // not a message: the subscriptions are in place
 }
 
+// ensureDefaults fills in the fields of o whose zero value means a
+// default.
+func (o *Opts) ensureDefaults(store string) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Settle == 0 {
+		o.Settle = 500 * time.Millisecond
+	}
+	if o.ClientID == "" {
+		o.ClientID = "sco-bridge-" + store
+	}
+}
+
 // New prepares a bridge: it validates cfg (applying its defaults), opens
 // the store in cfg.DataDir (one bridge per data_dir), restores the open
 // alerts it holds and builds the MQTT client. Nothing runs until Run.
@@ -93,15 +110,17 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bridge: config: %w", err)
 	}
-	if o == nil {
-		o = &Opts{}
+	var oo Opts
+	if o != nil {
+		oo = *o
 	}
+	oo.ensureDefaults(cfg.Store)
 	b := &Bridge{
 		cfg:     cfg,
-		log:     o.Logger,
-		now:     o.Now,
-		settle:  o.Settle,
-		hook:    o.beforeSave,
+		log:     oo.Logger,
+		now:     oo.Now,
+		settle:  oo.Settle,
+		hook:    oo.beforeSave,
 		d:       attendant.NewDispatcher(&cfg.Config),
 		inbox:   fifo.New[inMsg](),
 		saves:   fifo.New[saveJob](),
@@ -109,19 +128,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		stop:    make(chan struct{}),
 		runDone: make(chan struct{}),
 	}
-	if b.log == nil {
-		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if b.now == nil {
-		b.now = time.Now
-	}
-	if b.settle == 0 {
-		b.settle = 500 * time.Millisecond
-	}
-	clientID := o.ClientID
-	if clientID == "" {
-		clientID = "sco-bridge-" + cfg.Store
-	}
+	clientID := oo.ClientID
 	store, err := OpenStore(cfg.DataDir)
 	if err != nil {
 		return nil, err

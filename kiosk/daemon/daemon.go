@@ -24,9 +24,10 @@ import (
 
 // Opts configures a Daemon. The zero value opens everything from the
 // config: devices by their ports, the catalogue from its file, the local
-// API on ui.listen, the real clock and the default logger.
+// API on ui.listen, uses the real clock and logs nothing. New fills the
+// defaults in (Opts.ensureDefaults).
 type Opts struct {
-	// Logger receives the daemon's logs; nil means slog.Default().
+	// Logger receives the daemon's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -130,24 +131,36 @@ func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
 	if o != nil {
 		d.opts = *o
 	}
-	d.log = d.opts.Logger
-	if d.log == nil {
-		d.log = slog.Default()
-	}
-	d.log = d.log.With("store", cfg.Store, "lane", cfg.Lane)
+	d.opts.ensureDefaults(cfg)
+	d.log = d.opts.Logger.With("store", cfg.Store, "lane", cfg.Lane)
 	d.now = d.opts.Now
-	if d.now == nil {
-		d.now = time.Now
-	}
-	newID := d.opts.NewID
-	if newID == nil {
-		newID = func() string { return NewID(cfg.Lane, d.now()) }
-	}
-	if err := d.open(newID); err != nil {
+	if err := d.open(d.opts.NewID); err != nil {
 		d.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// ensureDefaults fills in the fields of o whose zero value means a
+// default. (The devices, the catalogue and the listener are not defaults
+// but things New opens from cfg.)
+func (o *Opts) ensureDefaults(cfg *kiosk.Config) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		now := o.Now
+		o.NewID = func() string { return NewID(cfg.Lane, now()) }
+	}
+	if o.ClientID == "" {
+		o.ClientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 3 * time.Second
+	}
 }
 
 func (d *Daemon) open(newID func() string) error {
@@ -202,9 +215,6 @@ func (d *Daemon) open(newID func() string) error {
 	d.srv = &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
 
 	clientID := d.opts.ClientID
-	if clientID == "" {
-		clientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
-	}
 	// The will is fixed at connect time, so it names the lane and says
 	// offline, and nothing about the session that would go stale.
 	will := protocol.LaneState{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, State: protocol.StateOffline,
@@ -287,7 +297,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Error("journal offline state", "err", err)
 	}
 	d.signalKick()
-	d.waitDrained(d.shutdownTimeout())
+	d.waitDrained(d.opts.ShutdownTimeout)
 	close(pubStop)
 	<-pubDone
 	d.client.Disconnect(250)
@@ -308,13 +318,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		runErr = err
 	}
 	return runErr
-}
-
-func (d *Daemon) shutdownTimeout() time.Duration {
-	if d.opts.ShutdownTimeout > 0 {
-		return d.opts.ShutdownTimeout
-	}
-	return 3 * time.Second
 }
 
 // waitDrained waits until the outbox is empty or the timeout passes.

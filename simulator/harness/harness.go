@@ -107,9 +107,9 @@ type Lane struct {
 	done   chan error
 }
 
-// Start starts the store and returns once every lane has published its
-// state and the bridge (if any) is online.
-func Start(ctx context.Context, o Opts) (s *Store, err error) {
+// ensureDefaults fills in the fields of o whose zero value means a
+// default.
+func (o *Opts) ensureDefaults() {
 	if o.Store == "" {
 		o.Store = "s1"
 	}
@@ -119,11 +119,16 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	if o.Roster == nil {
 		o.Roster = DefaultRoster
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s = &Store{ID: o.Store, Dir: o.Dir, log: logger, MQTT: o.MQTT, Roster: o.Roster}
+}
+
+// Start starts the store and returns once every lane has published its
+// state and the bridge (if any) is online.
+func Start(ctx context.Context, o Opts) (s *Store, err error) {
+	o.ensureDefaults()
+	s = &Store{ID: o.Store, Dir: o.Dir, log: o.Logger, MQTT: o.MQTT, Roster: o.Roster}
 	defer func() {
 		if err != nil {
 			s.Close()
