@@ -224,8 +224,12 @@ func (c *Command) usage(w io.Writer, name string, fs *flag.FlagSet) {
 	}
 	if len(c.Commands) > 0 {
 		fmt.Fprintf(w, "\ncommands:\n")
+		width := 0
 		for _, sub := range c.Commands {
-			fmt.Fprintf(w, "  %-9s %s\n", sub.Name, sub.Short)
+			width = max(width, len(sub.Name))
+		}
+		for _, sub := range c.Commands {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, sub.Name, sub.Short)
 		}
 		fmt.Fprintf(w, "\nRun '%s <command> -h' for the command's flags.\n", name)
 	}

@@ -211,7 +211,7 @@ func TestSubcommands(t *testing.T) {
 	for _, h := range []string{"-h", "-help", "--help", "help"} {
 		r := execute(t, sim, h)
 		assert.Equal(t, ExitOK, r.code)
-		assert.Equal(t, "usage: sim <command> [flags]\n\nSim simulates.\n\ncommands:\n  demo      demo things\n  run       run things\n\nRun 'sim <command> -h' for the command's flags.\n", r.out)
+		assert.Equal(t, "usage: sim <command> [flags]\n\nSim simulates.\n\ncommands:\n  demo  demo things\n  run   run things\n\nRun 'sim <command> -h' for the command's flags.\n", r.out)
 	}
 	r := execute(t, sim)
 	assert.Equal(t, ExitUsage, r.code)
