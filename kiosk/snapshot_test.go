@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -132,7 +133,7 @@ func TestScriptCoversTheState(t *testing.T) {
 func TestRestoreThroughJournal(t *testing.T) {
 	evs := script()
 	dir := t.TempDir()
-	j, err := OpenJournal(dir, time.Second)
+	j, err := outbox.OpenJournal(dir, time.Second)
 	require.NoError(t, err)
 	defer j.Close()
 	a := newLane(t, Policy{})

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 )
 
 func main() {
@@ -60,7 +61,7 @@ func mainImpl(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := kiosk.LoadConfig(*config)
+	cfg, err := laneconfig.Load(*config)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func mainImpl(args []string, stdout, stderr io.Writer) error {
 // checkConfig loads the config and the catalogue it names and reports
 // every problem, one per line.
 func checkConfig(path string, stdout io.Writer) error {
-	cfg, err := kiosk.LoadConfig(path)
+	cfg, err := laneconfig.Load(path)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/laneconfig"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -62,13 +64,13 @@ type Opts struct {
 
 // Daemon is one running lane. Create it with New, run it with Run.
 type Daemon struct {
-	cfg  *kiosk.Config
+	cfg  *laneconfig.Config
 	log  *slog.Logger
 	now  func() time.Time
 	opts Opts
 
 	eng     *kiosk.Engine
-	j       *kiosk.Journal
+	j       *outbox.Journal
 	scanner devices.Scanner
 	scale   devices.Scale
 	light   devices.Light
@@ -115,7 +117,7 @@ const (
 // and builds the MQTT client. Nothing runs until Run. A device that cannot
 // be opened is not an error: its driver keeps retrying and the engine sees
 // it as lost (device_fault after device_grace).
-func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
+func New(cfg *laneconfig.Config, o *Opts) (*Daemon, error) {
 	d := &Daemon{
 		cfg:      cfg,
 		inbox:    fifo.New[inMsg](),
@@ -160,7 +162,7 @@ func (d *Daemon) open(newID func() string) error {
 		}
 		cat = c
 	}
-	j, err := kiosk.OpenJournal(cfg.DataDir, 2*time.Second)
+	j, err := outbox.OpenJournal(cfg.DataDir, 2*time.Second)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}

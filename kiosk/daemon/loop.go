@@ -8,6 +8,7 @@ import (
 
 	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -198,7 +199,7 @@ func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
 // bridge. The session itself is never ahead of the disk.
 func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	st := d.eng.State()
-	var msgs, first []kiosk.OutMsg
+	var msgs, first []outbox.Msg
 	for _, a := range eff.Alerts {
 		m := d.alertMsg(a)
 		msgs = append(msgs, m)
@@ -254,7 +255,7 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 // journal commits a snapshot (when not nil) and outgoing messages in
 // one synced transaction. Only the engine goroutine calls it (and Run,
 // once that has stopped).
-func (d *Daemon) journal(snap any, msgs ...kiosk.OutMsg) error {
+func (d *Daemon) journal(snap any, msgs ...outbox.Msg) error {
 	defer d.commits.Add(1) // counted once finished, failed or not: see Daemon.sendFirst
 	if d.opts.beforeCommit != nil {
 		d.opts.beforeCommit()
@@ -292,7 +293,7 @@ func (d *Daemon) signalKick() {
 
 func (d *Daemon) topic(f func(store, lane string) string) string { return f(d.cfg.Store, d.cfg.Lane) }
 
-func (d *Daemon) stateMsg(st protocol.LaneState) kiosk.OutMsg {
+func (d *Daemon) stateMsg(st protocol.LaneState) outbox.Msg {
 	st.Basket = nil // GET /api/state only
 	if st.TS.IsZero() {
 		st.TS = protocol.At(d.now()) // nothing changed since a new lane started
@@ -300,19 +301,19 @@ func (d *Daemon) stateMsg(st protocol.LaneState) kiosk.OutMsg {
 	if st.Alerts == nil {
 		st.Alerts = []string{}
 	}
-	return kiosk.OutMsg{Topic: d.topic(protocol.LaneStateTopic), Payload: protocol.Encode(st), Retain: true}
+	return outbox.Msg{Topic: d.topic(protocol.LaneStateTopic), Payload: protocol.Encode(st), Retain: true}
 }
 
-func (d *Daemon) alertMsg(a protocol.Alert) kiosk.OutMsg {
-	return kiosk.OutMsg{Topic: d.topic(protocol.LaneAlertTopic), Payload: protocol.Encode(a)}
+func (d *Daemon) alertMsg(a protocol.Alert) outbox.Msg {
+	return outbox.Msg{Topic: d.topic(protocol.LaneAlertTopic), Payload: protocol.Encode(a)}
 }
 
-func (d *Daemon) resultMsg(r protocol.CommandResult) kiosk.OutMsg {
-	return kiosk.OutMsg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
+func (d *Daemon) resultMsg(r protocol.CommandResult) outbox.Msg {
+	return outbox.Msg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
 }
 
 // pageMsg is the broadcast page a lane sends while the bridge is down.
-func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
+func (d *Daemon) pageMsg(a protocol.Alert) outbox.Msg {
 	text := protocol.BroadcastText(d.cfg.Lane, d.cfg.Zone, a.Kind)
 	if a.Item != nil && a.Item.Name != "" {
 		text += ": " + a.Item.Name
@@ -321,5 +322,5 @@ func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
 		Alert: a.ID, Lane: d.cfg.Lane, Zone: d.cfg.Zone, Kind: a.Kind, Severity: a.Severity,
 		Text: text, Tier: 3, TS: protocol.At(d.now()),
 	}
-	return kiosk.OutMsg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
+	return outbox.Msg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
 }

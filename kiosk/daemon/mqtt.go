@@ -7,6 +7,7 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -117,7 +118,7 @@ func (d *Daemon) onBridgeState(m inMsg) {
 	}
 	prev := d.bridge
 	open := d.eng.OpenAlerts()
-	var msgs []kiosk.OutMsg
+	var msgs []outbox.Msg
 	if online {
 		d.bridge = bridgeOnline
 		if prev != bridgeOnline {
@@ -206,7 +207,7 @@ func (d *Daemon) publisher(stop <-chan struct{}) {
 // alerts, handed to the publisher before the step's journal commit;
 // commit is Daemon.commits (commits finished) at that moment.
 type firstAlerts struct {
-	msgs   []kiosk.OutMsg
+	msgs   []outbox.Msg
 	commit uint64
 }
 
@@ -218,7 +219,7 @@ type earlyPub struct {
 	at  time.Time
 }
 
-func outKey(m kiosk.OutMsg) string { return m.Topic + "\x00" + string(m.Payload) }
+func outKey(m outbox.Msg) string { return m.Topic + "\x00" + string(m.Payload) }
 
 // sendFirst publishes f's alerts at once if nothing may go before them:
 // their own commit has not finished (so the outbox has not delivered
@@ -226,7 +227,7 @@ func outKey(m kiosk.OutMsg) string { return m.Topic + "\x00" + string(m.Payload)
 // for its PUBACK), if not nil. The engine commits in order, so every
 // earlier commit has finished and is in what Pending reads. Otherwise
 // they take the outbox's way, in order.
-func (d *Daemon) sendFirst(f firstAlerts, inflight *kiosk.OutMsg, sent map[string]earlyPub) {
+func (d *Daemon) sendFirst(f firstAlerts, inflight *outbox.Msg, sent map[string]earlyPub) {
 	if d.commits.Load() != f.commit {
 		return
 	}
@@ -253,7 +254,7 @@ func (d *Daemon) sendFirst(f firstAlerts, inflight *kiosk.OutMsg, sent map[strin
 // waits for its PUBACK, handing new alerts that arrive meanwhile to
 // first. ok is false when the connection went away first (or the publish
 // failed): the caller starts over.
-func (d *Daemon) publishOne(m kiosk.OutMsg, sent map[string]earlyPub, check <-chan time.Time, stop <-chan struct{}, first func(firstAlerts)) (ok, stopped bool) {
+func (d *Daemon) publishOne(m outbox.Msg, sent map[string]earlyPub, check <-chan time.Time, stop <-chan struct{}, first func(firstAlerts)) (ok, stopped bool) {
 	var tok paho.Token
 	gen := d.connGen.Load()
 	if e, found := sent[outKey(m)]; found {

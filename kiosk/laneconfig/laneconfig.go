@@ -1,4 +1,13 @@
-package kiosk
+// Package laneconfig reads a lane's config file (lane.yaml): the
+// contract's keys plus the optional gpio, barcode and policy settle keys.
+// Unknown keys are errors naming their line; defaults are applied in one
+// place (the serial line and protocol defaults come from the scale and
+// scanner drivers, the policy defaults from the engine); every problem is
+// reported at once, one line each, naming the file and the key.
+//
+// It is kept out of package kiosk so that the engine imports no YAML (nor
+// anything else that does I/O).
+package laneconfig
 
 import (
 	"bytes"
@@ -16,12 +25,13 @@ import (
 
 	"github.com/sco-project/sco/devices/barcode"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/protocol"
 )
 
 // Config is the lane config (lane.yaml), exactly the `Lane config` of the
 // external contract plus the optional gpio, barcode and policy settle
-// keys. LoadConfig fills in the defaults; the zero value of every field
+// keys. Load fills in the defaults; the zero value of every field
 // is documented next to it.
 type Config struct {
 	Store   string        `yaml:"store"`    // required, [a-z0-9-]+
@@ -34,7 +44,7 @@ type Config struct {
 	Scale   ScaleConfig   `yaml:"scale"`
 	GPIO    GPIOConfig    `yaml:"gpio"`
 	UI      UIConfig      `yaml:"ui"`
-	Policy  Policy        `yaml:"policy"`
+	Policy  kiosk.Policy  `yaml:"policy"`
 	Barcode BarcodeConfig `yaml:"barcode"`
 
 	// Path is the file the config was loaded from ("" when built in
@@ -122,7 +132,7 @@ type BarcodeConfig struct {
 	Layouts []barcode.Layout `yaml:"layouts"`
 }
 
-// Default values applied by LoadConfig.
+// Default values applied by Load.
 const (
 	DefaultListen       = "127.0.0.1:8090"
 	DefaultDataDirRoot  = "/var/lib/sco"
@@ -140,20 +150,20 @@ var ScaleUnits = []string{"kg", "lb", "g", "oz"}
 // commands.
 var ScannerModels = []string{"generic", "datalogic", "honeywell", "zebra"}
 
-// LoadConfig reads, defaults and validates a lane config. Every problem
+// Load reads, defaults and validates a lane config. Every problem
 // found is reported, one per line, each naming the file and the key (or
 // line) at fault.
-func LoadConfig(path string) (*Config, error) {
+func Load(path string) (*Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return ParseConfig(raw, path)
+	return Parse(raw, path)
 }
 
-// ParseConfig is LoadConfig on bytes already read; path names the file in
-// errors and anchors relative paths.
-func ParseConfig(raw []byte, path string) (*Config, error) {
+// Parse is Load on bytes already read; path names the file in errors
+// and anchors relative paths.
+func Parse(raw []byte, path string) (*Config, error) {
 	name := filepath.Base(path)
 	var root yaml.Node
 	if err := yaml.Unmarshal(raw, &root); err != nil {

@@ -1,4 +1,4 @@
-package kiosk
+package outbox
 
 import (
 	"encoding/binary"
@@ -97,8 +97,8 @@ func (j *Journal) LoadSnapshot(v any) (bool, error) {
 	return true, nil
 }
 
-// OutMsg is one MQTT message waiting in the outbox.
-type OutMsg struct {
+// Msg is one MQTT message waiting in the outbox.
+type Msg struct {
 	Seq     uint64 `json:"-"`
 	Topic   string `json:"topic"`
 	Payload []byte `json:"payload"`
@@ -107,7 +107,7 @@ type OutMsg struct {
 
 // dropRetained deletes waiting retained messages on the topics msgs
 // retain anew.
-func dropRetained(tx *bolt.Tx, msgs []OutMsg) error {
+func dropRetained(tx *bolt.Tx, msgs []Msg) error {
 	topics := map[string]bool{}
 	for _, m := range msgs {
 		if m.Retain {
@@ -120,7 +120,7 @@ func dropRetained(tx *bolt.Tx, msgs []OutMsg) error {
 	var stale [][]byte
 	c := tx.Bucket(bucketOutbox).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		var m OutMsg
+		var m Msg
 		if err := json.Unmarshal(v, &m); err != nil {
 			continue // Pending reports it
 		}
@@ -136,7 +136,7 @@ func dropRetained(tx *bolt.Tx, msgs []OutMsg) error {
 	return nil
 }
 
-func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
+func putOutbox(tx *bolt.Tx, msgs []Msg) error {
 	b := tx.Bucket(bucketOutbox)
 	for i := range msgs {
 		seq, err := b.NextSequence()
@@ -159,8 +159,8 @@ func putOutbox(tx *bolt.Tx, msgs []OutMsg) error {
 // acknowledged.
 // It does not wait for a Commit in progress: it returns the outbox as the
 // last finished one left it.
-func (j *Journal) Pending() ([]OutMsg, error) {
-	var out []OutMsg
+func (j *Journal) Pending() ([]Msg, error) {
+	var out []Msg
 	// amu is held from before the read transaction begins: a Commit
 	// forgets the acks it deleted only after it finished, so this read
 	// either sees them deleted or still knows them as acknowledged, and
@@ -173,7 +173,7 @@ func (j *Journal) Pending() ([]OutMsg, error) {
 			if _, done := j.acked[seq]; done {
 				return nil
 			}
-			var m OutMsg
+			var m Msg
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("outbox entry %d: %w", seq, err)
 			}
@@ -268,7 +268,7 @@ func seqKey(seq uint64) []byte {
 // the same topic, as the broker would: after a long outage the lane sends
 // its latest state, not every state it went through. Other messages keep
 // their order.
-func (j *Journal) Commit(snapshot any, msgs ...OutMsg) ([]OutMsg, error) {
+func (j *Journal) Commit(snapshot any, msgs ...Msg) ([]Msg, error) {
 	var snap []byte
 	if snapshot != nil {
 		b, err := json.Marshal(snapshot)

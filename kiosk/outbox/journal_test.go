@@ -1,4 +1,4 @@
-package kiosk
+package outbox
 
 import (
 	"testing"
@@ -16,7 +16,7 @@ func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok, "new journal has no snapshot")
 
-	msgs, err := j.Commit(map[string]int{"items": 3}, OutMsg{Topic: "a", Payload: []byte("1")}, OutMsg{Topic: "b", Payload: []byte("2"), Retain: true})
+	msgs, err := j.Commit(map[string]int{"items": 3}, Msg{Topic: "a", Payload: []byte("1")}, Msg{Topic: "b", Payload: []byte("2"), Retain: true})
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), msgs[0].Seq)
 	require.Equal(t, uint64(2), msgs[1].Seq)
@@ -42,7 +42,7 @@ func TestJournalSnapshotAndOutboxSurviveReopen(t *testing.T) {
 	require.Len(t, pend, 1)
 	require.Equal(t, "b", pend[0].Topic)
 	require.True(t, pend[0].Retain)
-	more, err := j.Commit(nil, OutMsg{Topic: "c"})
+	more, err := j.Commit(nil, Msg{Topic: "c"})
 	require.NoError(t, err)
 	require.Equal(t, uint64(3), more[0].Seq, "sequence continues after restart")
 }
@@ -51,10 +51,10 @@ func TestJournalCommitIsOneTransaction(t *testing.T) {
 	dir := t.TempDir()
 	j, err := OpenJournal(dir, time.Second)
 	require.NoError(t, err)
-	msgs, err := j.Commit(map[string]int{"items": 1}, OutMsg{Topic: "alert", Payload: []byte("a")}, OutMsg{Topic: "state", Payload: []byte("s"), Retain: true})
+	msgs, err := j.Commit(map[string]int{"items": 1}, Msg{Topic: "alert", Payload: []byte("a")}, Msg{Topic: "state", Payload: []byte("s"), Retain: true})
 	require.NoError(t, err)
 	require.Equal(t, []uint64{1, 2}, []uint64{msgs[0].Seq, msgs[1].Seq})
-	_, err = j.Commit(nil, OutMsg{Topic: "page"})
+	_, err = j.Commit(nil, Msg{Topic: "page"})
 	require.NoError(t, err, "messages without a snapshot")
 	n, err := j.PendingCount()
 	require.NoError(t, err)
@@ -80,11 +80,11 @@ func TestJournalCommitRetainedReplacesWaiting(t *testing.T) {
 	j, err := OpenJournal(t.TempDir(), time.Second)
 	require.NoError(t, err)
 	defer j.Close()
-	_, err = j.Commit(nil, OutMsg{Topic: "state", Payload: []byte("1"), Retain: true}, OutMsg{Topic: "alert", Payload: []byte("a")})
+	_, err = j.Commit(nil, Msg{Topic: "state", Payload: []byte("1"), Retain: true}, Msg{Topic: "alert", Payload: []byte("a")})
 	require.NoError(t, err)
-	_, err = j.Commit(nil, OutMsg{Topic: "other", Payload: []byte("x"), Retain: true})
+	_, err = j.Commit(nil, Msg{Topic: "other", Payload: []byte("x"), Retain: true})
 	require.NoError(t, err)
-	_, err = j.Commit(nil, OutMsg{Topic: "alert", Payload: []byte("b")}, OutMsg{Topic: "state", Payload: []byte("2"), Retain: true})
+	_, err = j.Commit(nil, Msg{Topic: "alert", Payload: []byte("b")}, Msg{Topic: "state", Payload: []byte("2"), Retain: true})
 	require.NoError(t, err)
 	pend, err := j.Pending()
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func TestJournalAcksRideOnTheNextCommit(t *testing.T) {
 		}))
 		return n
 	}
-	msgs, err := j.Commit(nil, OutMsg{Topic: "a"}, OutMsg{Topic: "b"})
+	msgs, err := j.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"})
 	require.NoError(t, err)
 	require.NoError(t, j.Ack(msgs[0].Seq))
 	pend, err := j.Pending()
@@ -121,7 +121,7 @@ func TestJournalAcksRideOnTheNextCommit(t *testing.T) {
 	require.Equal(t, 1, n)
 	require.Equal(t, 2, onDisk(), "the ack is not written by itself")
 
-	_, err = j.Commit(map[string]int{"items": 1}, OutMsg{Topic: "c"})
+	_, err = j.Commit(map[string]int{"items": 1}, Msg{Topic: "c"})
 	require.NoError(t, err)
 	require.Equal(t, 2, onDisk(), "the commit deleted a and added c")
 
