@@ -18,12 +18,16 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/devices/barcode"
+	"github.com/sco-project/sco/devices/scale"
+	"github.com/sco-project/sco/devices/scanner"
+	"github.com/sco-project/sco/devices/serialport"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/protocol"
@@ -62,7 +66,8 @@ type SerialConfig struct {
 }
 
 // ScannerConfig is the `scanner:` block. Port or USB must be set.
-// Defaults: 9600 8N1, model generic.
+// Defaults come from the driver: scanner.DefaultLine (9600 8N1) and
+// scanner.DefaultModel (generic).
 type ScannerConfig struct {
 	// Port is the device path (/dev/ttyUSB0, /dev/serial/by-id/...,
 	// a pseudo-terminal).
@@ -71,8 +76,9 @@ type ScannerConfig struct {
 	// "VID:PID:SERIAL" (hex, as lsusb prints them).
 	USB          string `yaml:"usb"`
 	SerialConfig `yaml:",inline"`
-	// Model selects the enable/disable commands: generic (none),
-	// datalogic, honeywell or zebra.
+	// Model selects the enable/disable commands: one of
+	// scanner.ModelNames (generic, without commands; datalogic, honeywell,
+	// zebra).
 	Model string `yaml:"model"`
 	// Enable and Disable override the model's commands (Go-escaped
 	// strings such as "E" or "\x16U\r").
@@ -84,13 +90,14 @@ type ScannerConfig struct {
 	LRC bool `yaml:"lrc"`
 }
 
-// ScaleConfig is the `scale:` block. Defaults: protocol nci; line
-// settings by protocol (nci and toledo 9600 7E1, sics 9600 8N1); poll
-// every 100ms (the contract's default).
+// ScaleConfig is the `scale:` block. Defaults come from the driver:
+// protocol scale.DefaultProtocol (nci), the line setting
+// scale.DefaultLine gives for the protocol (nci and toledo 9600 7E1, sics
+// 9600 8N1), poll every scale.DefaultPollInterval (100ms).
 type ScaleConfig struct {
 	Port         string `yaml:"port"`
 	USB          string `yaml:"usb"`
-	Protocol     string `yaml:"protocol"` // nci | toledo | sics
+	Protocol     string `yaml:"protocol"` // scale.Protocols: nci | toledo | sics
 	SerialConfig `yaml:",inline"`
 	// Unit is what a Toledo 8217 sends its weights in (its replies name
 	// no unit): kg (default), lb, g or oz. NCI and SICS replies carry
@@ -132,23 +139,12 @@ type BarcodeConfig struct {
 	Layouts []barcode.Layout `yaml:"layouts"`
 }
 
-// Default values applied by Load.
+// Default values applied by Load that no driver owns.
 const (
-	DefaultListen       = "127.0.0.1:8090"
-	DefaultDataDirRoot  = "/var/lib/sco"
-	DefaultPollInterval = 100 * time.Millisecond
-	DefaultDebounce     = 50 * time.Millisecond
+	DefaultListen      = "127.0.0.1:8090"
+	DefaultDataDirRoot = "/var/lib/sco"
+	DefaultDebounce    = 50 * time.Millisecond
 )
-
-// ScaleProtocols lists the scale protocols kioskd speaks.
-var ScaleProtocols = []string{"nci", "toledo", "sics"}
-
-// ScaleUnits lists the units of scale.unit.
-var ScaleUnits = []string{"kg", "lb", "g", "oz"}
-
-// ScannerModels lists the scanner models with built-in enable/disable
-// commands.
-var ScannerModels = []string{"generic", "datalogic", "honeywell", "zebra"}
 
 // Load reads, defaults and validates a lane config. Every problem
 // found is reported, one per line, each naming the file and the key (or
@@ -292,26 +288,22 @@ func (c *Config) applyDefaults() {
 	}
 
 	if c.Scanner.Model == "" {
-		c.Scanner.Model = "generic"
+		c.Scanner.Model = scanner.DefaultModel
 	}
-	c.Scanner.SerialConfig = c.Scanner.SerialConfig.withDefaults(SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1})
+	c.Scanner.SerialConfig = c.Scanner.SerialConfig.withDefaults(scanner.DefaultLine())
 
 	if c.Scale.Protocol == "" {
-		c.Scale.Protocol = "nci"
+		c.Scale.Protocol = scale.DefaultProtocol
 	}
-	line := SerialConfig{Baud: 9600, DataBits: 7, Parity: "even", StopBits: 1} // nci, toledo
-	if c.Scale.Protocol == "sics" {
-		line = SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}
-	}
-	c.Scale.SerialConfig = c.Scale.SerialConfig.withDefaults(line)
+	c.Scale.SerialConfig = c.Scale.SerialConfig.withDefaults(scale.DefaultLine(c.Scale.Protocol))
 	if c.GPIO.Debounce == 0 {
 		c.GPIO.Debounce = DefaultDebounce
 	}
 	if c.Scale.Unit == "" {
-		c.Scale.Unit = "kg"
+		c.Scale.Unit = scale.Kilograms.String()
 	}
 	if c.Scale.PollInterval == 0 {
-		c.Scale.PollInterval = DefaultPollInterval
+		c.Scale.PollInterval = scale.DefaultPollInterval
 	}
 	c.Policy = c.Policy.WithDefaults()
 	if len(c.Barcode.Layouts) == 0 {
@@ -319,7 +311,8 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-func (s SerialConfig) withDefaults(d SerialConfig) SerialConfig {
+// withDefaults fills the zero fields of s from a driver's default line.
+func (s SerialConfig) withDefaults(d serialport.Opts) SerialConfig {
 	if s.Baud == 0 {
 		s.Baud = d.Baud
 	}
@@ -364,8 +357,8 @@ func (c *Config) validate() []string {
 	if c.Scanner.USB != "" && !usbRe.MatchString(c.Scanner.USB) {
 		add("scanner.usb", "%q is not VID:PID or VID:PID:SERIAL", c.Scanner.USB)
 	}
-	if !oneOf(c.Scanner.Model, ScannerModels) {
-		add("scanner.model", "%q is not %s", c.Scanner.Model, orList(ScannerModels))
+	if models := scanner.ModelNames(); !slices.Contains(models, c.Scanner.Model) {
+		add("scanner.model", "%q is not %s", c.Scanner.Model, orList(models))
 	}
 	for key, v := range map[string]string{"scanner.enable": c.Scanner.Enable, "scanner.disable": c.Scanner.Disable, "scanner.prefix": c.Scanner.Prefix} {
 		if _, err := Unescape(v); err != nil {
@@ -380,12 +373,12 @@ func (c *Config) validate() []string {
 	if c.Scale.USB != "" && !usbRe.MatchString(c.Scale.USB) {
 		add("scale.usb", "%q is not VID:PID or VID:PID:SERIAL", c.Scale.USB)
 	}
-	if !oneOf(c.Scale.Protocol, ScaleProtocols) {
-		add("scale.protocol", "%q is not %s", c.Scale.Protocol, orList(ScaleProtocols))
+	if protos := scale.Protocols(); !slices.Contains(protos, c.Scale.Protocol) {
+		add("scale.protocol", "%q is not %s", c.Scale.Protocol, orList(protos))
 	}
 	p = append(p, c.Scale.SerialConfig.validate("scale")...)
-	if !oneOf(c.Scale.Unit, ScaleUnits) {
-		add("scale.unit", "%q is not %s", c.Scale.Unit, orList(ScaleUnits))
+	if units := scale.Units(); !slices.Contains(units, c.Scale.Unit) {
+		add("scale.unit", "%q is not %s", c.Scale.Unit, orList(units))
 	}
 	if c.Scale.PollInterval < 20*time.Millisecond {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
@@ -416,22 +409,13 @@ func (s SerialConfig) validate(block string) []string {
 	if s.DataBits < 5 || s.DataBits > 8 {
 		p = append(p, fmt.Sprintf("%s.data_bits: %d is not 5, 6, 7 or 8", block, s.DataBits))
 	}
-	if !oneOf(s.Parity, []string{"none", "even", "odd"}) {
+	if !slices.Contains([]string{"none", "even", "odd"}, s.Parity) {
 		p = append(p, fmt.Sprintf("%s.parity: %q is not none, even or odd", block, s.Parity))
 	}
 	if s.StopBits != 1 && s.StopBits != 2 {
 		p = append(p, fmt.Sprintf("%s.stop_bits: %d is not 1 or 2", block, s.StopBits))
 	}
 	return p
-}
-
-func oneOf(v string, set []string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func orList(set []string) string {

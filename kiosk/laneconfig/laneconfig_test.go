@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/devices/barcode"
+	"github.com/sco-project/sco/devices/scale"
 	"github.com/sco-project/sco/kiosk"
 )
 
@@ -59,7 +60,7 @@ func TestConfigContractExample(t *testing.T) {
 	require.Equal(t, SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}, c.Scanner.SerialConfig)
 	require.Equal(t, SerialConfig{Baud: 9600, DataBits: 7, Parity: "even", StopBits: 1}, c.Scale.SerialConfig)
 	require.Equal(t, "nci", c.Scale.Protocol)
-	require.Equal(t, DefaultPollInterval, c.Scale.PollInterval)
+	require.Equal(t, scale.DefaultPollInterval, c.Scale.PollInterval)
 	require.Equal(t, "127.0.0.1:8090", c.UI.Listen)
 	require.Equal(t, kiosk.DefaultPolicy, c.Policy, "the example shows the defaults")
 	require.Equal(t, barcode.DefaultLayouts(), c.Barcode.Layouts)
