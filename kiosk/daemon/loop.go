@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"errors"
-	"runtime"
 	"time"
 
 	"github.com/sco-project/sco/devices"
@@ -188,24 +187,21 @@ func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
 // contract sets: journal (snapshot and outgoing messages, one synced
 // transaction), then publish, then the shopper screen, light and scanner.
 //
-// One message does not wait for the journal: a newly raised alert is
-// handed to the publisher before the commit, and goes out at once when
-// nothing is waiting ahead of it in the outbox, so a stuck shopper's wait
-// does not include the lane's fsync. The journaled copy is the one the
-// outbox keeps until the broker has it (the publisher matches the two);
-// if the lane dies before the commit is on disk, the bridge may page an
-// alert the restarted lane has never heard of, and the lane answers the
-// attendant's resolution with "unknown alert", which closes it on the
-// bridge. The session itself is never ahead of the disk.
+// One message does not wait for the journal: a newly raised alert is an
+// early message (outbox.Msg.Early) and goes out at once when nothing is
+// waiting ahead of it in the outbox, so a stuck shopper's wait does not
+// include the lane's fsync. If the lane dies before the commit is on
+// disk, the bridge may page an alert the restarted lane has never heard
+// of, and the lane answers the attendant's resolution with "unknown
+// alert", which closes it on the bridge. The session itself is never
+// ahead of the disk.
 func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	st := d.eng.State()
-	var msgs, first []outbox.Msg
+	var msgs []outbox.Msg
 	for _, a := range eff.Alerts {
 		m := d.alertMsg(a)
+		m.Early = a.Status == protocol.AlertOpen
 		msgs = append(msgs, m)
-		if a.Status == protocol.AlertOpen {
-			first = append(first, m)
-		}
 		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
 			msgs = append(msgs, d.pageMsg(a))
 		}
@@ -222,25 +218,12 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	if eff.Changed && !start {
 		snap = d.eng.Snapshot()
 	}
-	if len(first) > 0 {
-		// Only the newest may go early: one still in the channel has
-		// been committed since, and takes the outbox's way.
-		select {
-		case <-d.first:
-		default:
-		}
-		d.first <- firstAlerts{msgs: first, commit: d.commits.Load()}
-		// Let the publisher, which that woke, run now: otherwise it may
-		// wait in this P's run queue while the fsync below holds it.
-		runtime.Gosched()
-	}
 	if snap != nil || len(msgs) > 0 {
-		if err := d.journal(snap, msgs...); err != nil {
+		if err := d.out.Commit(snap, msgs...); err != nil {
 			// Nothing more can be done here than to say so loudly; the
 			// lane keeps serving the shopper.
 			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
 		}
-		d.signalKick()
 	}
 	if eff.Changed || start {
 		d.show(st)
@@ -250,18 +233,6 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 			d.log.Warn("scanner enable/disable", "on", *eff.Scanner, "err", err)
 		}
 	}
-}
-
-// journal commits a snapshot (when not nil) and outgoing messages in
-// one synced transaction. Only the engine goroutine calls it (and Run,
-// once that has stopped).
-func (d *Daemon) journal(snap any, msgs ...outbox.Msg) error {
-	defer d.commits.Add(1) // counted once finished, failed or not: see Daemon.sendFirst
-	if d.opts.beforeCommit != nil {
-		d.opts.beforeCommit()
-	}
-	_, err := d.j.Commit(snap, msgs...)
-	return err
 }
 
 // show updates the local API's state, the SSE clients and the light.
@@ -283,13 +254,6 @@ func (d *Daemon) show(st protocol.LaneState) {
 // apiState is the latest state for the local API; safe from any
 // goroutine (New stores the first one).
 func (d *Daemon) apiState() protocol.LaneState { return *d.state.Load() }
-
-func (d *Daemon) signalKick() {
-	select {
-	case d.kick <- struct{}{}:
-	default:
-	}
-}
 
 func (d *Daemon) topic(f func(store, lane string) string) string { return f(d.cfg.Store, d.cfg.Lane) }
 
