@@ -351,15 +351,22 @@ func (c *Config) validate() []string {
 		p = append(p, err.Error())
 	}
 
-	if c.Scanner.Port == "" && c.Scanner.USB == "" {
-		add("scanner.port", "is required (or scanner.usb)")
+	port := func(block, port, usb string) {
+		if port == "" && usb == "" {
+			add(block+".port", "is required (or %s.usb)", block)
+		}
+		if usb != "" && !usbRe.MatchString(usb) {
+			add(block+".usb", "%q is not VID:PID or VID:PID:SERIAL", usb)
+		}
 	}
-	if c.Scanner.USB != "" && !usbRe.MatchString(c.Scanner.USB) {
-		add("scanner.usb", "%q is not VID:PID or VID:PID:SERIAL", c.Scanner.USB)
+	oneOf := func(key, v string, set []string) {
+		if !slices.Contains(set, v) {
+			add(key, "%q is not %s", v, orList(set))
+		}
 	}
-	if models := scanner.ModelNames(); !slices.Contains(models, c.Scanner.Model) {
-		add("scanner.model", "%q is not %s", c.Scanner.Model, orList(models))
-	}
+
+	port("scanner", c.Scanner.Port, c.Scanner.USB)
+	oneOf("scanner.model", c.Scanner.Model, scanner.ModelNames())
 	for key, v := range map[string]string{"scanner.enable": c.Scanner.Enable, "scanner.disable": c.Scanner.Disable, "scanner.prefix": c.Scanner.Prefix} {
 		if _, err := Unescape(v); err != nil {
 			add(key, "%v", err)
@@ -367,19 +374,10 @@ func (c *Config) validate() []string {
 	}
 	p = append(p, c.Scanner.SerialConfig.validate("scanner")...)
 
-	if c.Scale.Port == "" && c.Scale.USB == "" {
-		add("scale.port", "is required (or scale.usb)")
-	}
-	if c.Scale.USB != "" && !usbRe.MatchString(c.Scale.USB) {
-		add("scale.usb", "%q is not VID:PID or VID:PID:SERIAL", c.Scale.USB)
-	}
-	if protos := scale.Protocols(); !slices.Contains(protos, c.Scale.Protocol) {
-		add("scale.protocol", "%q is not %s", c.Scale.Protocol, orList(protos))
-	}
+	port("scale", c.Scale.Port, c.Scale.USB)
+	oneOf("scale.protocol", c.Scale.Protocol, scale.Protocols())
 	p = append(p, c.Scale.SerialConfig.validate("scale")...)
-	if units := scale.Units(); !slices.Contains(units, c.Scale.Unit) {
-		add("scale.unit", "%q is not %s", c.Scale.Unit, orList(units))
-	}
+	oneOf("scale.unit", c.Scale.Unit, scale.Units())
 	if c.Scale.PollInterval < 20*time.Millisecond {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
 	}
