@@ -54,8 +54,8 @@ func (l *lines) take(min slog.Level) []string {
 	return out
 }
 
-// refused is paho's error for a refused TCP connect.
-var refused = fmt.Errorf("%w : %w", packets.ErrorNetworkError, &net.OpError{Op: "dial", Net: "tcp",
+// errRefused is paho's error for a refused TCP connect.
+var errRefused = fmt.Errorf("%w : %w", packets.ErrorNetworkError, &net.OpError{Op: "dial", Net: "tcp",
 	Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}})
 
 func newReporter(t *testing.T) (*mqttc.Reporter, *lines, *time.Time, *[]string) {
@@ -114,7 +114,7 @@ func TestReporterRateLimits(t *testing.T) {
 	// Lost, then failing again: the first failure is logged at once.
 	r.Notify(paho.ConnectionNotificationLost{Reason: io.EOF})
 	*now = now.Add(time.Second)
-	r.Notify(paho.ConnectionNotificationFailed{Reason: refused})
+	r.Notify(paho.ConnectionNotificationFailed{Reason: errRefused})
 	assert.Equal(t, []string{"WARN mqtt: cannot connect to tcp://127.0.0.1:1883: connection refused (is the broker running, and is this its port?); retrying"}, l.take(slog.LevelInfo))
 
 	// A connect with no failure before it is only a debug line.
@@ -153,7 +153,7 @@ func TestReason(t *testing.T) {
 		{packets.ErrorRefusedIDRejected, "client id rejected"},
 		{packets.ErrorRefusedServerUnavailable, "broker unavailable"},
 		{packets.ErrorRefusedBadProtocolVersion, "broker refused MQTT 3.1.1"},
-		{refused, "connection refused (is the broker running, and is this its port?)"},
+		{errRefused, "connection refused (is the broker running, and is this its port?)"},
 		{wrap(&net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.EHOSTUNREACH}}), "broker unreachable (network)"},
 		{wrap(&net.OpError{Op: "dial", Err: &net.DNSError{Name: "broker.store.lan", Err: "no such host", IsNotFound: true}}), "unknown host (broker.store.lan)"},
 		{wrap(&net.OpError{Op: "dial", Err: timeout{}}), "timed out (broker unreachable, or a firewall drops the traffic)"},
