@@ -217,7 +217,7 @@ func Reason(err error) string {
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timed out (broker unreachable, or a firewall drops the traffic)"
 	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return "the broker closed the connection during the handshake (TLS required, or a client certificate refused?)"
+		return "the broker closed the connection during the handshake (plain MQTT on a TLS port, or a client certificate missing or refused)"
 	}
 	return "network error: " + err.Error()
 }

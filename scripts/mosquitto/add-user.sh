@@ -76,7 +76,7 @@ case "$kind" in
     # The first lane fixes the store; one acl serves one store.
     others=$(grep -oE '^topic [a-z]+ sco/v1/[a-z0-9-]+/' "$acl" | sed -E 's|.* sco/v1/([^/]+)/|\1|' | sort -u | grep -vx "$store" || true)
     if [ -n "$others" ]; then
-      fail "$acl already serves store $(echo "$others" | tr '\n' ' ')- refusing a lane of store $store (one store per broker)"
+      fail "$acl serves store $(echo $others); refusing a lane of store $store (one store per broker)"
     fi ;;
 esac
 
