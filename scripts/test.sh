@@ -10,13 +10,18 @@ export SCO_REQUIRE_MOSQUITTO=1
 
 log() { printf '==> %s\n' "$*"; }
 
-# 1. Mosquitto, for the integration suite (Debian's package).
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
-  log "installing mosquitto (Debian package)"
+# 1. What the tests need from Debian: Mosquitto (the integration suite),
+# mosquitto_passwd (in the same package) and openssl (the broker set-up
+# test makes a store CA).
+missing=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} (Debian packages)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The Debian package starts a system broker on :1883; the tests start their
 # own on free ports and do not need it.
