@@ -74,9 +74,33 @@ func ValidPINHash(h string) bool {
 	return err == nil
 }
 
-// dummyHash is checked against when the id is unknown, so that a wrong
-// id costs as long as a wrong PIN.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a pin"), bcrypt.DefaultCost)
+// dummyHashes are checked against when the id is unknown (or has no
+// pin_hash), so that a wrong id costs as long as a wrong PIN: one hash per
+// cost, made at the cost of the last real hash checked.
+var (
+	dummyMu     sync.Mutex
+	dummyCost   = bcrypt.DefaultCost
+	dummyHashes = map[int][]byte{}
+)
+
+func dummyHash() []byte {
+	dummyMu.Lock()
+	defer dummyMu.Unlock()
+	h, ok := dummyHashes[dummyCost]
+	if !ok {
+		h, _ = bcrypt.GenerateFromPassword([]byte("not a pin"), dummyCost)
+		dummyHashes[dummyCost] = h
+	}
+	return h
+}
+
+func sawCost(h []byte) {
+	if c, err := bcrypt.Cost(h); err == nil {
+		dummyMu.Lock()
+		dummyCost = c
+		dummyMu.Unlock()
+	}
+}
 
 // session is one sign-in.
 type session struct {
@@ -327,11 +351,12 @@ func (s *Server) checkPIN(r *http.Request, id, pin string) (Attendant, bool, err
 	}
 	defer func() { <-s.bcrypt }()
 	a, ok := s.roster(id)
-	hash := dummyHash
+	var hash []byte
 	if ok && ValidPINHash(a.PinHash) {
 		hash = []byte(a.PinHash)
+		sawCost(hash)
 	} else {
-		ok = false
+		hash, ok = dummyHash(), false
 	}
 	if len(pin) > MaxPIN {
 		pin = pin[:MaxPIN]
