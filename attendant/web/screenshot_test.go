@@ -59,14 +59,12 @@ func TestScreenshots(t *testing.T) {
 			cookies = c.Jar.Cookies(u)
 		}
 		target, _ := url.Parse(base)
-		proxy := httputil.NewSingleHostReverseProxy(target)
-		inner := proxy.Director
-		proxy.Director = func(r *http.Request) {
-			inner(r)
+		proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
 			for _, c := range cookies {
-				r.AddCookie(c)
+				r.Out.AddCookie(c)
 			}
-		}
+		}}
 		ps := httptest.NewServer(proxy)
 		out := filepath.Join(dir, s.file)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -315,8 +315,9 @@
   document.querySelectorAll('#shift button').forEach(function (b) {
     b.addEventListener('click', function () { arm(); setStatus(b.dataset.status); });
   });
-  document.getElementById('arm').addEventListener('click', arm);
-  document.addEventListener('pointerdown', arm);
+  // Armed on a click, not a pointerdown: hiding the banner between the
+  // finger going down and up would move the button away from the tap.
+  document.addEventListener('click', arm, true);
   document.addEventListener('visibilitychange', keepAwake);
 
   conn = SCO.stream(function () {

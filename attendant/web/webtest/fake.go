@@ -55,6 +55,8 @@ type Fake struct {
 	nextSub  int
 	hold     bool
 	held     map[string]*held // alert id -> resolution waiting for Answer
+	gate     chan struct{}    // non-nil: commands wait at it (Gate)
+	gated    int              // commands waiting at the gate
 	changed  chan struct{}    // closed and replaced on every change
 }
 
@@ -347,9 +349,46 @@ func (f *Fake) alertIDs() []string {
 	return ids
 }
 
+// Gate makes commands wait until open is called, so that a test can have
+// several arrive before any is decided (a race for a claim).
+func (f *Fake) Gate() (open func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := make(chan struct{})
+	f.gate = g
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			f.mu.Lock()
+			f.gate = nil
+			f.mu.Unlock()
+			close(g)
+		})
+	}
+}
+
+// Gated is how many commands wait at the gate.
+func (f *Fake) Gated() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gated
+}
+
 // Command implements web.Backend.
 func (f *Fake) Command(ctx context.Context, who string, c protocol.PagerCmd) (protocol.PagerResult, error) {
 	f.mu.Lock()
+	if g := f.gate; g != nil {
+		f.gated++
+		f.touch()
+		f.mu.Unlock()
+		select {
+		case <-g:
+		case <-ctx.Done():
+			return protocol.PagerResult{}, ctx.Err()
+		}
+		f.mu.Lock()
+		f.gated--
+	}
 	res, wait := f.command(who, c)
 	f.calls = append(f.calls, Call{Attendant: who, Cmd: c, Result: res})
 	f.touch()
