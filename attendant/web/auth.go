@@ -456,7 +456,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	dev, _ := deviceID(r)
 	tok, _ := s.sessions.create(a.ID, dev, now, s.cfg.Session)
 	secure := r.TLS != nil
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode, Expires: now.Add(s.cfg.Session), MaxAge: int(s.cfg.Session.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Session.Seconds())})
 	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: dev, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: 400 * 24 * 3600})
 	s.log.Info("signed in", "attendant", a.ID, "device", dev, "addr", clientAddr(r))
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)

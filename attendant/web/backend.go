@@ -142,9 +142,12 @@ type Event struct {
 
 // Snapshot is what a view starts from; see Backend.Snapshot.
 type Snapshot struct {
-	// Pages are the pages this attendant holds now: for every open alert
-	// whose current recipients include them (paged and not withdrawn, or
-	// claimed by them), the last page sent to them. Never a withdrawal.
+	// Pages are the pages this attendant holds now, as the contract's
+	// re-sync sends them: the last page sent to them of every open,
+	// unclaimed alert they are currently paged for (not withdrawn, not
+	// declined), and the page of every open alert they have claimed (made
+	// from the alert at its current tier if none was sent). Never a
+	// withdrawal.
 	Pages []protocol.Page
 	// Alerts are every open alert of the store.
 	Alerts []Alert

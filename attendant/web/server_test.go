@@ -656,3 +656,37 @@ func TestTLS(t *testing.T) {
 		t.Error("no HSTS over TLS")
 	}
 }
+
+func TestUnknownKindShownByName(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fake.Raise(protocol.Alert{ID: "a1", Lane: "3", Zone: "front", Kind: "skip_bag"}, t0, 1, "ana")
+	ana := signIn(t, e.base, "ana", webtest.AnaPIN)
+	var snap struct {
+		Pages []struct {
+			Kind        string            `json:"kind"`
+			Resolutions []protocol.Action `json:"resolutions"`
+		} `json:"pages"`
+		Kinds map[string]string `json:"kinds"`
+	}
+	decodeJSON(t, openSSE(t, ana, e.base+"/api/events").next(t, "snapshot").data, &snap)
+	if len(snap.Pages) != 1 || snap.Pages[0].Kind != "skip_bag" || snap.Pages[0].Resolutions == nil || len(snap.Pages[0].Resolutions) != 0 {
+		t.Fatalf("page of an unknown kind: %+v", snap.Pages)
+	}
+	if _, ok := snap.Kinds["skip_bag"]; ok {
+		t.Fatal("an unknown kind has a text")
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	e := newEnv(t, nil)
+	for path, want := range map[string]int{"/static/app.css": 200, "/static/handheld.js": 200, "/static/": 404, "/manifest.webmanifest": 200, "/nope": 404, "/api/nope": 404} {
+		resp, err := http.Get(e.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body(t, resp)
+		if resp.StatusCode != want {
+			t.Errorf("%s: %s, want %d", path, resp.Status, want)
+		}
+	}
+}

@@ -21,9 +21,10 @@
     var a = st.attendants.get(id);
     return a && a.name ? a.name : id;
   }
+  // An unknown kind shows as its name, as the contract asks.
   function kindText(k) {
-    var t = st.kinds[k] || k;
-    return t.charAt(0).toUpperCase() + t.slice(1);
+    var t = st.kinds[k];
+    return t ? t.charAt(0).toUpperCase() + t.slice(1) : k;
   }
   function money(c) {
     c = c || 0;

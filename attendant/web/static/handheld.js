@@ -28,9 +28,10 @@
     var a = st.attendants.get(id);
     return a && a.name ? a.name : id;
   }
+  // An unknown kind shows as its name, as the contract asks.
   function kindText(k) {
-    var t = st.kinds[k] || k;
-    return t.charAt(0).toUpperCase() + t.slice(1);
+    var t = st.kinds[k];
+    return t ? t.charAt(0).toUpperCase() + t.slice(1) : k;
   }
   function itemName(p, dflt) {
     var a = st.alerts.get(p.alert);
@@ -132,7 +133,7 @@
       var j = r.body;
       if (r.status === 202) {
         st.pending.set(id, p.alert);
-        st.msgs.set(p.alert, 'Sent to the lane, waiting for its answer…');
+        st.msgs.set(p.alert, action === 'resolve' ? 'Sent to the lane, waiting for its answer…' : 'Sent, waiting for the answer…');
       } else if (!j.ok) {
         var text = errorText(j);
         if (st.pages.has(p.alert)) { st.msgs.set(p.alert, text); } else { note(laneOf(p) + ': ' + text); }

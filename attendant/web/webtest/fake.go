@@ -677,6 +677,8 @@ func (f *Fake) Snapshot(_ context.Context, who string) (web.Snapshot, error) {
 		s.Alerts = append(s.Alerts, x.Alert)
 		if p, ok := x.pages[who]; ok {
 			s.Pages = append(s.Pages, p)
+		} else if x.ClaimedBy == who {
+			s.Pages = append(s.Pages, protocol.Page{Alert: x.ID, Lane: x.Lane, Zone: x.Zone, Kind: x.Kind, Severity: x.Severity, Text: protocol.PageText(x.alert), Tier: x.Tier, TS: protocol.At(f.now())})
 		}
 	}
 	lanes := make([]string, 0, len(f.lanes))
