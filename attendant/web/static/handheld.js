@@ -234,6 +234,13 @@
     c.textContent = st.connected ? 'online' : 'offline';
     document.getElementById('offline').hidden = st.connected;
     renderShift();
+    document.getElementById('to-console').hidden = !st.me.supervisor;
+    // The attendant may be on shift on another handheld (or a pager).
+    var all = st.attendants.get(st.me.id);
+    var away = st.me.status === 'offline' || st.me.status === 'break';
+    var el2 = document.getElementById('elsewhere');
+    el2.hidden = !(away && all && (all.status === 'available' || all.status === 'busy'));
+    el2.textContent = 'You are ' + SCO.statusText(all ? all.status : '').toLowerCase() + ' on another device, so pages still reach you.';
     var list = Array.from(st.pages.values()).sort(order);
     var box = document.getElementById('pages');
     box.replaceChildren.apply(box, list.map(card));
@@ -298,7 +305,10 @@
       }
       render();
     },
-    attendant: function (a) { st.attendants.set(a.id, a); },
+    attendant: function (a) {
+      st.attendants.set(a.id, a);
+      if (st.me && a.id === st.me.id) render();
+    },
     result: function (r) {
       var alert = st.pending.get(r.id);
       if (!alert) return;
