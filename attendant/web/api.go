@@ -150,6 +150,12 @@ func (s *Server) answer(w http.ResponseWriter, id string, res protocol.PagerResu
 	}
 }
 
+const (
+	badID    = "bad id: at most 128 characters of A-Z a-z 0-9 . _ : -"
+	badAlert = "alert: a valid alert id is required"
+)
+
+// cmdID is the command id a request gave, or a new one.
 func cmdID(id string) (string, bool) {
 	if id == "" {
 		return newCmdID(), true
@@ -166,11 +172,11 @@ func (s *Server) apiCmd(w http.ResponseWriter, r *http.Request, sess *session, a
 	s.devices.beat(a.ID, sess.device)
 	id, ok := cmdID(req.ID)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "bad id: at most 128 characters of A-Z a-z 0-9 . _ : -")
+		writeError(w, http.StatusBadRequest, badID)
 		return
 	}
 	if !validWireID(req.Alert) {
-		writeError(w, http.StatusBadRequest, "alert: a valid alert id is required")
+		writeError(w, http.StatusBadRequest, badAlert)
 		return
 	}
 	switch req.Action {
@@ -188,11 +194,28 @@ func (s *Server) apiCmd(w http.ResponseWriter, r *http.Request, sess *session, a
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("action %q must be claim, release, arrive or resolve", req.Action))
 		return
 	}
-	s.metrics.command(req.Action)
-	ctx, cancel := context.WithTimeout(r.Context(), s.cmdTimeout)
-	defer cancel()
-	res, err := s.backend.Command(ctx, a.ID, protocol.PagerCmd{ID: id, Alert: req.Alert, Action: req.Action, Resolution: req.Resolution, TS: protocol.At(s.now())})
-	s.answer(w, id, res, err)
+	s.run(w, r, req.Action, id, func(ctx context.Context) (protocol.PagerResult, error) {
+		return s.backend.Command(ctx, a.ID, protocol.PagerCmd{ID: id, Alert: req.Alert, Action: req.Action, Resolution: req.Resolution, TS: protocol.At(s.now())})
+	})
+}
+
+// supervisorAction decodes a supervisor's action into req and checks its
+// id (*rawID, made up when empty); it answers the request itself when it
+// cannot go on.
+func supervisorAction(w http.ResponseWriter, r *http.Request, a Attendant, what string, req any, rawID *string) (string, bool) {
+	if !decode(w, r, req) {
+		return "", false
+	}
+	if !a.HasRole(protocol.RoleSupervisor) {
+		writeError(w, http.StatusForbidden, what+" is for supervisors")
+		return "", false
+	}
+	id, ok := cmdID(*rawID)
+	if !ok {
+		writeError(w, http.StatusBadRequest, badID)
+		return "", false
+	}
+	return id, true
 }
 
 // apiLane closes or opens a lane: {"lane":"3","action":"out_of_service"}.
@@ -202,17 +225,9 @@ func (s *Server) apiLane(w http.ResponseWriter, r *http.Request, _ *session, a A
 		Lane   string          `json:"lane"`
 		Action protocol.Action `json:"action"`
 	}
-	if !decode(w, r, &req) {
-		return
-	}
-	if !a.HasRole(protocol.RoleSupervisor) {
-		writeError(w, http.StatusForbidden, "closing and opening lanes is for supervisors")
-		return
-	}
-	id, ok := cmdID(req.ID)
+	id, ok := supervisorAction(w, r, a, "closing and opening lanes", &req, &req.ID)
 	switch {
 	case !ok:
-		writeError(w, http.StatusBadRequest, "bad id: at most 128 characters of A-Z a-z 0-9 . _ : -")
 		return
 	case !protocol.ValidID(req.Lane):
 		writeError(w, http.StatusBadRequest, "lane: a lane id ([a-z0-9-]+) is required")
@@ -221,11 +236,9 @@ func (s *Server) apiLane(w http.ResponseWriter, r *http.Request, _ *session, a A
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("action %q must be out_of_service or in_service", req.Action))
 		return
 	}
-	s.metrics.command(ActionLane)
-	ctx, cancel := context.WithTimeout(r.Context(), s.cmdTimeout)
-	defer cancel()
-	res, err := s.backend.Lane(ctx, a.ID, id, req.Lane, req.Action)
-	s.answer(w, id, res, err)
+	s.run(w, r, ActionLane, id, func(ctx context.Context) (protocol.PagerResult, error) {
+		return s.backend.Lane(ctx, a.ID, id, req.Lane, req.Action)
+	})
 }
 
 // apiEscalate pages an alert's next tier now: {"alert":"..."}.
@@ -234,25 +247,24 @@ func (s *Server) apiEscalate(w http.ResponseWriter, r *http.Request, _ *session,
 		ID    string `json:"id"`
 		Alert string `json:"alert"`
 	}
-	if !decode(w, r, &req) {
-		return
-	}
-	if !a.HasRole(protocol.RoleSupervisor) {
-		writeError(w, http.StatusForbidden, "escalating is for supervisors")
-		return
-	}
-	id, ok := cmdID(req.ID)
+	id, ok := supervisorAction(w, r, a, "escalating", &req, &req.ID)
 	switch {
 	case !ok:
-		writeError(w, http.StatusBadRequest, "bad id: at most 128 characters of A-Z a-z 0-9 . _ : -")
 		return
 	case !validWireID(req.Alert):
-		writeError(w, http.StatusBadRequest, "alert: a valid alert id is required")
+		writeError(w, http.StatusBadRequest, badAlert)
 		return
 	}
-	s.metrics.command("escalate")
+	s.run(w, r, "escalate", id, func(ctx context.Context) (protocol.PagerResult, error) {
+		return s.backend.Escalate(ctx, a.ID, id, req.Alert)
+	})
+}
+
+// run asks the Backend, waiting at most Opts.CommandTimeout, and answers.
+func (s *Server) run(w http.ResponseWriter, r *http.Request, action, id string, ask func(context.Context) (protocol.PagerResult, error)) {
+	s.metrics.command(action)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cmdTimeout)
 	defer cancel()
-	res, err := s.backend.Escalate(ctx, a.ID, id, req.Alert)
+	res, err := ask(ctx)
 	s.answer(w, id, res, err)
 }

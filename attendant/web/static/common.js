@@ -121,6 +121,20 @@ var SCO = (function () {
   // confirmDialog asks before a step that cannot be undone.
   function confirmDialog(text, yes, onYes) {
     var box = document.getElementById('confirm');
+    if (!box) {
+      box = el('div', 'modal');
+      box.id = 'confirm';
+      box.setAttribute('role', 'dialog');
+      box.setAttribute('aria-modal', 'true');
+      var inner = el('div', 'box'), p = el('p'), y0 = el('button', 'big danger'), n = el('button', 'big', 'Cancel');
+      p.id = 'confirm-text';
+      y0.id = 'confirm-yes';
+      n.id = 'confirm-no';
+      y0.type = n.type = 'button';
+      inner.append(p, y0, n);
+      box.append(inner);
+      document.body.append(box);
+    }
     document.getElementById('confirm-text').textContent = text;
     var y = document.getElementById('confirm-yes');
     y.textContent = yes;
@@ -130,7 +144,20 @@ var SCO = (function () {
     document.getElementById('confirm-no').onclick = close;
   }
 
+  // kindText is the human text of a kind from the snapshot's kinds, with a
+  // capital; an unknown kind shows as its name, as the contract asks.
+  function kindText(kinds, k) {
+    var t = kinds[k];
+    return t ? t.charAt(0).toUpperCase() + t.slice(1) : k;
+  }
+  // name is an attendant's name from a map of attendants, else the id.
+  function name(attendants, id) {
+    var a = attendants.get(id);
+    return a && a.name ? a.name : id;
+  }
+
   return {
+    kindText: kindText, name: name,
     setClock: setClock, now: now, wait: wait, waitSeconds: waitSeconds,
     el: el, newID: newID, post: post, stream: stream, label: label,
     statusText: statusText, confirmDialog: confirmDialog, toLogin: toLogin

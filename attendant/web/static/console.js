@@ -17,15 +17,8 @@
     out_of_service: 'Out of service', offline: 'Offline'
   };
 
-  function name(id) {
-    var a = st.attendants.get(id);
-    return a && a.name ? a.name : id;
-  }
-  // An unknown kind shows as its name, as the contract asks.
-  function kindText(k) {
-    var t = st.kinds[k];
-    return t ? t.charAt(0).toUpperCase() + t.slice(1) : k;
-  }
+  function name(id) { return SCO.name(st.attendants, id); }
+  function kindText(k) { return SCO.kindText(st.kinds, k); }
   function money(c) {
     c = c || 0;
     var s = c < 0 ? '-' : '';

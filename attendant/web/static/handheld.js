@@ -24,15 +24,8 @@
     out_of_service: function (p) { return 'Close lane ' + p.lane + '? Shoppers cannot use it until it is opened again.'; }
   };
 
-  function name(id) {
-    var a = st.attendants.get(id);
-    return a && a.name ? a.name : id;
-  }
-  // An unknown kind shows as its name, as the contract asks.
-  function kindText(k) {
-    var t = st.kinds[k];
-    return t ? t.charAt(0).toUpperCase() + t.slice(1) : k;
-  }
+  function name(id) { return SCO.name(st.attendants, id); }
+  function kindText(k) { return SCO.kindText(st.kinds, k); }
   function itemName(p, dflt) {
     var a = st.alerts.get(p.alert);
     return a && a.item && a.item.name ? a.item.name : dflt;

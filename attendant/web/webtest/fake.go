@@ -599,19 +599,28 @@ func (f *Fake) close(x *alert, status string, r protocol.Action, reason string) 
 	}
 }
 
+// supervisor is the error of a supervisor's action by who, "" when they
+// may.
+func (f *Fake) supervisor(who, action string) string {
+	at, ok := f.attendant(who)
+	switch {
+	case !ok:
+		return string(protocol.ErrUnknownAttendant)
+	case !at.HasRole(protocol.RoleSupervisor):
+		return string(protocol.ErrRoleRequired) + ": " + action + " needs supervisor"
+	}
+	return ""
+}
+
 // Lane implements web.Backend.
 func (f *Fake) Lane(_ context.Context, who, id, lane string, action protocol.Action) (protocol.PagerResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	defer f.touch()
-	r := protocol.PagerResult{ID: id, TS: protocol.At(f.now())}
-	at, ok := f.attendant(who)
+	r := protocol.PagerResult{ID: id, TS: protocol.At(f.now()), Error: f.supervisor(who, "lane")}
 	st, known := f.lanes[lane]
 	switch {
-	case !ok:
-		r.Error = string(protocol.ErrUnknownAttendant)
-	case !at.HasRole(protocol.RoleSupervisor):
-		r.Error = string(protocol.ErrRoleRequired) + ": lane needs supervisor"
+	case r.Error != "":
 	case !known:
 		r.Error = string(web.ErrUnknownLane)
 	default:
@@ -635,14 +644,10 @@ func (f *Fake) Escalate(_ context.Context, who, id, alertID string) (protocol.Pa
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	defer f.touch()
-	r := protocol.PagerResult{ID: id, TS: protocol.At(f.now())}
-	at, ok := f.attendant(who)
+	r := protocol.PagerResult{ID: id, TS: protocol.At(f.now()), Error: f.supervisor(who, "escalate")}
 	x, open := f.alerts[alertID]
 	switch {
-	case !ok:
-		r.Error = string(protocol.ErrUnknownAttendant)
-	case !at.HasRole(protocol.RoleSupervisor):
-		r.Error = string(protocol.ErrRoleRequired) + ": escalate needs supervisor"
+	case r.Error != "":
 	case !open && f.closed[alertID]:
 		r.Error = string(protocol.ErrAlertClosed)
 	case !open:
