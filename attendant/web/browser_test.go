@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/attendant/web/webtest"
 	"github.com/sco-project/sco/protocol"
 )
@@ -140,9 +141,13 @@ func signInAs(t *testing.T, ctx context.Context, base, path, id, pin string) int
 }
 
 func TestBrowser(t *testing.T) {
-	e := newEnv(t, nil)
+	// The browser counts the wait on its own clock, set from the app's: the
+	// app and the fake run on the real clock here, so the counter a
+	// person sees is the real one.
+	f := webtest.New(webtest.Roster(), nil)
+	_, base := webtest.Start(t, f, web.Config{Session: time.Hour}, &web.Opts{Store: "s1", FailDelay: time.Millisecond})
+	e := struct{ base string }{base}
 	root := browser(t)
-	f := e.fake
 
 	ana := person(t, root)
 	t.Run("wrong PIN", func(t *testing.T) {
@@ -177,7 +182,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("a page arrives with its counter", func(t *testing.T) {
-		f.Raise(protocol.Alert{ID: "a1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Item: &protocol.ItemRef{Name: "Cola 330ml"}}, t0.Add(-42*time.Second), 1, "ana")
+		f.Raise(protocol.Alert{ID: "a1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Item: &protocol.ItemRef{Name: "Cola 330ml"}}, time.Now().Add(-42*time.Second), 1, "ana")
 		card := `article[data-alert="a1"]`
 		waitText(t, ana, card+" .lane", `^Lane 3$`)
 		waitText(t, ana, card+" .kind", `^Item not placed in the bagging area$`)
@@ -229,7 +234,7 @@ func TestBrowser(t *testing.T) {
 		waitText(t, ben, "#who", "^Ben")
 		do(t, ben, chromedp.Click(chromedp.CSS(`#shift [data-status="available"]`)))
 		waitText(t, ben, `#shift .on`, "Available")
-		f.Raise(protocol.Alert{ID: "a2", Lane: "5", Zone: "back", Kind: protocol.KindHelp}, t0, 2, "ana", "ben")
+		f.Raise(protocol.Alert{ID: "a2", Lane: "5", Zone: "back", Kind: protocol.KindHelp}, time.Now(), 2, "ana", "ben")
 		card := `article[data-alert="a2"]`
 		waitText(t, ana, card+" .claim", "Claim")
 		waitText(t, ben, card+" .claim", "Claim")
@@ -284,7 +289,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("a withdrawn page disappears with its reason", func(t *testing.T) {
-		f.Raise(protocol.Alert{ID: "a3", Lane: "2", Zone: "front", Kind: protocol.KindUnexpectedItem}, t0, 1, "ana")
+		f.Raise(protocol.Alert{ID: "a3", Lane: "2", Zone: "front", Kind: protocol.KindUnexpectedItem}, time.Now(), 1, "ana")
 		card := `article[data-alert="a3"]`
 		waitText(t, ana, card+" .lane", "Lane 2")
 		f.Cancel("a3")
@@ -293,11 +298,11 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("a reloaded view shows only open pages", func(t *testing.T) {
-		f.Raise(protocol.Alert{ID: "a4", Lane: "4", Zone: "front", Kind: protocol.KindAgeCheck}, t0, 1, "ana")
+		f.Raise(protocol.Alert{ID: "a4", Lane: "4", Zone: "front", Kind: protocol.KindAgeCheck}, time.Now(), 1, "ana")
 		waitText(t, ana, `article[data-alert="a4"] .kind`, "Age check")
 		do(t, ana, chromedp.Navigate("about:blank"))
 		f.Cancel("a4")
-		f.Raise(protocol.Alert{ID: "a5", Lane: "1", Zone: "front", Kind: protocol.KindItemRemoved}, t0, 1, "ana")
+		f.Raise(protocol.Alert{ID: "a5", Lane: "1", Zone: "front", Kind: protocol.KindItemRemoved}, time.Now(), 1, "ana")
 		do(t, ana, chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.ID("shift")))
 		waitText(t, ana, `article[data-alert="a5"] .lane`, "Lane 1")
 		n, err := chromedp.Run(ana, chromedp.Evaluate[int](`document.querySelectorAll("article.page").length`))
