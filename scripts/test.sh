@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 STATICCHECK_VERSION=v0.8.2   # staticcheck 2026.x, pinned
 export SCO_REQUIRE_MOSQUITTO=1
+export SCO_REQUIRE_CHROMIUM=1
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -25,6 +26,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The Debian package starts a system broker on :1883; the tests start their
 # own on free ports and do not need it.
+
+# 1b. Chromium, for the attendant app's browser tests (Debian's package; the
+# tests drive it headless over the DevTools protocol).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium (Debian package)"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 
 # 2. Format.
 log "gofmt"
