@@ -12,11 +12,13 @@ export SCO_REQUIRE_CHROMIUM=1
 log() { printf '==> %s\n' "$*"; }
 
 # 1. What the tests need from Debian: Mosquitto (the integration suite),
-# mosquitto_passwd (in the same package) and openssl (the broker set-up
-# test makes a store CA).
+# mosquitto_passwd (in the same package), openssl (the broker set-up test
+# makes a store CA) and Chromium (the attendant app's browser tests drive
+# it headless over the DevTools protocol).
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} (Debian packages)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -26,16 +28,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The Debian package starts a system broker on :1883; the tests start their
 # own on free ports and do not need it.
-
-# 1b. Chromium, for the attendant app's browser tests (Debian's package; the
-# tests drive it headless over the DevTools protocol).
-if ! command -v chromium >/dev/null 2>&1; then
-  log "installing chromium (Debian package)"
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
 
 # 2. Format.
 log "gofmt"
