@@ -26,6 +26,7 @@ type Dispatcher struct {
 	closed   map[string]time.Time
 	results  map[string]StoredResult
 	last     map[string]time.Time
+	zoneAt   map[string]string // attendant -> zone of the lane they last arrived at
 	started  bool
 
 	// Closed ids and command answers set or forgotten since the last
@@ -48,6 +49,7 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		closed:   map[string]time.Time{},
 		results:  map[string]StoredResult{},
 		last:     map[string]time.Time{},
+		zoneAt:   map[string]string{},
 
 		dirtyClosed:  map[string]struct{}{},
 		dirtyResults: map[string]struct{}{},

@@ -8,7 +8,7 @@
 // goroutines and no I/O (no MQTT, no disk, no config file).
 //
 //   - Config is the store, the roster (ids, names, zones, roles), the
-//     escalation ladder and the walking distances between zones;
+//     escalation ladder, the walking times between zones and the limits;
 //     Validate applies the defaults.
 //   - Dispatcher holds the roster, presence, open alerts, tiers, claims
 //     and resolutions. It is fed events with their times (Handle,

@@ -167,12 +167,17 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 	return out
 }
 
-// nearer orders candidates for tier 1: nearest zone, then least recently
+// nearer orders candidates for tier 1: the shortest walk to the lane's
+// zone (from where each is: the zone of the lane they last arrived at,
+// else their roster zone), then fewer open claims, then least recently
 // paged, then roster order.
 func (d *Dispatcher) nearer(zone, x, y string) bool {
-	dx, dy := d.cfg.distance(zone, d.roster[x].Zone), d.cfg.distance(zone, d.roster[y].Zone)
-	if dx != dy {
-		return dx < dy
+	wx, wy := d.cfg.walk(d.zoneOf(x), zone), d.cfg.walk(d.zoneOf(y), zone)
+	if wx != wy {
+		return wx < wy
+	}
+	if cx, cy := d.openClaims(x), d.openClaims(y); cx != cy {
+		return cx < cy
 	}
 	lx, ly := d.last[x], d.last[y]
 	if !lx.Equal(ly) {
@@ -229,4 +234,24 @@ func (d *Dispatcher) escalateNow(now time.Time, a *AlertState, fx *Effects) {
 		return
 	}
 	d.escalate(now, a, fx)
+}
+
+// zoneOf is where an attendant is: the zone of the lane they last
+// arrived at, else their roster zone.
+func (d *Dispatcher) zoneOf(id string) string {
+	if z, ok := d.zoneAt[id]; ok {
+		return z
+	}
+	return d.roster[id].Zone
+}
+
+// openClaims counts the open alerts id holds.
+func (d *Dispatcher) openClaims(id string) int {
+	n := 0
+	for _, a := range d.alerts {
+		if a.ClaimedBy == id {
+			n++
+		}
+	}
+	return n
 }
