@@ -1,6 +1,8 @@
 package attendant
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -12,6 +14,13 @@ import (
 // is for the log; the pager's answer is in the effects.
 func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (Effects, error) {
 	var fx Effects
+	if !protocol.ValidMsgID(c.ID) || (c.Alert != "" && !protocol.ValidMsgID(c.Alert)) {
+		// Answered when the id is short enough to echo; never stored.
+		if c.ID != "" && len(c.ID) <= protocol.MaxMsgID {
+			fx.Results = append(fx.Results, ResultOut{To: who, Result: protocol.PagerResult{ID: c.ID, Error: string(protocol.ErrBadID), TS: protocol.At(now)}})
+		}
+		return fx, fmt.Errorf("attendant: %s pager command %q on alert %q: %s", who, clip(c.ID), clip(c.Alert), protocol.ErrBadID)
+	}
 	key := who + "/" + c.ID
 	if r, ok := d.results[key]; ok {
 		// A duplicate delivery: the same answer again, nothing else.
@@ -103,7 +112,18 @@ func roleForAction(r protocol.Action) string {
 	return protocol.RoleAttendant
 }
 
-func laneCmdID(alert, who, cmd string) string { return alert + ":" + who + ":" + cmd }
+// laneCmdID is the id of the lane command that carries who's resolution
+// cmd of alert: "{alert}:{who}:{cmd}" when that is a valid id, else
+// "{who}:" and a hash of the three (the same every time, so a command
+// sent again keeps its id).
+func laneCmdID(alert, who, cmd string) string {
+	id := alert + ":" + who + ":" + cmd
+	if protocol.ValidMsgID(id) {
+		return id
+	}
+	h := sha256.Sum256([]byte(id))
+	return who + ":" + hex.EncodeToString(h[:20])
+}
 
 func (d *Dispatcher) command(now time.Time, a *AlertState) CommandOut {
 	p := a.Pending

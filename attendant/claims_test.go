@@ -1,6 +1,7 @@
 package attendant
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +68,36 @@ func TestReleaseAndDecline(t *testing.T) {
 	h.cmd(at(2*time.Second), "sue", "c2", "a1", "claim", "")
 	require.Equal(t, []string{"result sue c3 ok=true", "withdraw sue a1: released", "page ben a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "},
 		h.cmd(at(3*time.Second), "sue", "c3", "a1", "release", ""))
+}
+
+// Ids (a command's id, its alert) are at most 128 bytes of
+// [A-Za-z0-9._:-]: others are refused "bad id" when the id can be echoed,
+// logged otherwise, and change nothing.
+func TestBadIDs(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	long := strings.Repeat("x", 129)
+	cases := []struct {
+		id, alert string
+		want      []string
+	}{
+		{"c/1", "a1", []string{"result ana c/1 ok=false error=bad id"}},
+		{"c 1", "a1", []string{"result ana c 1 ok=false error=bad id"}},
+		{"c1", "a/1", []string{"result ana c1 ok=false error=bad id"}},
+		{"c1", long, []string{"result ana c1 ok=false error=bad id"}},
+		{long, "a1", nil}, // too long to echo: logged only
+	}
+	for _, c := range cases {
+		fx, err := h.d.PagerCmd(at(time.Second), "ana", protocol.PagerCmd{ID: c.id, Alert: c.alert, Action: "claim"})
+		require.ErrorContains(t, err, "bad id")
+		require.Equal(t, c.want, fxLines(fx), "%.20s on %.20s", c.id, c.alert)
+	}
+	st, _ := h.d.Alert("a1")
+	require.Empty(t, st.ClaimedBy, "nothing changed")
+	require.Empty(t, h.d.State().Results, "nothing remembered")
+	// A 128-byte id is fine; the lane command id stays within 128 bytes.
+	id := strings.Repeat("c", 128)
+	got := h.cmd(at(2*time.Second), "ana", id, "a1", "resolve", protocol.ActionClear)
+	require.Len(t, got, 3)
+	require.Regexp(t, `^command 3 a1 clear by ana id ana:[0-9a-f]{40}$`, got[2])
 }

@@ -39,8 +39,8 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 	if m.Store != "" && m.Store != d.cfg.Store {
 		return fx, fmt.Errorf("attendant: alert %s is for store %q, this bridge serves %q", m.ID, m.Store, d.cfg.Store)
 	}
-	if !validAlertID(m.ID) {
-		return fx, fmt.Errorf("attendant: alert id %q cannot be a topic level (no /, +, #, at most %d bytes)", m.ID, maxAlertID)
+	if !protocol.ValidMsgID(m.ID) {
+		return fx, fmt.Errorf("attendant: lane %s alert: bad id %q (at most %d bytes of [A-Za-z0-9._:-])", lane, clip(m.ID), protocol.MaxMsgID)
 	}
 	if _, closed := d.closed[m.ID]; closed {
 		return fx, nil
@@ -87,18 +87,21 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 	return fx, nil
 }
 
-const maxAlertID = 128
-
-// validAlertID reports whether id can name the topic alert/{id}: a
-// wildcard or a slash there would make the broker drop the bridge.
-func validAlertID(id string) bool {
-	return id != "" && len(id) <= maxAlertID && !strings.ContainsAny(id, "/+#\x00")
+// clip shortens an id that failed validation for a log line.
+func clip(id string) string {
+	if len(id) > protocol.MaxMsgID {
+		return id[:protocol.MaxMsgID] + fmt.Sprintf("... (%d bytes)", len(id))
+	}
+	return id
 }
 
 // LaneResult handles lane/{lane}/command/result: an ok result resolves
 // the alert; an error leaves it claimed and tells the pager.
 func (d *Dispatcher) LaneResult(now time.Time, lane string, r protocol.CommandResult) (Effects, error) {
 	var fx Effects
+	if !protocol.ValidMsgID(r.ID) {
+		return fx, fmt.Errorf("attendant: lane %s command result: bad id %q", lane, clip(r.ID))
+	}
 	var a *AlertState
 	for _, id := range d.alertIDs() {
 		if x := d.alerts[id]; x.Pending != nil && x.Pending.LaneCmd == r.ID && x.Alert.Lane == lane {

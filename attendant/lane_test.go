@@ -59,10 +59,14 @@ func TestLaneAlertChecks(t *testing.T) {
 	m.Store = "s2"
 	_, err = h.d.LaneAlert(t0, "3", m)
 	require.ErrorContains(t, err, `store "s2"`)
-	for _, id := range []string{"a/1", "a+", "#", strings.Repeat("x", 129)} {
-		_, err = h.d.LaneAlert(t0, "3", alertMsg(id, "3", "front", protocol.KindHelp, protocol.AlertOpen))
-		require.ErrorContains(t, err, "cannot be a topic level", id)
+	for _, id := range []string{"a/1", "a+", "#", "a b", strings.Repeat("x", 129)} {
+		fx, err := h.d.LaneAlert(t0, "3", alertMsg(id, "3", "front", protocol.KindHelp, protocol.AlertOpen))
+		require.ErrorContains(t, err, "bad id", id)
+		require.Empty(t, fxLines(fx))
 	}
+	fx, err := h.d.LaneResult(t0, "3", protocol.CommandResult{ID: strings.Repeat("x", 200), OK: true})
+	require.ErrorContains(t, err, "command result: bad id")
+	require.Empty(t, fxLines(fx))
 	_, err = h.d.Presence(t0, "zed", protocol.Presence{Status: "available"})
 	require.ErrorContains(t, err, `"zed"`)
 }

@@ -9,6 +9,9 @@ func (e PagerError) Error() string { return string(e) }
 
 // Pager errors.
 const (
+	// ErrBadID: an id, alert or session is not 1 to 128 bytes of
+	// [A-Za-z0-9._:-] (ValidMsgID).
+	ErrBadID            PagerError = "bad id"
 	ErrUnknownAttendant PagerError = "unknown attendant"
 	ErrUnknownAlert     PagerError = "unknown alert"
 	ErrAlertClosed      PagerError = "alert closed"

@@ -25,6 +25,28 @@ var idRe = regexp.MustCompile(`^[a-z0-9-]+$`)
 // ValidID reports whether s is a valid store, lane or zone id: [a-z0-9-]+.
 func ValidID(s string) bool { return idRe.MatchString(s) }
 
+// MaxMsgID is the longest message id (id, alert, session) in bytes.
+const MaxMsgID = 128
+
+// ValidMsgID reports whether s is a valid message id (a command's or a
+// result's id, an alert id, a session id): 1 to MaxMsgID bytes of
+// [A-Za-z0-9._:-]. An alert id is a topic level (alert/{id}), so nothing
+// else is safe there; and a bounded id keeps a lane command within what
+// a broker delivers.
+func ValidMsgID(s string) bool {
+	if s == "" || len(s) > MaxMsgID {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // Lane states.
 const (
 	StateIdle         = "idle"
