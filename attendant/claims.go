@@ -12,14 +12,22 @@ import (
 
 // PagerCmd handles pager/{id}/cmd: claim, release or resolve. The error
 // is for the log; the pager's answer is in the effects.
+//
+// The checks run in the contract's order, and the first that fails
+// answers: bad command, bad id, unknown attendant, unknown alert, alert
+// closed, not paged for this alert, role required (with resolution not
+// allowed for this alert just before it), already claimed, resolution
+// pending; a resolve is answered when the lane is (LaneResult). Every
+// command with a valid id is answered exactly once, and a duplicate gets
+// the same answer again; claimed_by is whoever holds the alert ("" when
+// nobody does or the alert is not open).
 func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (Effects, error) {
 	var fx Effects
+	if err := c.Validate(); err != nil {
+		return d.refuse(now, who, c.ID, string(protocol.ErrBadCommand)+": "+err.Error())
+	}
 	if !protocol.ValidMsgID(c.ID) || (c.Alert != "" && !protocol.ValidMsgID(c.Alert)) {
-		// Answered when the id is short enough to echo; never stored.
-		if c.ID != "" && len(c.ID) <= protocol.MaxMsgID {
-			fx.Results = append(fx.Results, ResultOut{To: who, Result: protocol.PagerResult{ID: c.ID, Error: string(protocol.ErrBadID), TS: protocol.At(now)}})
-		}
-		return fx, fmt.Errorf("attendant: %s pager command %q on alert %q: %s", who, clip(c.ID), clip(c.Alert), protocol.ErrBadID)
+		return d.refuse(now, who, c.ID, string(protocol.ErrBadID))
 	}
 	key := who + "/" + c.ID
 	if r, ok := d.results[key]; ok {
@@ -27,6 +35,11 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		fx.Results = append(fx.Results, ResultOut{To: who, Result: r.Result})
 		return fx, nil
 	}
+	at, ok := d.roster[who]
+	if !ok {
+		return d.refuse(now, who, c.ID, string(protocol.ErrUnknownAttendant))
+	}
+	// reply answers the command and remembers the answer.
 	reply := func(errText, claimedBy string) (Effects, error) {
 		r := protocol.PagerResult{ID: c.ID, OK: errText == "", Error: errText, ClaimedBy: claimedBy, TS: protocol.At(now)}
 		d.setResult(key, StoredResult{Result: r, At: now})
@@ -37,22 +50,26 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		}
 		return fx, nil
 	}
-	at, ok := d.roster[who]
-	if !ok {
-		return reply(string(protocol.ErrUnknownAttendant), "")
-	}
 	a, open := d.alerts[c.Alert]
 	if !open {
-		if _, closed := d.closed[c.Alert]; closed {
+		if d.isClosed(c.Alert) {
 			return reply(string(protocol.ErrAlertClosed), "")
 		}
 		return reply(string(protocol.ErrUnknownAlert), "")
 	}
 	if a.Pending != nil && a.Pending.PagerCmd == c.ID && a.Pending.By == who {
-		return fx, nil // a duplicate of the resolution the lane has
+		return fx, nil // a duplicate of the resolution the lane has: answered when the lane answers
 	}
 	if !slices.Contains(a.Paged, who) && a.ClaimedBy != who {
 		return reply(string(protocol.ErrNotPaged), a.ClaimedBy)
+	}
+	if c.Action == protocol.PagerResolve {
+		if !protocol.Allowed(a.Alert.Kind, c.Resolution) {
+			return reply(fmt.Sprintf("%s: %s for %s", protocol.ErrNotAllowed, c.Resolution, a.Alert.Kind), a.ClaimedBy)
+		}
+		if role := roleForAction(c.Resolution); !mayUse(at, c.Resolution) {
+			return reply(fmt.Sprintf("%s: %s needs %s", protocol.ErrRoleRequired, c.Resolution, role), a.ClaimedBy)
+		}
 	}
 	if a.ClaimedBy != "" && a.ClaimedBy != who {
 		return reply(string(protocol.ErrAlreadyClaimed), a.ClaimedBy)
@@ -71,26 +88,10 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 			d.reopen(now, a, "released", &fx)
 			return reply("", "")
 		}
-		// Declining a page nobody claimed.
-		if !slices.Contains(a.Declined, who) {
-			a.Declined = append(a.Declined, who)
-		}
-		if slices.Contains(a.Recipients, who) {
-			fx.Pages = append(fx.Pages, d.withdrawal(now, a.Alert.ID, who, "released"))
-			a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == who })
-			if len(a.Recipients) == 0 {
-				d.escalateNow(now, a, &fx)
-			}
-		}
+		d.decline(now, a, who, &fx)
 		return reply("", "")
 	}
 	// Resolve.
-	if !protocol.Allowed(a.Alert.Kind, c.Resolution) {
-		return reply(fmt.Sprintf("%s: %s for %s", protocol.ErrNotAllowed, c.Resolution, a.Alert.Kind), a.ClaimedBy)
-	}
-	if role := roleForAction(c.Resolution); !at.HasRole(role) && !(role == protocol.RoleAttendant && at.HasRole(protocol.RoleSupervisor)) {
-		return reply(fmt.Sprintf("%s: %s needs %s", protocol.ErrRoleRequired, c.Resolution, role), a.ClaimedBy)
-	}
 	if a.Pending != nil {
 		return reply(string(protocol.ErrPending), a.ClaimedBy)
 	}
@@ -101,6 +102,38 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	fx.Changed = true
 	fx.Commands = append(fx.Commands, d.command(now, a))
 	return fx, nil
+}
+
+// refuse answers a command that changes nothing and is not remembered
+// (a duplicate is checked again and gets the same answer): when its id
+// can be echoed (1 to 128 bytes), else it is only logged.
+func (d *Dispatcher) refuse(now time.Time, who, id, errText string) (Effects, error) {
+	var fx Effects
+	if id != "" && len(id) <= protocol.MaxMsgID {
+		fx.Results = append(fx.Results, ResultOut{To: who, Result: protocol.PagerResult{ID: id, Error: errText, TS: protocol.At(now)}})
+	}
+	return fx, fmt.Errorf("attendant: %s pager command %q: %s", who, clip(id), errText)
+}
+
+// decline takes who's page of an alert nobody claimed off their screen.
+func (d *Dispatcher) decline(now time.Time, a *AlertState, who string, fx *Effects) {
+	if !slices.Contains(a.Declined, who) {
+		a.Declined = append(a.Declined, who)
+	}
+	fx.Changed = true
+	if slices.Contains(a.Recipients, who) {
+		fx.Pages = append(fx.Pages, d.withdrawal(now, a.Alert.ID, who, "released"))
+		a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == who })
+		if len(a.Recipients) == 0 {
+			d.escalateNow(now, a, fx)
+		}
+	}
+}
+
+// mayUse reports whether an attendant's roles allow a resolution.
+func mayUse(at *Attendant, r protocol.Action) bool {
+	role := roleForAction(r)
+	return at.HasRole(role) || (role == protocol.RoleAttendant && at.HasRole(protocol.RoleSupervisor))
 }
 
 // roleForAction is the role a resolution needs: age decisions need an age

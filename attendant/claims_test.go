@@ -101,3 +101,69 @@ func TestBadIDs(t *testing.T) {
 	require.Len(t, got, 3)
 	require.Regexp(t, `^command 3 a1 clear by ana id ana:[0-9a-f]{40}$`, got[2])
 }
+
+// The answers follow the contract's order: the first check that fails
+// answers, and claimed_by always says who holds the alert.
+func TestPagerErrorOrder(t *testing.T) {
+	max := Attendant{ID: "max", Name: "Max", Zone: "office", Roles: []string{"supervisor"}}
+	h := newHarness(t, testConfig(t, max), map[string]string{"ana": "available", "ben": "available", "max": "available"})
+	h.raise(t0, "a1", "front", protocol.KindAgeCheck)
+	h.tick(at(20 * time.Second)) // tier 2: ana (the only age verifier available)
+	h.tick(at(40 * time.Second)) // tier 3: ana and max
+	require.Equal(t, []string{"result ana c1 ok=true claimed_by=ana", "withdraw max a1: claimed by ana", "record a1 claimed tier 3 by ana", "assist 3 claimed tier 3 Ana"},
+		h.cmd(at(41*time.Second), "ana", "c1", "a1", "claim", ""))
+	cases := []struct {
+		name, who, id, alert, action string
+		res                          protocol.Action
+		want                         string
+	}{
+		{"bad command before bad id", "max", "c/2", "a1", "dance", "", `result max c/2 ok=false error=bad command: pager cmd c/2: unknown action "dance"`},
+		{"bad id before unknown attendant", "zed", "c/2", "a1", "claim", "", "result zed c/2 ok=false error=bad id"},
+		{"unknown attendant before unknown alert", "zed", "c2", "nope", "claim", "", "result zed c2 ok=false error=unknown attendant"},
+		{"unknown alert", "max", "c3", "nope", "claim", "", "result max c3 ok=false error=unknown alert"},
+		{"not paged before role required", "ben", "c4", "a1", "resolve", protocol.ActionAgeOK, "result ben c4 ok=false error=not paged for this alert claimed_by=ana"},
+		{"resolution not allowed before role required", "max", "c5", "a1", "resolve", protocol.ActionApprove, "result max c5 ok=false error=resolution not allowed for this alert: approve for age_check claimed_by=ana"},
+		{"role required before already claimed", "max", "c6", "a1", "resolve", protocol.ActionAgeOK, "result max c6 ok=false error=role required: age_ok needs age_verifier claimed_by=ana"},
+		{"already claimed", "max", "c7", "a1", "claim", "", "result max c7 ok=false error=already claimed claimed_by=ana"},
+		{"already claimed before pending", "max", "c8", "a1", "release", "", "result max c8 ok=false error=already claimed claimed_by=ana"},
+	}
+	for _, c := range cases {
+		require.Equal(t, []string{c.want}, h.cmd(at(42*time.Second), c.who, c.id, c.alert, c.action, c.res), c.name)
+	}
+	require.Equal(t, []string{"command 3 a1 age_ok by ana id a1:ana:c9"}, h.cmd(at(43*time.Second), "ana", "c9", "a1", "resolve", protocol.ActionAgeOK))
+	require.Equal(t, []string{"result ana c10 ok=false error=resolution pending claimed_by=ana"}, h.cmd(at(44*time.Second), "ana", "c10", "a1", "release", ""))
+	require.Equal(t, []string{"result max c6 ok=false error=role required: age_ok needs age_verifier claimed_by=ana"},
+		h.cmd(at(45*time.Second), "max", "c6", "a1", "resolve", protocol.ActionAgeOK), "a duplicate gets the same answer")
+	h.result(at(46*time.Second), "a1:ana:c9", true, "")
+	require.Equal(t, []string{"result max c11 ok=false error=alert closed"}, h.cmd(at(47*time.Second), "max", "c11", "a1", "claim", ""))
+}
+
+// A command that cannot be decoded is answered when its id can be read
+// (a string of at most 128 bytes, or a number), even over 16 KiB; the
+// rest is only logged.
+func TestMalformedCommandsAnsweredWhenPossible(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	topic := "sco/v1/s1/pager/ana/cmd"
+	pad := strings.Repeat("x", protocol.MaxPayload)
+	cases := []struct{ payload, want, log string }{
+		{`{"id":12,"alert":"a1","action":"claim"}`, "result ana 12 ok=false error=bad command: malformed JSON", "cannot unmarshal number"},
+		{`{"id":"c1","alert":"a1","action":"claim","pad":"` + pad + `"}`, "result ana c1 ok=false error=bad command: payload too large", "payload too large"},
+		{`{"id":"c2","alert":"a1"`, "result ana c2 ok=false error=bad command: malformed JSON", "malformed JSON"},
+		{`{"id":"c3","action":"claim"}`, `result ana c3 ok=false error=bad command: pager cmd: "alert" is required`, `"alert" is required`},
+		{`[{"id":"c4"}]`, "", "malformed JSON"},
+		{`"claim"`, "", "malformed JSON"},
+		{`{"id":"` + strings.Repeat("y", 129) + `","action":"claim"}`, "", `"alert" is required`},
+		{`{"id":{"x":1},"action":"claim"}`, "", "malformed JSON"},
+	}
+	for _, c := range cases {
+		fx, err := h.d.Handle(t0, topic, []byte(c.payload))
+		require.ErrorContains(t, err, c.log, "%.60s", c.payload)
+		got := fxLines(fx)
+		if c.want == "" {
+			require.Empty(t, got, "%.60s", c.payload)
+			continue
+		}
+		require.Len(t, got, 1, "%.60s", c.payload)
+		require.True(t, strings.HasPrefix(got[0], c.want), "%s\nwant prefix %s", got[0], c.want)
+	}
+}

@@ -138,3 +138,10 @@ func (d *Dispatcher) forgetResult(key string) {
 	delete(d.results, key)
 	d.dirtyResults[key] = struct{}{}
 }
+
+// isClosed reports whether an alert id was closed (on any lane) within
+// ClosedTTL.
+func (d *Dispatcher) isClosed(id string) bool {
+	_, ok := d.closed[id]
+	return ok
+}

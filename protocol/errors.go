@@ -9,6 +9,10 @@ func (e PagerError) Error() string { return string(e) }
 
 // Pager errors.
 const (
+	// ErrBadCommand begins the answer to a command that is malformed (not
+	// a JSON object of at most 16 KiB, an unknown action or resolution, a
+	// field missing): "bad command: " and the reason.
+	ErrBadCommand PagerError = "bad command"
 	// ErrBadID: an id, alert or session is not 1 to 128 bytes of
 	// [A-Za-z0-9._:-] (ValidMsgID).
 	ErrBadID            PagerError = "bad id"
