@@ -14,7 +14,7 @@ import (
 // is for the log; the pager's answer is in the effects.
 //
 // The checks run in the contract's order, and the first that fails
-// answers: bad command, bad id, unknown attendant, unknown alert, alert
+// answers: bad command, bad id, rate limited, unknown attendant, unknown alert, alert
 // closed, not paged for this alert, role required (with resolution not
 // allowed for this alert just before it), already claimed, resolution
 // pending; a resolve is answered when the lane is (LaneResult). Every
@@ -29,11 +29,16 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	if !protocol.ValidMsgID(c.ID) || (c.Alert != "" && !protocol.ValidMsgID(c.Alert)) {
 		return d.refuse(now, who, c.ID, string(protocol.ErrBadID))
 	}
+	allowed := d.allow(now, who)
 	key := who + "/" + c.ID
 	if r, ok := d.results[key]; ok {
-		// A duplicate delivery: the same answer again, nothing else.
+		// A duplicate delivery: the same answer again, nothing else. It
+		// takes a token too, but is answered even without one.
 		fx.Results = append(fx.Results, ResultOut{To: who, Result: r.Result})
 		return fx, nil
+	}
+	if !allowed {
+		return d.refuse(now, who, c.ID, string(protocol.ErrRateLimited))
 	}
 	at, ok := d.roster[who]
 	if !ok {

@@ -26,8 +26,16 @@ type Dispatcher struct {
 	closed   map[string]time.Time
 	results  map[string]StoredResult
 	last     map[string]time.Time
-	zoneAt   map[string]string // attendant -> zone of the lane they last arrived at
+	zoneAt   map[string]string  // attendant -> zone of the lane they last arrived at
+	buckets  map[string]*bucket // roster id ("" for anyone else) -> rate limit
 	started  bool
+
+	// Keys of the closed ids by lane and of the answers by attendant,
+	// oldest first, so that a lane or a pager cannot grow either past
+	// MaxClosedPerLane or MaxResultsPerAttendant.
+	closedOrder map[string][]string
+	resultOrder map[string][]string
+	closedIDs   map[string]int // alert id -> lanes it is closed on
 
 	// Closed ids and command answers set or forgotten since the last
 	// Changes: they grow with the day's traffic, so a save writes only
@@ -50,6 +58,11 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		results:  map[string]StoredResult{},
 		last:     map[string]time.Time{},
 		zoneAt:   map[string]string{},
+		buckets:  map[string]*bucket{},
+
+		closedOrder: map[string][]string{},
+		resultOrder: map[string][]string{},
+		closedIDs:   map[string]int{},
 
 		dirtyClosed:  map[string]struct{}{},
 		dirtyResults: map[string]struct{}{},

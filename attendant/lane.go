@@ -24,7 +24,7 @@ func (d *Dispatcher) close(now time.Time, a *AlertState, status string, resoluti
 	}
 	fx.Records = append(fx.Records, RecordOut{Record: rec, Closed: true})
 	delete(d.alerts, a.Alert.ID)
-	d.setClosed(a.Alert.ID, now)
+	d.setClosed(a.Alert.Lane, a.Alert.ID, now)
 	fx.Assists = append(fx.Assists, d.laneAssist(now, a.Alert.Lane))
 }
 
@@ -42,7 +42,7 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 	if !protocol.ValidMsgID(m.ID) {
 		return fx, fmt.Errorf("attendant: lane %s alert: bad id %q (at most %d bytes of [A-Za-z0-9._:-])", lane, clip(m.ID), protocol.MaxMsgID)
 	}
-	if _, closed := d.closed[m.ID]; closed {
+	if d.closedOn(lane, m.ID) {
 		return fx, nil
 	}
 	a, known := d.alerts[m.ID]
@@ -73,7 +73,7 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 		}
 	case protocol.AlertCancelled:
 		if !known {
-			d.setClosed(m.ID, now)
+			d.setClosed(lane, m.ID, now)
 			fx.Changed = true
 			return fx, nil
 		}

@@ -3,6 +3,7 @@ package attendant
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +17,16 @@ const ClosedTTL = 24 * time.Hour
 // ResultTTL is how long the dispatcher remembers the answer to a pager
 // command, so a duplicate delivery gets the same answer.
 const ResultTTL = time.Hour
+
+// MaxResultsPerAttendant bounds the answers remembered for one pager:
+// beyond it the oldest is forgotten first. At the default rate limit a
+// pager cannot send more than about 18,000 commands within ResultTTL;
+// one that does loses idempotency for its oldest, nobody else's.
+const MaxResultsPerAttendant = 1000
+
+// MaxClosedPerLane bounds the closed alert ids remembered for one lane:
+// beyond it the oldest is forgotten first.
+const MaxClosedPerLane = 5000
 
 // AlertState is the bridge's state of one open alert. It is what is kept
 // in data_dir across restarts.
@@ -77,8 +88,9 @@ type StoredResult struct {
 
 // State is everything the dispatcher persists.
 type State struct {
-	Alerts    []AlertState            `json:"alerts"`
-	Closed    map[string]time.Time    `json:"closed"`
+	Alerts []AlertState         `json:"alerts"`
+	Closed map[string]time.Time `json:"closed"` // key: lane/alert id
+
 	Results   map[string]StoredResult `json:"results"` // key: attendant/cmd id
 	LastPaged map[string]time.Time    `json:"last_paged"`
 }
@@ -89,11 +101,11 @@ func (d *Dispatcher) Restore(s State) {
 		a := s.Alerts[i]
 		d.alerts[a.Alert.ID] = &a
 	}
-	for k, v := range s.Closed {
-		d.closed[k] = v
+	for _, k := range byTime(s.Closed, func(t time.Time) time.Time { return t }) {
+		d.addClosed(k, s.Closed[k])
 	}
-	for k, v := range s.Results {
-		d.results[k] = v
+	for _, k := range byTime(s.Results, func(r StoredResult) time.Time { return r.At }) {
+		d.addResult(k, s.Results[k])
 	}
 	for k, v := range s.LastPaged {
 		d.last[k] = v
@@ -119,19 +131,89 @@ func (d *Dispatcher) State() State {
 	return s
 }
 
-func (d *Dispatcher) setClosed(id string, t time.Time) {
-	d.closed[id] = t
-	d.dirtyClosed[id] = struct{}{}
+// closedKey is the key of a closed id: lane/id. Ids are scoped by lane:
+// one lane cannot close, or keep closed, another's alert.
+func closedKey(lane, id string) string { return lane + "/" + id }
+
+func (d *Dispatcher) setClosed(lane, id string, t time.Time) {
+	k := closedKey(lane, id)
+	d.addClosed(k, t)
+	d.dirtyClosed[k] = struct{}{}
 }
 
-func (d *Dispatcher) forgetClosed(id string) {
-	delete(d.closed, id)
-	d.dirtyClosed[id] = struct{}{}
+// addClosed remembers a closed key, forgetting the lane's oldest beyond
+// MaxClosedPerLane.
+func (d *Dispatcher) addClosed(k string, t time.Time) {
+	if _, ok := d.closed[k]; !ok {
+		lane, id := splitKey(k)
+		d.closedIDs[id]++
+		q := append(d.closedOrder[lane], k)
+		for len(q) > MaxClosedPerLane {
+			if _, ok := d.closed[q[0]]; ok {
+				d.forgetClosed(q[0])
+			}
+			q = q[1:]
+		}
+		d.closedOrder[lane] = q
+	}
+	d.closed[k] = t
+}
+
+func (d *Dispatcher) forgetClosed(k string) {
+	if _, ok := d.closed[k]; !ok {
+		return
+	}
+	delete(d.closed, k)
+	_, id := splitKey(k)
+	if d.closedIDs[id]--; d.closedIDs[id] <= 0 {
+		delete(d.closedIDs, id)
+	}
+	d.dirtyClosed[k] = struct{}{}
+}
+
+// closedOn reports whether lane closed id within ClosedTTL. Keys saved
+// before ids were scoped by lane have no lane and match every lane.
+func (d *Dispatcher) closedOn(lane, id string) bool {
+	if _, ok := d.closed[closedKey(lane, id)]; ok {
+		return true
+	}
+	_, ok := d.closed[id]
+	return ok
+}
+
+// isClosed reports whether an alert id was closed, on any lane, within
+// ClosedTTL.
+func (d *Dispatcher) isClosed(id string) bool { return d.closedIDs[id] > 0 }
+
+// splitKey splits lane/id (or attendant/command id); a key without a
+// slash is all id.
+func splitKey(k string) (string, string) {
+	if i := strings.IndexByte(k, '/'); i >= 0 {
+		return k[:i], k[i+1:]
+	}
+	return "", k
 }
 
 func (d *Dispatcher) setResult(key string, r StoredResult) {
-	d.results[key] = r
+	d.addResult(key, r)
 	d.dirtyResults[key] = struct{}{}
+}
+
+// addResult remembers an answer, forgetting the attendant's oldest beyond
+// MaxResultsPerAttendant.
+func (d *Dispatcher) addResult(key string, r StoredResult) {
+	if _, ok := d.results[key]; !ok {
+		who, _ := splitKey(key)
+		q := append(d.resultOrder[who], key)
+		for len(q) > MaxResultsPerAttendant {
+			if _, ok := d.results[q[0]]; ok {
+				d.forgetResult(q[0])
+			}
+			q = q[1:]
+		}
+		d.resultOrder[who] = q
+	}
+	d.results[key] = r
 }
 
 func (d *Dispatcher) forgetResult(key string) {
@@ -139,9 +221,18 @@ func (d *Dispatcher) forgetResult(key string) {
 	d.dirtyResults[key] = struct{}{}
 }
 
-// isClosed reports whether an alert id was closed (on any lane) within
-// ClosedTTL.
-func (d *Dispatcher) isClosed(id string) bool {
-	_, ok := d.closed[id]
-	return ok
+// byTime lists m's keys oldest first (then by key).
+func byTime[V any](m map[string]V, at func(V) time.Time) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		ti, tj := at(m[keys[i]]), at(m[keys[j]])
+		if !ti.Equal(tj) {
+			return ti.Before(tj)
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
 }

@@ -15,7 +15,10 @@ const (
 	ErrBadCommand PagerError = "bad command"
 	// ErrBadID: an id, alert or session is not 1 to 128 bytes of
 	// [A-Za-z0-9._:-] (ValidMsgID).
-	ErrBadID            PagerError = "bad id"
+	ErrBadID PagerError = "bad id"
+	// ErrRateLimited: the pager sent more commands than the bridge's
+	// limits allow; the command was dropped.
+	ErrRateLimited      PagerError = "rate limited"
 	ErrUnknownAttendant PagerError = "unknown attendant"
 	ErrUnknownAlert     PagerError = "unknown alert"
 	ErrAlertClosed      PagerError = "alert closed"

@@ -66,7 +66,7 @@ type Bridge struct {
 	store  *Store
 	client paho.Client
 
-	inbox   *fifo.Queue[inMsg]   // paho handlers -> loop
+	inbox   *inbox               // paho handlers -> loop
 	saves   *fifo.Queue[saveJob] // loop -> saver
 	resumed chan struct{}        // closed when the first connect has completed
 	stop    chan struct{}        // closed when Run stops handling messages
@@ -122,7 +122,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		settle:  oo.Settle,
 		hook:    oo.beforeSave,
 		d:       attendant.NewDispatcher(&cfg.Config),
-		inbox:   fifo.New[inMsg](),
+		inbox:   newInbox(),
 		saves:   fifo.New[saveJob](),
 		resumed: make(chan struct{}),
 		stop:    make(chan struct{}),
@@ -152,9 +152,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	// One goroutine handles messages in arrival order (a cancel must not
 	// overtake its open); the handler only queues.
 	opts.SetOrderMatters(true)
-	opts.SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
-		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
-	})
+	opts.SetDefaultPublishHandler(b.receive)
 	b.client = paho.NewClient(opts)
 	return b, nil
 }
@@ -240,9 +238,7 @@ func (b *Bridge) subscriptions() map[string]byte {
 // bridge/state turns online.
 func (b *Bridge) onConnect(c paho.Client) {
 	b.log.Info("connected to broker")
-	tok := c.SubscribeMultiple(b.subscriptions(), func(_ paho.Client, m paho.Message) {
-		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
-	})
+	tok := c.SubscribeMultiple(b.subscriptions(), b.receive)
 	go func() {
 		// paho runs OnConnect before it has re-queued the session's stored
 		// messages, and a publish in that window races with it (an open
@@ -257,9 +253,15 @@ func (b *Bridge) onConnect(c paho.Client) {
 			b.log.Error("subscribe failed", "err", tok.Error())
 			return
 		}
-		b.inbox.Push(inMsg{subscribed: true})
+		b.inbox.push(inMsg{subscribed: true})
 		b.publish(protocol.BridgeStateTopic(b.cfg.Store), true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(b.now())}))
 	}()
+}
+
+// receive queues a message for the loop; it runs on paho's goroutine and
+// never blocks.
+func (b *Bridge) receive(_ paho.Client, m paho.Message) {
+	b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
 }
 
 func (b *Bridge) onLost(_ paho.Client, err error) {
@@ -269,7 +271,7 @@ func (b *Bridge) onLost(_ paho.Client, err error) {
 // loop owns the dispatcher: it handles what paho queued and fires the
 // deadlines, until ctx is done.
 func (b *Bridge) loop(ctx context.Context) {
-	var settleAt time.Time
+	var settleAt, droppedLogged time.Time
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -294,11 +296,18 @@ func (b *Bridge) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-b.inbox.Ready():
-			// Everything queued is handled as one batch: the state is
+			// A batch (control messages, then a turn of each lane and
+			// each pager: inbox.take) is handled at once: the state is
 			// saved (one synced write) once before the batch's effects
 			// are published, in the order of the messages.
 			var fxs []attendant.Effects
-			ms, _ := b.inbox.Drain()
+			ms := b.inbox.take()
+			if now := b.now(); now.Sub(droppedLogged) >= 10*time.Second {
+				for src, n := range b.inbox.dropped() {
+					b.log.Warn("flood: messages dropped, the source's queue is full", "source", src, "dropped", n)
+					droppedLogged = now
+				}
+			}
 			for _, m := range ms {
 				if m.subscribed {
 					if settleAt.IsZero() {

@@ -104,11 +104,13 @@ func (r *recorder) await(from int, topic string, fragments ...string) msg {
 				return m
 			}
 		}
-		seen := r.dump(from)
 		r.mu.Unlock()
 		select {
 		case <-r.notify:
 		case <-deadline:
+			r.mu.Lock()
+			seen := r.dump(from)
+			r.mu.Unlock()
 			r.t.Fatalf("no message on %s with %q; seen:\n%s", topic, fragments, seen)
 		}
 	}

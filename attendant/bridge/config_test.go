@@ -164,7 +164,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	require.Len(t, st.Alerts, 1, "a closed alert's key is deleted")
 	require.Equal(t, "a3", st.Alerts[0].Alert.ID)
 	require.Equal(t, []string{"ana"}, st.Alerts[0].Recipients)
-	require.Contains(t, st.Closed, "a1")
-	require.Contains(t, st.Closed, "a2")
+	require.Contains(t, st.Closed, "3/a1")
+	require.Contains(t, st.Closed, "3/a2")
 	require.Equal(t, h.d.State(), st)
 }
