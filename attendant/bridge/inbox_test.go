@@ -19,7 +19,9 @@ import (
 // queue is bounded and what overflows it is dropped and counted.
 func TestInboxIsFairAndBounded(t *testing.T) {
 	q := newInbox()
-	pagerMsg := func(id string, n int) inMsg { return inMsg{topic: protocol.PagerCmdTopic("s1", id), payload: []byte(strconv.Itoa(n))} }
+	pagerMsg := func(id string, n int) inMsg {
+		return inMsg{topic: protocol.PagerCmdTopic("s1", id), payload: []byte(strconv.Itoa(n))}
+	}
 	for i := range pagerQueueMax + 10 {
 		ok := q.push(pagerMsg("ben", i))
 		require.Equal(t, i < pagerQueueMax, ok, "message %d", i)
