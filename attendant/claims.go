@@ -14,7 +14,7 @@ import (
 // is for the log; the pager's answer is in the effects.
 //
 // The checks run in the contract's order, and the first that fails
-// answers: bad command, bad id, rate limited, unknown attendant, unknown alert, alert
+// answers: bad command, bad id, rate limited, stale, unknown attendant, unknown alert, alert
 // closed, not paged for this alert, role required (with resolution not
 // allowed for this alert just before it), already claimed, resolution
 // pending; a resolve is answered when the lane is (LaneResult). Every
@@ -39,6 +39,11 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	}
 	if !allowed {
 		return d.refuse(now, who, c.ID, string(protocol.ErrRateLimited))
+	}
+	if !c.TS.IsZero() && now.Sub(c.TS.Time) > d.cfg.Limits.CmdMaxAge {
+		// Sent long ago (a handheld that was away, a queue replayed): what
+		// the attendant saw then may no longer hold. No ts: accepted.
+		return d.refuse(now, who, c.ID, string(protocol.ErrStale))
 	}
 	at, ok := d.roster[who]
 	if !ok {

@@ -167,3 +167,23 @@ func TestMalformedCommandsAnsweredWhenPossible(t *testing.T) {
 		require.True(t, strings.HasPrefix(got[0], c.want), "%s\nwant prefix %s", got[0], c.want)
 	}
 }
+
+// A command whose ts is more than limits.cmd_max_age behind the bridge's
+// clock is answered "stale" and changes nothing; one without ts, or
+// within the age, is accepted.
+func TestStaleCommands(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	send := func(now time.Time, id string, ts time.Time) []string {
+		fx, _ := h.d.PagerCmd(now, "ana", protocol.PagerCmd{ID: id, Alert: "a1", Action: protocol.PagerClaim, TS: protocol.At(ts)})
+		return fxLines(fx)
+	}
+	now := at(20 * time.Minute)
+	require.Equal(t, []string{"result ana c1 ok=false error=stale"}, send(now, "c1", now.Add(-DefaultLimits.CmdMaxAge-time.Millisecond)))
+	require.Equal(t, []string{"result ana c1 ok=false error=stale"}, send(now, "c1", now.Add(-16*time.Minute)), "checked again, not remembered")
+	st, _ := h.d.Alert("a1")
+	require.Empty(t, st.ClaimedBy, "nothing changed")
+	require.Equal(t, "result ana c2 ok=true claimed_by=ana", send(now, "c2", now.Add(-DefaultLimits.CmdMaxAge))[0], "exactly cmd_max_age old is accepted")
+	require.Equal(t, []string{"result ana c3 ok=true claimed_by=ana"}, send(now, "c3", time.Time{}), "no ts: accepted")
+	require.Equal(t, []string{"result ana c4 ok=true claimed_by=ana"}, send(now, "c4", now.Add(time.Minute)), "a clock ahead is not stale")
+}

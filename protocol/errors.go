@@ -18,7 +18,10 @@ const (
 	ErrBadID PagerError = "bad id"
 	// ErrRateLimited: the pager sent more commands than the bridge's
 	// limits allow; the command was dropped.
-	ErrRateLimited      PagerError = "rate limited"
+	ErrRateLimited PagerError = "rate limited"
+	// ErrStale: the command's ts is more than limits.cmd_max_age behind
+	// the bridge's clock; it changed nothing.
+	ErrStale            PagerError = "stale"
 	ErrUnknownAttendant PagerError = "unknown attendant"
 	ErrUnknownAlert     PagerError = "unknown alert"
 	ErrAlertClosed      PagerError = "alert closed"
