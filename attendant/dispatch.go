@@ -13,15 +13,16 @@ import (
 // effects. It is not safe for concurrent use.
 //
 // Its code is split by concern: state.go (what survives a restart),
-// changes.go (what a save writes), ladder.go (tiers, deadlines and
-// presence), claims.go (pager commands), lane.go (a lane's alerts and
+// changes.go (what a save writes), ladder.go (tiers and deadlines),
+// presence.go (who is there, on which devices), claims.go (pager commands), lane.go (a lane's alerts and
 // command results), effects.go (what the bridge publishes) and handle.go
 // (an MQTT message by its topic).
 type Dispatcher struct {
 	cfg      *Config
 	roster   map[string]*Attendant
 	index    map[string]int
-	presence map[string]string // attendant -> presence status
+	presence map[string]string             // attendant -> presence status, over all devices
+	devices  map[string]map[string]*device // attendant -> device -> its last presence
 	alerts   map[string]*AlertState
 	closed   map[string]time.Time
 	results  map[string]StoredResult
@@ -53,6 +54,7 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		roster:   map[string]*Attendant{},
 		index:    map[string]int{},
 		presence: map[string]string{},
+		devices:  map[string]map[string]*device{},
 		alerts:   map[string]*AlertState{},
 		closed:   map[string]time.Time{},
 		results:  map[string]StoredResult{},

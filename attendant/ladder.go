@@ -1,7 +1,6 @@
 package attendant
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -11,7 +10,7 @@ import (
 
 // NextDeadline is the earliest time Tick has something to do.
 func (d *Dispatcher) NextDeadline() (time.Time, bool) {
-	var next time.Time
+	next := d.nextExpiry()
 	for _, a := range d.alerts {
 		if !a.Deadline.IsZero() && (next.IsZero() || a.Deadline.Before(next)) {
 			next = a.Deadline
@@ -37,6 +36,7 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 			fx.Changed = true
 		}
 	}
+	d.expireDevices(now, &fx)
 	if !d.started {
 		return fx
 	}
@@ -184,46 +184,6 @@ func (d *Dispatcher) nearer(zone, x, y string) bool {
 		return lx.Before(ly)
 	}
 	return d.index[x] < d.index[y]
-}
-
-// Presence handles pager/{id}/presence. Zones come from the roster; the
-// zone a pager reports is not used.
-func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Effects, error) {
-	var fx Effects
-	if _, ok := d.roster[id]; !ok {
-		return fx, fmt.Errorf("attendant: presence from %q, who is not on the roster", id)
-	}
-	old := d.presence[id]
-	d.presence[id] = p.Status
-	if old == p.Status || !d.started {
-		return fx, nil
-	}
-	online := p.Status == protocol.PresenceAvailable || p.Status == protocol.PresenceBusy
-	for _, aid := range d.alertIDs() {
-		a := d.alerts[aid]
-		if a.Status == protocol.AlertClaimed {
-			continue // a claim stands until claim_timeout
-		}
-		if !online {
-			if !slices.Contains(a.Recipients, id) {
-				continue
-			}
-			fx.Changed = true
-			a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == id })
-			if len(a.Recipients) == 0 {
-				d.escalateNow(now, a, &fx)
-			}
-			continue
-		}
-		switch {
-		case a.Status == protocol.AlertOpen && slices.Contains(d.members(a, 3), id):
-			d.dispatch(now, a, 1, &fx)
-		case a.Tier >= 2 && !slices.Contains(a.Recipients, id) && slices.Contains(d.members(a, a.Tier), id):
-			fx.Changed = true
-			d.sendPage(now, a, id, &fx)
-		}
-	}
-	return fx, nil
 }
 
 // escalateNow moves an alert whose pages all went away to the next tier

@@ -155,6 +155,10 @@ type Presence struct {
 	Status string `json:"status"`
 	Zone   string `json:"zone"`
 	Seq    uint64 `json:"seq"`
+	// Device names one of the attendant's handhelds (stable per device;
+	// "" means the attendant has one). Each device's presence counts on
+	// its own, and its seq only grows.
+	Device string `json:"device,omitempty"`
 	TS     Time   `json:"ts"`
 }
 

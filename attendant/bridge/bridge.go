@@ -34,6 +34,13 @@ type Opts struct {
 	// ClientID is the MQTT client id; "" means "sco-bridge-{store}".
 	ClientID string
 
+	// Observe, when set, is given every event's effects once they are
+	// published (after their save; an alert's first pages were published
+	// before it), on the saver's goroutine, in order:
+	// how an in-process device (the web app) learns of its pages and
+	// answers. It must not block for long, nor call Do.
+	Observe func(attendant.Effects)
+
 	// beforeSave, when set (tests), runs on the saver before each save.
 	beforeSave func()
 }
@@ -57,14 +64,15 @@ type Opts struct {
 // commit), so a slow disk delays the effects that need it, never the
 // handling of the next message or a first page.
 type Bridge struct {
-	cfg    *Config
-	log    *slog.Logger
-	now    func() time.Time
-	settle time.Duration
-	hook   func() // Opts.beforeSave
-	d      *attendant.Dispatcher
-	store  *Store
-	client paho.Client
+	cfg     *Config
+	log     *slog.Logger
+	now     func() time.Time
+	settle  time.Duration
+	hook    func() // Opts.beforeSave
+	observe func(attendant.Effects)
+	d       *attendant.Dispatcher
+	store   *Store
+	client  paho.Client
 
 	inbox   *inbox               // paho handlers -> loop
 	saves   *fifo.Queue[saveJob] // loop -> saver
@@ -83,7 +91,51 @@ type Bridge struct {
 type inMsg struct {
 	topic      string
 	payload    []byte
-	subscribed bool // not a message: the subscriptions are in place
+	subscribed bool  // not a message: the subscriptions are in place
+	call       *call // not a message: Do
+}
+
+// call is one Do: the function and where its outcome goes.
+type call struct {
+	fn   func(time.Time, *attendant.Dispatcher) (attendant.Effects, error)
+	done chan callResult // buffered: the loop never waits for the caller
+}
+
+type callResult struct {
+	fx  attendant.Effects
+	err error
+}
+
+// Do runs fn on the loop goroutine, which owns the dispatcher, with the
+// bridge's clock, and applies the effects fn returns as those of an MQTT
+// message: saved, then published (an alert's first pages at once). It
+// waits until fn has run and returns what fn returned; it fails when ctx
+// is done first or the bridge has stopped. Do calls come before any
+// queued lane or pager message. This is how an in-process device (the
+// web app) acts: Dispatcher.DevicePresence and DeviceSeen for its
+// presence, PagerCmd for its commands, EscalateNow for the console.
+func (b *Bridge) Do(ctx context.Context, fn func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error)) (attendant.Effects, error) {
+	c := &call{fn: fn, done: make(chan callResult, 1)}
+	select {
+	case <-b.stop:
+		return attendant.Effects{}, errors.New("bridge: stopped")
+	default:
+	}
+	b.inbox.push(inMsg{call: c})
+	select {
+	case r := <-c.done:
+		return r.fx, r.err
+	case <-ctx.Done():
+		return attendant.Effects{}, fmt.Errorf("bridge: %w", ctx.Err())
+	case <-b.stop:
+		// It may still have run, just before the loop stopped.
+		select {
+		case r := <-c.done:
+			return r.fx, r.err
+		default:
+			return attendant.Effects{}, errors.New("bridge: stopped")
+		}
+	}
 }
 
 // ensureDefaults fills in the fields of o whose zero value means a
@@ -121,6 +173,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		now:     oo.Now,
 		settle:  oo.Settle,
 		hook:    oo.beforeSave,
+		observe: oo.Observe,
 		d:       attendant.NewDispatcher(&cfg.Config),
 		inbox:   newInbox(),
 		saves:   fifo.New[saveJob](),
@@ -309,6 +362,12 @@ func (b *Bridge) loop(ctx context.Context) {
 				}
 			}
 			for _, m := range ms {
+				if m.call != nil {
+					fx, err := m.call.fn(b.now(), b.d)
+					m.call.done <- callResult{fx, err}
+					fxs = append(fxs, fx)
+					continue
+				}
 				if m.subscribed {
 					if settleAt.IsZero() {
 						settleAt = b.now().Add(b.settle)
@@ -349,17 +408,14 @@ func (b *Bridge) apply(fxs ...attendant.Effects) {
 	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
 		job.save, job.changes = true, b.d.Changes()
 	}
-	for i := range job.fxs {
-		fx := &job.fxs[i]
-		var later []attendant.PageOut
+	// First pages go out now; the saver publishes the rest
+	// (publishEffects skips these).
+	for _, fx := range job.fxs {
 		for _, p := range fx.Pages {
 			if p.First {
 				b.publishPage(p)
-			} else {
-				later = append(later, p)
 			}
 		}
-		fx.Pages = later
 	}
 	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
@@ -412,6 +468,9 @@ func (b *Bridge) saver() {
 		for _, j := range jobs {
 			for _, fx := range j.fxs {
 				b.publishEffects(fx)
+				if b.observe != nil {
+					b.observe(fx)
+				}
 			}
 		}
 		if closed {
@@ -436,7 +495,9 @@ func (b *Bridge) publishEffects(fx attendant.Effects) {
 		b.publish(protocol.PagerResultTopic(s, r.To), false, protocol.Encode(r.Result))
 	}
 	for _, p := range fx.Pages {
-		b.publishPage(p)
+		if !p.First { // apply sent those
+			b.publishPage(p)
+		}
 	}
 	for _, r := range fx.Records {
 		topic := protocol.AlertTopic(s, r.Record.ID)
