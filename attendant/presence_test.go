@@ -33,7 +33,7 @@ func TestPresencePerDevice(t *testing.T) {
 		{3 * time.Second, "phone", "offline", 0, nil, "", "available"}, // the phone's will
 		{4 * time.Second, "phone", "busy", 11, nil, "", "available"},   // available wins
 		{5 * time.Second, "web", "break", 0, nil, "", "busy"},
-		{6 * time.Second, "", "offline", 0, nil, "", "busy"}, // a bare "offline" will is the device without a name
+		{6 * time.Second, "", "offline", 0, nil, "", "busy"},        // a bare "offline" will is the device without a name
 		{7 * time.Second, "phone", "offline", 12, nil, "", "break"}, // the web app is on break
 	}
 	for _, s := range steps {
