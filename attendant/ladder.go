@@ -118,7 +118,19 @@ func (d *Dispatcher) dispatch(now time.Time, a *AlertState, tier int, fx *Effect
 }
 
 func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effects) {
-	fx.Pages = append(fx.Pages, PageOut{To: to, Page: protocol.Page{
+	fx.Pages = append(fx.Pages, PageOut{To: to, Page: d.page(now, a, to)})
+	if !slices.Contains(a.Recipients, to) {
+		a.Recipients = append(a.Recipients, to)
+	}
+	if !slices.Contains(a.Paged, to) {
+		a.Paged = append(a.Paged, to)
+	}
+	d.last[to] = now
+}
+
+// page is alert a's page for attendant to.
+func (d *Dispatcher) page(now time.Time, a *AlertState, to string) protocol.Page {
+	return protocol.Page{
 		Alert:    a.Alert.ID,
 		Lane:     a.Alert.Lane,
 		Zone:     a.Alert.Zone,
@@ -127,14 +139,7 @@ func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effec
 		Text:     protocol.PageText(a.Alert),
 		Tier:     a.Tier,
 		TS:       protocol.At(now),
-	}})
-	if !slices.Contains(a.Recipients, to) {
-		a.Recipients = append(a.Recipients, to)
 	}
-	if !slices.Contains(a.Paged, to) {
-		a.Paged = append(a.Paged, to)
-	}
-	d.last[to] = now
 }
 
 // members lists who a tier pages, in roster order (tier 1: at most one).

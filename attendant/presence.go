@@ -51,7 +51,30 @@ func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Ef
 	if p.Seq != 0 {
 		dev.seq = p.Seq
 	}
-	return d.presenceChanged(now, id, p.Status), nil
+	fx := d.presenceChanged(now, id)
+	if p.Status == protocol.PresenceAvailable || p.Status == protocol.PresenceBusy {
+		d.resync(now, id, &fx)
+	}
+	return fx, nil
+}
+
+// resync sends an attendant who just announced themselves (a pager that
+// restarted with an empty list, a second device) every page they hold:
+// those of the open alerts nobody claimed that they are paged for, and
+// those of the alerts they claimed. Pages fx already has are not sent
+// twice. Nothing changes: these are copies.
+func (d *Dispatcher) resync(now time.Time, id string, fx *Effects) {
+	if !d.started {
+		return
+	}
+	for _, aid := range d.alertIDs() {
+		a := d.alerts[aid]
+		held := a.ClaimedBy == id || (a.ClaimedBy == "" && slices.Contains(a.Recipients, id))
+		if !held || slices.ContainsFunc(fx.Pages, func(p PageOut) bool { return p.To == id && p.Page.Alert == aid }) {
+			continue
+		}
+		fx.Pages = append(fx.Pages, PageOut{To: id, Page: d.page(now, a, id)})
+	}
 }
 
 // DevicePresence sets the presence of one of an attendant's devices that
@@ -102,7 +125,7 @@ func (d *Dispatcher) expireDevices(now time.Time, fx *Effects) {
 				continue
 			}
 			dev.status, dev.expires = protocol.PresenceOffline, time.Time{}
-			fx.add(d.presenceChanged(now, id, protocol.PresenceOffline))
+			fx.add(d.presenceChanged(now, id))
 		}
 	}
 }
@@ -157,8 +180,8 @@ func (d *Dispatcher) status(id string) string {
 }
 
 // presenceChanged recomputes an attendant's presence after one of their
-// devices said said, and pages or takes pages away accordingly.
-func (d *Dispatcher) presenceChanged(now time.Time, id, said string) Effects {
+// devices changed, and pages or takes pages away accordingly.
+func (d *Dispatcher) presenceChanged(now time.Time, id string) Effects {
 	var fx Effects
 	old := d.presence[id]
 	st := d.status(id)

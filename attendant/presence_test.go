@@ -2,6 +2,7 @@ package attendant
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,4 +114,33 @@ func TestDevicesBounded(t *testing.T) {
 	require.Len(t, h.d.devices["ana"], MaxDevicesPerAttendant)
 	_, err = h.device(t0, "ana", "a/b", "available", 0)
 	require.ErrorContains(t, err, "bad device")
+}
+
+// Whenever a device of an attendant announces available or busy, the
+// attendant is sent again every page they hold: the unclaimed alerts
+// they are paged for and the alerts they claimed. Nothing else changes.
+func TestResyncOnPresence(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)      // ana, tier 1
+	h.raise(t0, "a2", "front", protocol.KindBagTimeout) // ana, tier 1
+	h.raise(t0, "a3", "back", protocol.KindHelp)        // ben, tier 1
+	h.cmd(at(time.Second), "ana", "c1", "a2", "claim", "")
+	h.d.Changes()
+	got, err := h.device(at(2*time.Second), "ana", "", "available", 0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"page ana a1 tier 1", "page ana a2 tier 1"}, got, "the same status again still re-sends")
+	require.Empty(t, h.d.Changes().Closed)
+	got, err = h.device(at(3*time.Second), "ana", "web:1", "busy", 0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"page ana a1 tier 1", "page ana a2 tier 1"}, got, "a second device gets them too")
+	got, err = h.device(at(4*time.Second), "ana", "web:1", "break", 0)
+	require.NoError(t, err)
+	require.Empty(t, got, "break re-sends nothing")
+	// Coming back from offline: paged (tier 2 alerts) once, not twice.
+	h.tick(at(20 * time.Second)) // a1 to tier 2
+	h.device(at(21*time.Second), "sue", "", "offline", 0)
+	got, err = h.device(at(22*time.Second), "sue", "", "available", 0)
+	require.NoError(t, err)
+	require.Contains(t, got, "page sue a1 tier 2")
+	require.Len(t, slices.DeleteFunc(got, func(s string) bool { return s != "page sue a1 tier 2" }), 1)
 }
