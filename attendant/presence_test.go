@@ -121,7 +121,7 @@ func TestDevicesBounded(t *testing.T) {
 // they are paged for and the alerts they claimed. Nothing else changes.
 func TestResyncOnPresence(t *testing.T) {
 	h := newHarness(t, testConfig(t), allAvailable)
-	h.raise(t0, "a1", "front", protocol.KindHelp)      // ana, tier 1
+	h.raise(t0, "a1", "front", protocol.KindHelp)       // ana, tier 1
 	h.raise(t0, "a2", "front", protocol.KindBagTimeout) // ana, tier 1
 	h.raise(t0, "a3", "back", protocol.KindHelp)        // ben, tier 1
 	h.cmd(at(time.Second), "ana", "c1", "a2", "claim", "")
