@@ -138,7 +138,9 @@ func (d *Dispatcher) page(now time.Time, a *AlertState, to string) protocol.Page
 		Severity: severity(a),
 		Text:     protocol.PageText(a.Alert),
 		Tier:     a.Tier,
-		TS:       protocol.At(now),
+		// Every page goes to someone on the roster.
+		Resolutions: resolutions(d.roster[to], a.Alert.Kind),
+		TS:          protocol.At(now),
 	}
 }
 

@@ -181,7 +181,11 @@ type Page struct {
 	Severity  string `json:"severity,omitempty"`
 	Text      string `json:"text,omitempty"`
 	Tier      int    `json:"tier,omitempty"`
-	Withdrawn bool   `json:"withdrawn,omitempty"`
+	// Resolutions are those this attendant may use for this alert (by
+	// its kind and their roles); the bridge's pages have them, a lane's
+	// broadcast pages and withdrawals do not.
+	Resolutions []Action `json:"resolutions,omitempty"`
+	Withdrawn   bool     `json:"withdrawn,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	TS        Time   `json:"ts"`
 }
@@ -228,6 +232,23 @@ type PagerResult struct {
 
 // Validate implements the check Decode runs.
 func (m *PagerResult) Validate() error { return required("id", m.ID) }
+
+// Profile is pager/{attendant}/profile (retained): the roster entry the
+// bridge has for an attendant, and the resolutions they may use by alert
+// kind. An empty payload clears it: the attendant left the roster. A
+// pager without a profile is not on the roster.
+type Profile struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Zone        string            `json:"zone"`
+	Roles       []string          `json:"roles"`
+	Store       string            `json:"store"`
+	Resolutions map[Kind][]Action `json:"resolutions"`
+	TS          Time              `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Profile) Validate() error { return required("id", m.ID) }
 
 // BridgeState is bridge/state (retained; the will says online:false).
 type BridgeState struct {

@@ -372,6 +372,7 @@ func (b *Bridge) loop(ctx context.Context) {
 					if settleAt.IsZero() {
 						settleAt = b.now().Add(b.settle)
 					}
+					b.publishProfiles()
 					continue
 				}
 				fxs = append(fxs, b.handle(m))
@@ -386,6 +387,42 @@ func (b *Bridge) loop(ctx context.Context) {
 			}
 			b.apply(b.d.Tick(now))
 		}
+	}
+}
+
+// publishProfiles publishes the retained profile of every roster entry
+// and clears those of ids that had one and have left the roster (the
+// store keeps the list). It runs on the loop goroutine after every
+// (re)connect: a broker that lost its retained messages gets them again.
+func (b *Bridge) publishProfiles() {
+	now := b.now()
+	var ids []string
+	for _, p := range b.d.Profiles(now) {
+		ids = append(ids, p.To)
+		b.publish(protocol.ProfileTopic(b.cfg.Store, p.To), true, protocol.Encode(p.Profile))
+	}
+	before, err := b.store.Profiled()
+	if err != nil {
+		b.log.Error("profiles of attendants who left the roster not cleared", "err", err)
+		return
+	}
+	// Clears are few (who left since the last connect): wait for the
+	// broker to have them, briefly, and keep listing those it does not,
+	// to clear them again on the next connect.
+	for _, id := range before {
+		if slices.Contains(ids, id) || !protocol.ValidID(id) {
+			continue
+		}
+		tok := b.client.Publish(protocol.ProfileTopic(b.cfg.Store, id), 1, true, []byte{})
+		if !tok.WaitTimeout(2*time.Second) || tok.Error() != nil {
+			b.log.Warn("profile of an attendant who left the roster not cleared; cleared on the next connect", "attendant", id, "err", tok.Error())
+			ids = append(ids, id)
+			continue
+		}
+		b.log.Info("attendant left the roster: profile cleared", "attendant", id)
+	}
+	if err := b.store.SetProfiled(ids); err != nil {
+		b.log.Error("list of profiles not saved", "err", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -804,4 +805,42 @@ func TestBridgeInProcessDevice(t *testing.T) {
 	require.NoError(t, b.Close())
 	_, err = b.Do(ctx, func(time.Time, *attendant.Dispatcher) (attendant.Effects, error) { return attendant.Effects{}, nil })
 	require.ErrorContains(t, err, "stopped")
+}
+
+// The bridge publishes a retained profile for every roster entry when it
+// connects, and clears the profile of one who left the roster (the list
+// of ids profiled is kept in data_dir).
+func TestBridgeProfiles(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana")
+	for _, id := range []string{"ana", "ben", "sue"} {
+		p := decodeAs[protocol.Profile](t, r.rec.await(0, "pager/"+id+"/profile", `"id":"`+id+`"`))
+		require.Equal(t, "s1", p.Store)
+	}
+	ben := decodeAs[protocol.Profile](t, r.rec.await(0, "pager/ben/profile"))
+	require.Equal(t, []string{"attendant"}, ben.Roles)
+	require.Equal(t, []protocol.Action{protocol.ActionOutOfService}, ben.Resolutions[protocol.KindAgeCheck])
+	retained := r.snapshot()
+	require.Equal(t, 3, retained.count(0, "pager/ana/profile")+retained.count(0, "pager/ben/profile")+retained.count(0, "pager/sue/profile"), "retained")
+	from := r.rec.mark()
+	r.raise("a1", protocol.KindBagTimeout)
+	page := decodeAs[protocol.Page](t, r.rec.await(from, "pager/ana/page", `"alert":"a1"`))
+	require.Equal(t, []protocol.Action{protocol.ActionApprove, protocol.ActionVoid, protocol.ActionOutOfService}, page.Resolutions)
+	require.NoError(t, b.Close())
+
+	// Ben leaves the roster: his profile is cleared when the bridge is back.
+	r.cfg.Attendants = slices.DeleteFunc(r.cfg.Attendants, func(a attendant.Attendant) bool { return a.ID == "ben" })
+	from = r.rec.mark()
+	b = r.start()
+	r.rec.awaitEmpty(from, "pager/ben/profile")
+	r.rec.await(from, "pager/ana/profile", `"id":"ana"`)
+	late := r.snapshot()
+	require.Equal(t, 0, late.count(0, "pager/ben/profile"), "no retained profile for ben")
+	require.Equal(t, 1, late.count(0, "pager/sue/profile"))
+	require.NoError(t, b.Close())
+	s, err := OpenStore(r.cfg.DataDir)
+	require.NoError(t, err)
+	defer s.Close()
+	ids, err := s.Profiled()
+	require.NoError(t, err)
+	require.Equal(t, []string{"ana", "sue"}, ids)
 }

@@ -42,6 +42,7 @@ var (
 	keyClosed    = []byte("closed")
 	keyResults   = []byte("results")
 	keyLastPaged = []byte("last_paged")
+	keyProfiled  = []byte("profiled")
 )
 
 // OpenStore opens (creating if needed) the store in dir. Only one bridge
@@ -218,6 +219,37 @@ func putChanged(tx *bolt.Tx, c attendant.Changes) error {
 		if err := results.Put([]byte(k), b); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Profiled is the list of attendant ids the bridge last published a
+// retained profile for (SetProfiled), so that it can clear the profile
+// of one who has left the roster since.
+func (s *Store) Profiled() ([]string, error) {
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta).Get(keyProfiled)
+		if b == nil {
+			return nil
+		}
+		return json.Unmarshal(b, &ids)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %s: %s: %w", s.path, keyProfiled, err)
+	}
+	return ids, nil
+}
+
+// SetProfiled saves the list of attendant ids with a retained profile.
+func (s *Store) SetProfiled(ids []string) error {
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyProfiled, b) })
+	if err != nil {
+		return fmt.Errorf("bridge: save %s: %w", s.path, err)
 	}
 	return nil
 }
