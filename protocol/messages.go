@@ -174,20 +174,20 @@ func (m *Presence) Validate() error {
 // Page is pager/{attendant}/page and broadcast/page: a page, or (with
 // Withdrawn) the withdrawal of one.
 type Page struct {
-	Alert     string `json:"alert"`
-	Lane      string `json:"lane,omitempty"`
-	Zone      string `json:"zone,omitempty"`
-	Kind      Kind   `json:"kind,omitempty"`
-	Severity  string `json:"severity,omitempty"`
-	Text      string `json:"text,omitempty"`
-	Tier      int    `json:"tier,omitempty"`
+	Alert    string `json:"alert"`
+	Lane     string `json:"lane,omitempty"`
+	Zone     string `json:"zone,omitempty"`
+	Kind     Kind   `json:"kind,omitempty"`
+	Severity string `json:"severity,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Tier     int    `json:"tier,omitempty"`
 	// Resolutions are those this attendant may use for this alert (by
 	// its kind and their roles); the bridge's pages have them, a lane's
 	// broadcast pages and withdrawals do not.
 	Resolutions []Action `json:"resolutions,omitempty"`
 	Withdrawn   bool     `json:"withdrawn,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	TS        Time   `json:"ts"`
+	Reason      string   `json:"reason,omitempty"`
+	TS          Time     `json:"ts"`
 }
 
 // Validate implements the check Decode runs.
