@@ -62,8 +62,9 @@ func TestClaimTimeoutReopens(t *testing.T) {
 func TestReleaseAndDecline(t *testing.T) {
 	h := newHarness(t, testConfig(t), allAvailable)
 	h.raise(t0, "a1", "front", protocol.KindHelp)
-	// Declining the only page escalates at once.
-	require.Equal(t, []string{"result ana c1 ok=true", "withdraw ana a1: released", "page ana a1 tier 2", "page ben a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "},
+	// Declining the only page escalates at once, without the one who
+	// declined.
+	require.Equal(t, []string{"result ana c1 ok=true", "withdraw ana a1: released", "page ben a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "},
 		h.cmd(at(time.Second), "ana", "c1", "a1", "release", ""))
 	h.cmd(at(2*time.Second), "sue", "c2", "a1", "claim", "")
 	require.Equal(t, []string{"result sue c3 ok=true", "withdraw sue a1: released", "page ben a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "},
@@ -186,4 +187,42 @@ func TestStaleCommands(t *testing.T) {
 	require.Equal(t, "result ana c2 ok=true claimed_by=ana", send(now, "c2", now.Add(-DefaultLimits.CmdMaxAge))[0], "exactly cmd_max_age old is accepted")
 	require.Equal(t, []string{"result ana c3 ok=true claimed_by=ana"}, send(now, "c3", time.Time{}), "no ts: accepted")
 	require.Equal(t, []string{"result ana c4 ok=true claimed_by=ana"}, send(now, "c4", now.Add(time.Minute)), "a clock ahead is not stale")
+}
+
+// A declined page stays declined, at every tier, until the ladder
+// repeats; when only those who declined could be paged, the alert waits
+// one ack_timeout and asks them again.
+func TestDeclineHoldsUntilTheLadderRepeats(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	steps := []struct {
+		at   time.Duration
+		do   func(time.Time) []string
+		want []string
+	}{
+		{0, func(n time.Time) []string { return h.raise(n, "a1", "front", protocol.KindHelp) }, []string{"page ana a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "}},
+		{time.Second, func(n time.Time) []string { return h.cmd(n, "ana", "c1", "a1", "release", "") },
+			[]string{"result ana c1 ok=true", "withdraw ana a1: released", "page ben a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "}},
+		{2 * time.Second, func(n time.Time) []string { return h.presence(n, "ana", "available") }, nil},
+		{21 * time.Second, h.tick, []string{"page ben a1 tier 3", "page sue a1 tier 3", "record a1 paged tier 3", "assist 3 paged tier 3 "}},
+		{22 * time.Second, func(n time.Time) []string { return h.cmd(n, "ben", "c2", "a1", "release", "") }, []string{"result ben c2 ok=true", "withdraw ben a1: released"}},
+		// The ladder repeats (repeat: 2): everyone may be paged again.
+		{41 * time.Second, h.tick, []string{"page ana a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "}},
+	}
+	for _, s := range steps {
+		require.Equal(t, s.want, s.do(at(s.at)), "at %v", s.at)
+	}
+	// Ana can still change her mind and claim it: she was paged.
+	require.Equal(t, "result ana c3 ok=true claimed_by=ana", h.cmd(at(42*time.Second), "ana", "c3", "a1", "claim", "")[0])
+
+	// Alone on shift, she declines: nobody is paged; after ack_timeout
+	// she is asked again.
+	h2 := newHarness(t, testConfig(t), map[string]string{"ana": "available"})
+	h2.raise(t0, "a2", "front", protocol.KindHelp)
+	require.Equal(t, []string{"result ana d1 ok=true", "withdraw ana a2: released", "record a2 open tier 0", "assist 3 open tier 0 "},
+		h2.cmd(at(time.Second), "ana", "d1", "a2", "release", ""))
+	dl, ok := h2.d.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, at(21*time.Second), dl)
+	require.Empty(t, h2.presence(at(2*time.Second), "ana", "available"), "no re-sync of a declined page")
+	require.Equal(t, "page ana a2 tier 1", h2.tick(at(21*time.Second))[0])
 }

@@ -65,12 +65,18 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 // the ladder).
 func (d *Dispatcher) escalate(now time.Time, a *AlertState, fx *Effects) {
 	next := a.Tier + 1
-	if a.Tier >= 3 {
+	switch {
+	case a.Tier == 0:
+		// Nobody could be paged but some had declined: the ladder
+		// repeats for them.
+		a.Declined = nil
+	case a.Tier >= 3:
 		if a.Round >= d.cfg.Escalation.Repeat {
 			a.Deadline = time.Time{}
 			return
 		}
 		a.Round++
+		a.Declined = nil // the ladder repeats: a decline holds until then
 		next = 1
 	}
 	d.dispatch(now, a, next, fx)
@@ -79,8 +85,8 @@ func (d *Dispatcher) escalate(now time.Time, a *AlertState, fx *Effects) {
 // reopen takes the claim back and runs the ladder again from tier 1.
 func (d *Dispatcher) reopen(now time.Time, a *AlertState, reason string, fx *Effects) {
 	who := a.ClaimedBy
-	if !slices.Contains(a.Declined, who) {
-		a.Declined = append(a.Declined, who)
+	if !slices.Contains(a.Returned, who) {
+		a.Returned = append(a.Returned, who)
 	}
 	fx.Pages = append(fx.Pages, d.withdrawal(now, a.Alert.ID, who, reason))
 	a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == who })
@@ -114,6 +120,11 @@ func (d *Dispatcher) dispatch(now time.Time, a *AlertState, tier int, fx *Effect
 	a.Status = protocol.AlertOpen
 	a.Tier = 0
 	a.Deadline = time.Time{}
+	if len(a.Declined) > 0 {
+		// Only those who declined could be paged: ask them again when
+		// the tier would have timed out, rather than never.
+		a.Deadline = now.Add(d.cfg.Escalation.AckTimeout)
+	}
 	d.publish(now, a, fx)
 }
 
@@ -152,9 +163,12 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 		st := d.presence[at.ID]
 		available := st == protocol.PresenceAvailable
 		onShift := available || st == protocol.PresenceBusy
+		if slices.Contains(a.Declined, at.ID) {
+			continue
+		}
 		switch tier {
 		case 1:
-			if available && at.HasRole(role) && !slices.Contains(a.Declined, at.ID) {
+			if available && at.HasRole(role) && !slices.Contains(a.Returned, at.ID) {
 				out = append(out, at.ID)
 			}
 		case 2:

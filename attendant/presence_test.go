@@ -136,6 +136,11 @@ func TestResyncOnPresence(t *testing.T) {
 	got, err = h.device(at(4*time.Second), "ana", "web:1", "break", 0)
 	require.NoError(t, err)
 	require.Empty(t, got, "break re-sends nothing")
+	// After a decline the page is no longer his to re-send.
+	h.cmd(at(5*time.Second), "ben", "c2", "a3", "release", "")
+	got, err = h.device(at(6*time.Second), "ben", "", "available", 0)
+	require.NoError(t, err)
+	require.Empty(t, got)
 	// Coming back from offline: paged (tier 2 alerts) once, not twice.
 	h.tick(at(20 * time.Second)) // a1 to tier 2
 	h.device(at(21*time.Second), "sue", "", "offline", 0)

@@ -37,7 +37,12 @@ type AlertState struct {
 	Round      int            `json:"round"`  // 1..repeat: which run of the ladder
 	Recipients []string       `json:"recipients"`
 	Paged      []string       `json:"paged"`    // everyone ever paged: they may act on it
-	Declined   []string       `json:"declined"` // released or let the claim expire: not picked for tier 1
+	// Declined released a page they had not claimed: not paged for
+	// the alert again, at any tier, until the ladder repeats.
+	Declined []string `json:"declined"`
+	// Returned released their claim or let it expire: not picked for
+	// tier 1.
+	Returned []string `json:"returned"`
 	ClaimedBy  string         `json:"claimed_by"`
 	Raised     time.Time      `json:"raised"`
 	Claimed    time.Time      `json:"claimed"`
@@ -54,6 +59,7 @@ func (a *AlertState) clone() AlertState {
 	c.Recipients = slices.Clone(a.Recipients)
 	c.Paged = slices.Clone(a.Paged)
 	c.Declined = slices.Clone(a.Declined)
+	c.Returned = slices.Clone(a.Returned)
 	if a.Pending != nil {
 		p := *a.Pending
 		c.Pending = &p
