@@ -224,5 +224,5 @@ func TestDeclineHoldsUntilTheLadderRepeats(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, at(21*time.Second), dl)
 	require.Empty(t, h2.presence(at(2*time.Second), "ana", "available"), "no re-sync of a declined page")
-	require.Equal(t, "page ana a2 tier 1", h2.tick(at(21*time.Second))[0])
+	require.Equal(t, "page ana a2 tier 1", h2.tick(at(21 * time.Second))[0])
 }

@@ -36,18 +36,18 @@ type AlertState struct {
 	Tier       int            `json:"tier"`   // 0 while nobody could be paged
 	Round      int            `json:"round"`  // 1..repeat: which run of the ladder
 	Recipients []string       `json:"recipients"`
-	Paged      []string       `json:"paged"`    // everyone ever paged: they may act on it
+	Paged      []string       `json:"paged"` // everyone ever paged: they may act on it
 	// Declined released a page they had not claimed: not paged for
 	// the alert again, at any tier, until the ladder repeats.
 	Declined []string `json:"declined"`
 	// Returned released their claim or let it expire: not picked for
 	// tier 1.
-	Returned []string `json:"returned"`
-	ClaimedBy  string         `json:"claimed_by"`
-	Raised     time.Time      `json:"raised"`
-	Claimed    time.Time      `json:"claimed"`
-	Deadline   time.Time      `json:"deadline"` // next tier, or claim expiry; zero: none
-	Pending    *Pending       `json:"pending"`
+	Returned  []string  `json:"returned"`
+	ClaimedBy string    `json:"claimed_by"`
+	Raised    time.Time `json:"raised"`
+	Claimed   time.Time `json:"claimed"`
+	Deadline  time.Time `json:"deadline"` // next tier, or claim expiry; zero: none
+	Pending   *Pending  `json:"pending"`
 	// LaneCancelled: the lane cancelled the alert while a resolution was
 	// pending; the lane's command result decides how it closes.
 	LaneCancelled bool `json:"lane_cancelled"`
