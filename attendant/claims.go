@@ -10,8 +10,9 @@ import (
 	"github.com/sco-project/sco/protocol"
 )
 
-// PagerCmd handles pager/{id}/cmd: claim, release or resolve. The error
-// is for the log; the pager's answer is in the effects.
+// PagerCmd handles pager/{id}/cmd: claim, release, resolve, arrive or
+// lane. The error is for the log; the pager's answer is in the effects.
+// An in-process device (the web app) calls it for its commands.
 //
 // The checks run in the contract's order, and the first that fails
 // answers: bad command, bad id, rate limited, stale, unknown attendant, unknown alert, alert
@@ -45,9 +46,15 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		// the attendant saw then may no longer hold. No ts: accepted.
 		return d.refuse(now, who, c.ID, string(protocol.ErrStale))
 	}
+	if d.inFlight(who, c.ID) {
+		return fx, nil // a duplicate of a command the lane has: answered when the lane answers
+	}
 	at, ok := d.roster[who]
 	if !ok {
 		return d.refuse(now, who, c.ID, string(protocol.ErrUnknownAttendant))
+	}
+	if c.Action == protocol.PagerLane {
+		return d.laneOp(now, at, c)
 	}
 	// reply answers the command and remembers the answer.
 	reply := func(errText, claimedBy string) (Effects, error) {
@@ -66,9 +73,6 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 			return reply(string(protocol.ErrAlertClosed), "")
 		}
 		return reply(string(protocol.ErrUnknownAlert), "")
-	}
-	if a.Pending != nil && a.Pending.PagerCmd == c.ID && a.Pending.By == who {
-		return fx, nil // a duplicate of the resolution the lane has: answered when the lane answers
 	}
 	if !slices.Contains(a.Paged, who) && a.ClaimedBy != who {
 		return reply(string(protocol.ErrNotPaged), a.ClaimedBy)
@@ -89,6 +93,15 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		if a.ClaimedBy != who {
 			d.claim(now, a, who, &fx)
 		}
+		return reply("", who)
+	case protocol.PagerArrive:
+		// Arriving at an alert nobody holds claims it, as a resolve does.
+		if a.ClaimedBy != who {
+			d.claim(now, a, who, &fx)
+		}
+		a.Arrived = now
+		d.zoneAt[who] = a.Alert.Zone
+		fx.Changed = true
 		return reply("", who)
 	case protocol.PagerRelease:
 		if a.Pending != nil {
@@ -112,6 +125,22 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 	fx.Changed = true
 	fx.Commands = append(fx.Commands, d.command(now, a))
 	return fx, nil
+}
+
+// inFlight reports whether who's command id is with a lane: a duplicate
+// of a resolution or lane command, answered when the lane answers.
+func (d *Dispatcher) inFlight(who, id string) bool {
+	for _, a := range d.alerts {
+		if p := a.Pending; p != nil && p.PagerCmd == id && p.By == who {
+			return true
+		}
+	}
+	for _, op := range d.laneOps {
+		if op.PagerCmd == id && op.By == who {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse answers a command that changes nothing and is not remembered

@@ -150,7 +150,7 @@ func TestMalformedCommandsAnsweredWhenPossible(t *testing.T) {
 		{`{"id":12,"alert":"a1","action":"claim"}`, "result ana 12 ok=false error=bad command: malformed JSON", "cannot unmarshal number"},
 		{`{"id":"c1","alert":"a1","action":"claim","pad":"` + pad + `"}`, "result ana c1 ok=false error=bad command: payload too large", "payload too large"},
 		{`{"id":"c2","alert":"a1"`, "result ana c2 ok=false error=bad command: malformed JSON", "malformed JSON"},
-		{`{"id":"c3","action":"claim"}`, `result ana c3 ok=false error=bad command: pager cmd: "alert" is required`, `"alert" is required`},
+		{`{"id":"c3","action":"claim"}`, `result ana c3 ok=false error=bad command: pager cmd c3: "alert" is required`, `"alert" is required`},
 		{`[{"id":"c4"}]`, "", "malformed JSON"},
 		{`"claim"`, "", "malformed JSON"},
 		{`{"id":"` + strings.Repeat("y", 129) + `","action":"claim"}`, "", `"alert" is required`},

@@ -29,6 +29,7 @@ type Dispatcher struct {
 	last     map[string]time.Time
 	zoneAt   map[string]string  // attendant -> zone of the lane they last arrived at
 	buckets  map[string]*bucket // roster id ("" for anyone else) -> rate limit
+	laneOps  map[string]*LaneOp // lane command id -> a supervisor's lane command
 	started  bool
 
 	// Keys of the closed ids by lane and of the answers by attendant,
@@ -61,6 +62,7 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		last:     map[string]time.Time{},
 		zoneAt:   map[string]string{},
 		buckets:  map[string]*bucket{},
+		laneOps:  map[string]*LaneOp{},
 
 		closedOrder: map[string][]string{},
 		resultOrder: map[string][]string{},
@@ -97,7 +99,8 @@ func (d *Dispatcher) alertIDs() []string {
 
 // Start begins paging: every open alert not claimed is paged again from
 // its current tier (tier 1 when it was never paged), and every pending
-// lane command is sent again (lanes are idempotent by command id).
+// lane command is sent again, a supervisor's too (lanes are idempotent
+// by command id).
 func (d *Dispatcher) Start(now time.Time) Effects {
 	var fx Effects
 	d.started = true
@@ -116,6 +119,9 @@ func (d *Dispatcher) Start(now time.Time) Effects {
 			a.Recipients = nil
 			d.dispatch(now, a, tier, &fx)
 		}
+	}
+	for _, op := range d.laneOpList() {
+		fx.Commands = append(fx.Commands, laneOpCommand(now, &op))
 	}
 	fx.add(d.Tick(now))
 	return fx

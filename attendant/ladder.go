@@ -11,6 +11,9 @@ import (
 // NextDeadline is the earliest time Tick has something to do.
 func (d *Dispatcher) NextDeadline() (time.Time, bool) {
 	next := d.nextExpiry()
+	if t := d.nextLaneOpExpiry(); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+		next = t
+	}
 	for _, a := range d.alerts {
 		if !a.Deadline.IsZero() && (next.IsZero() || a.Deadline.Before(next)) {
 			next = a.Deadline
@@ -37,6 +40,7 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 		}
 	}
 	d.expireDevices(now, &fx)
+	d.expireLaneOps(now, &fx)
 	if !d.started {
 		return fx
 	}
@@ -92,6 +96,7 @@ func (d *Dispatcher) reopen(now time.Time, a *AlertState, reason string, fx *Eff
 	a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == who })
 	a.ClaimedBy = ""
 	a.Claimed = time.Time{}
+	a.Arrived = time.Time{}
 	a.Round = 1
 	d.dispatch(now, a, 1, fx)
 }

@@ -102,6 +102,9 @@ func (d *Dispatcher) LaneResult(now time.Time, lane string, r protocol.CommandRe
 	if !protocol.ValidMsgID(r.ID) {
 		return fx, fmt.Errorf("attendant: lane %s command result: bad id %q", lane, clip(r.ID))
 	}
+	if d.laneOpResult(now, lane, r, &fx) {
+		return fx, nil
+	}
 	var a *AlertState
 	for _, id := range d.alertIDs() {
 		if x := d.alerts[id]; x.Pending != nil && x.Pending.LaneCmd == r.ID && x.Alert.Lane == lane {

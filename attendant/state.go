@@ -46,6 +46,7 @@ type AlertState struct {
 	ClaimedBy string    `json:"claimed_by"`
 	Raised    time.Time `json:"raised"`
 	Claimed   time.Time `json:"claimed"`
+	Arrived   time.Time `json:"arrived"`  // the claimer said arrive; zero: not yet
 	Deadline  time.Time `json:"deadline"` // next tier, or claim expiry; zero: none
 	Pending   *Pending  `json:"pending"`
 	// LaneCancelled: the lane cancelled the alert while a resolution was
@@ -85,6 +86,21 @@ type Pending struct {
 	At         time.Time       `json:"at"`
 }
 
+// LaneOp is a supervisor's lane command (pager action "lane": take a lane
+// out of service or put it back) sent to the lane and not yet answered.
+type LaneOp struct {
+	Lane     string          `json:"lane"`
+	LaneCmd  string          `json:"lane_cmd"`
+	PagerCmd string          `json:"pager_cmd"`
+	By       string          `json:"by"`
+	Action   protocol.Action `json:"action"`
+	At       time.Time       `json:"at"`
+}
+
+// LaneOpTimeout is how long the bridge waits for a lane to answer a lane
+// command before it answers the supervisor "lane: no answer".
+const LaneOpTimeout = time.Minute
+
 // StoredResult is the answer given to one pager command, kept for
 // idempotency.
 type StoredResult struct {
@@ -99,6 +115,7 @@ type State struct {
 
 	Results   map[string]StoredResult `json:"results"` // key: attendant/cmd id
 	LastPaged map[string]time.Time    `json:"last_paged"`
+	LaneOps   []LaneOp                `json:"lane_ops"`
 }
 
 // Restore loads persisted state. Call it before Start.
@@ -115,6 +132,9 @@ func (d *Dispatcher) Restore(s State) {
 	}
 	for k, v := range s.LastPaged {
 		d.last[k] = v
+	}
+	for _, op := range s.LaneOps {
+		d.laneOps[op.LaneCmd] = &op
 	}
 }
 
@@ -134,6 +154,7 @@ func (d *Dispatcher) State() State {
 	for k, v := range d.last {
 		s.LastPaged[k] = v
 	}
+	s.LaneOps = d.laneOpList()
 	return s
 }
 
@@ -241,4 +262,13 @@ func byTime[V any](m map[string]V, at func(V) time.Time) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
+}
+
+// laneOpList is a copy of the pending lane commands, oldest first.
+func (d *Dispatcher) laneOpList() []LaneOp {
+	var out []LaneOp
+	for _, k := range byTime(d.laneOps, func(op *LaneOp) time.Time { return op.At }) {
+		out = append(out, *d.laneOps[k])
+	}
+	return out
 }

@@ -197,23 +197,33 @@ func (m *Page) Validate() error { return required("alert", m.Alert) }
 type PagerCmd struct {
 	ID         string `json:"id"`
 	Alert      string `json:"alert"`
-	Action     string `json:"action"` // claim | release | resolve
+	Action     string `json:"action"` // claim | release | resolve | arrive | lane
 	Resolution Action `json:"resolution"`
-	TS         Time   `json:"ts"`
+	// Lane is the lane a "lane" command closes or opens; "" otherwise.
+	Lane string `json:"lane,omitempty"`
+	TS   Time   `json:"ts"`
 }
 
-// Validate implements the check Decode runs.
+// Validate implements the check Decode runs: the fields each action
+// needs (ids are checked by the bridge, which answers "bad id").
 func (m *PagerCmd) Validate() error {
-	for f, v := range map[string]string{"id": m.ID, "alert": m.Alert} {
-		if err := required(f, v); err != nil {
-			return fmt.Errorf("pager cmd: %w", err)
-		}
+	if err := required("id", m.ID); err != nil {
+		return fmt.Errorf("pager cmd: %w", err)
 	}
 	switch m.Action {
-	case PagerClaim, PagerRelease:
-	case PagerResolve:
-		if !m.Resolution.Valid() {
+	case PagerClaim, PagerRelease, PagerArrive, PagerResolve:
+		if err := required("alert", m.Alert); err != nil {
+			return fmt.Errorf("pager cmd %s: %w", m.ID, err)
+		}
+		if m.Action == PagerResolve && !m.Resolution.Valid() {
 			return fmt.Errorf("pager cmd %s: unknown resolution %q", m.ID, m.Resolution)
+		}
+	case PagerLane:
+		if !ValidID(m.Lane) {
+			return fmt.Errorf("pager cmd %s: lane %q must match [a-z0-9-]+", m.ID, m.Lane)
+		}
+		if m.Resolution != ActionOutOfService && m.Resolution != ActionInService {
+			return fmt.Errorf("pager cmd %s: a lane command's resolution is out_of_service or in_service, not %q", m.ID, m.Resolution)
 		}
 	default:
 		return fmt.Errorf("pager cmd %s: unknown action %q", m.ID, m.Action)

@@ -198,6 +198,11 @@ const (
 	PagerClaim   = "claim"
 	PagerRelease = "release"
 	PagerResolve = "resolve"
+	// PagerArrive: the attendant is at the lane of the alert they claimed.
+	PagerArrive = "arrive"
+	// PagerLane: take a lane out of service or put it back (resolution
+	// out_of_service or in_service, lane in "lane"); supervisors only.
+	PagerLane = "lane"
 )
 
 // Presence statuses.

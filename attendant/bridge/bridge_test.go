@@ -844,3 +844,18 @@ func TestBridgeProfiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"ana", "sue"}, ids)
 }
+
+// A supervisor closes a lane from a pager: the lane gets a command with
+// no alert, and the supervisor the lane's answer.
+func TestBridgeLaneCommand(t *testing.T) {
+	r, _ := newRig(t, testsupport.Mochi(t).URL(), slow, "sue")
+	from := r.rec.mark()
+	publish(t, r.pager["sue"].c, protocol.PagerCmdTopic("s1", "sue"), false,
+		protocol.Encode(protocol.PagerCmd{ID: "s1", Action: protocol.PagerLane, Lane: "3", Resolution: protocol.ActionOutOfService, TS: protocol.At(time.Now())}))
+	cmd := decodeAs[protocol.Command](t, r.rec.await(from, "lane/3/command", `"action":"out_of_service"`))
+	require.Empty(t, cmd.Alert)
+	require.Equal(t, "sue", cmd.By)
+	require.NoError(t, cmd.Validate(), "a lane accepts it")
+	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: true}))
+	r.rec.await(from, "pager/sue/result", `"id":"s1"`, `"ok":true`)
+}

@@ -22,8 +22,9 @@ import (
 // and written by one goroutine, so one transaction per batch of events is
 // cheap, and there is no cgo, no server and nothing to administer. Each
 // open alert is one key in bucket "alerts", each closed id one key in
-// "closed", each command answer one key in "results"; the paging history
-// is one key in bucket "meta". Closed ids (kept a day) and answers (kept
+// "closed" (lane/id), each command answer one key in "results"; the
+// paging history, the pending lane commands and the ids with a retained
+// profile are one key each in bucket "meta". Closed ids (kept a day) and answers (kept
 // an hour) grow with the store's traffic, so a save (Apply) writes only
 // those that changed (attendant.Dispatcher.Changes). Stores written before kept
 // both as one key each in "meta": OpenStore moves them.
@@ -43,6 +44,7 @@ var (
 	keyResults   = []byte("results")
 	keyLastPaged = []byte("last_paged")
 	keyProfiled  = []byte("profiled")
+	keyLaneOps   = []byte("lane_ops")
 )
 
 // OpenStore opens (creating if needed) the store in dir. Only one bridge
@@ -111,6 +113,11 @@ func (s *Store) Load() (attendant.State, error) {
 				return fmt.Errorf("%s: %w", keyLastPaged, err)
 			}
 		}
+		if b := tx.Bucket(bucketMeta).Get(keyLaneOps); b != nil {
+			if err := json.Unmarshal(b, &st.LaneOps); err != nil {
+				return fmt.Errorf("%s: %w", keyLaneOps, err)
+			}
+		}
 		err = tx.Bucket(bucketClosed).ForEach(func(k, v []byte) error {
 			var t time.Time
 			if err := t.UnmarshalText(v); err != nil {
@@ -176,6 +183,12 @@ func (s *Store) Apply(c attendant.Changes) error {
 			return err
 		}
 		if err := tx.Bucket(bucketMeta).Put(keyLastPaged, b); err != nil {
+			return err
+		}
+		if b, err = json.Marshal(c.LaneOps); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketMeta).Put(keyLaneOps, b); err != nil {
 			return err
 		}
 		return putChanged(tx, c)
