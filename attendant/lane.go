@@ -30,7 +30,12 @@ func (d *Dispatcher) close(now time.Time, a *AlertState, status string, resoluti
 
 // LaneAlert handles lane/{lane}/alert. An id already known keeps its
 // state, and a closed id stays closed: lanes re-publish their open alerts
-// whenever the bridge comes online.
+// whenever the bridge comes online. An alert belongs to the lane that
+// raised it: a message about it from another lane changes nothing, and
+// closed ids are kept by lane. A lane has at most
+// limits.open_alerts_per_lane open alerts: a further one is refused (the
+// error says so) and paged only if the lane publishes it again (it does
+// whenever bridge/state turns online) when it has fewer.
 func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Effects, error) {
 	var fx Effects
 	if m.Lane != lane {
@@ -46,6 +51,16 @@ func (d *Dispatcher) LaneAlert(now time.Time, lane string, m protocol.Alert) (Ef
 		return fx, nil
 	}
 	a, known := d.alerts[m.ID]
+	if known && a.Alert.Lane != lane {
+		// An alert belongs to the lane that raised it: another lane can
+		// neither cancel it nor raise it again.
+		return fx, fmt.Errorf("attendant: lane %s sent alert %s %s, which lane %s raised: ignored", lane, m.ID, m.Status, a.Alert.Lane)
+	}
+	if !known && m.Status == protocol.AlertOpen {
+		if n := d.openOn(lane); n >= d.cfg.Limits.OpenAlertsPerLane {
+			return fx, fmt.Errorf("attendant: lane %s alert %s ignored: the lane has %d open alerts (limits.open_alerts_per_lane); it is paged if the lane publishes it again with fewer open", lane, m.ID, n)
+		}
+	}
 	switch m.Status {
 	case protocol.AlertOpen:
 		if known {
@@ -93,6 +108,17 @@ func clip(id string) string {
 		return id[:protocol.MaxMsgID] + fmt.Sprintf("... (%d bytes)", len(id))
 	}
 	return id
+}
+
+// openOn counts a lane's open alerts.
+func (d *Dispatcher) openOn(lane string) int {
+	n := 0
+	for _, a := range d.alerts {
+		if a.Alert.Lane == lane {
+			n++
+		}
+	}
+	return n
 }
 
 // LaneResult handles lane/{lane}/command/result: an ok result resolves

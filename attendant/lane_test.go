@@ -98,3 +98,45 @@ func TestRepublishedAlertResendsPendingCommand(t *testing.T) {
 	require.Equal(t, []string{"result ana c2 ok=true claimed_by=ana", "withdraw ana a1: resolved", "record a1 resolved tier 1 by ana approve closed", "assist 3 clear"},
 		h.result(at(10*time.Second), "a1:ana:c2", true, ""))
 }
+
+// An alert belongs to the lane that raised it: another lane can neither
+// cancel it nor re-raise it, closed ids are kept by lane, and a lane has
+// at most limits.open_alerts_per_lane open alerts.
+func TestAlertOwnership(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.OpenAlertsPerLane = 2
+	h := newHarness(t, cfg, allAvailable)
+	lane := func(now time.Time, lane, id, status string) ([]string, error) {
+		fx, err := h.d.LaneAlert(now, lane, alertMsg(id, lane, "front", protocol.KindHelp, status))
+		return fxLines(fx), err
+	}
+	h.raise(t0, "a1", "front", protocol.KindHelp) // lane 3
+	got, err := lane(at(time.Second), "4", "a1", protocol.AlertCancelled)
+	require.ErrorContains(t, err, "lane 4 sent alert a1 cancelled, which lane 3 raised: ignored")
+	require.Empty(t, got)
+	_, open := h.d.Alert("a1")
+	require.True(t, open, "lane 4 cannot cancel lane 3's alert")
+	_, err = lane(at(time.Second), "4", "a1", protocol.AlertOpen)
+	require.ErrorContains(t, err, "which lane 3 raised")
+	// Closed ids by lane: lane 4 closing an id keeps it closed for lane
+	// 4 only.
+	_, err = lane(at(2*time.Second), "4", "b1", protocol.AlertCancelled)
+	require.NoError(t, err)
+	got, err = lane(at(3*time.Second), "3", "b1", protocol.AlertOpen)
+	require.NoError(t, err)
+	require.Equal(t, "page ana b1 tier 1", got[0], "lane 4's cancel does not keep lane 3's alert closed")
+	// Lane 3 has two open alerts now: a third is refused.
+	got, err = lane(at(4*time.Second), "3", "c1", protocol.AlertOpen)
+	require.ErrorContains(t, err, "lane 3 alert c1 ignored: the lane has 2 open alerts")
+	require.Empty(t, got)
+	_, open = h.d.Alert("c1")
+	require.False(t, open)
+	got, err = lane(at(4*time.Second), "4", "c2", protocol.AlertOpen)
+	require.NoError(t, err)
+	require.NotEmpty(t, got, "another lane is not limited by lane 3")
+	// Once lane 3 has fewer, the alert it publishes again is paged.
+	h.cancel(at(5*time.Second), "a1")
+	got, err = lane(at(6*time.Second), "3", "c1", protocol.AlertOpen)
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+}
