@@ -29,6 +29,15 @@ func (d *Dispatcher) Handle(now time.Time, topic string, payload []byte) (Effect
 			return fx, fmt.Errorf("attendant: lane %s alert: %w", t.ID, err)
 		}
 		return d.LaneAlert(now, t.ID, a)
+	case protocol.TLaneState:
+		if len(payload) == 0 {
+			return fx, nil // a cleared retained state
+		}
+		var s protocol.LaneState
+		if err := protocol.Decode(payload, &s); err != nil {
+			return fx, fmt.Errorf("attendant: lane %s state: %w", t.ID, err)
+		}
+		return d.LaneState(now, t.ID, s)
 	case protocol.TLaneResult:
 		var r protocol.CommandResult
 		if err := protocol.Decode(payload, &r); err != nil {

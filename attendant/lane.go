@@ -3,6 +3,7 @@ package attendant
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,6 +152,10 @@ func (d *Dispatcher) LaneResult(now time.Time, lane string, r protocol.CommandRe
 	case a.LaneCancelled:
 		res.Error = string(protocol.ErrCancelledByLane)
 		d.close(now, a, protocol.AlertCancelled, "", "cancelled by lane", &fx)
+	case strings.HasSuffix(r.Error, protocol.LaneErrAlreadyCancelled):
+		// The lane cancelled it and the cancel never reached the bridge.
+		res.Error = string(protocol.ErrCancelledByLane)
+		d.close(now, a, protocol.AlertCancelled, "", "cancelled by lane", &fx)
 	case strings.HasPrefix(r.Error, protocol.LaneErrUnknownAlert):
 		// The lane raised it and died before its journal had it (it
 		// publishes a new alert while journaling it): it came back
@@ -164,4 +169,27 @@ func (d *Dispatcher) LaneResult(now time.Time, lane string, r protocol.CommandRe
 	d.setResult(p.By+"/"+p.PagerCmd, StoredResult{Result: res, At: now})
 	fx.Results = append(fx.Results, ResultOut{To: p.By, Result: res})
 	return fx, err
+}
+
+// LaneState handles the retained lane/{lane}/state: the bridge closes, as
+// cancelled, every open alert of that lane that the lane's alerts list no
+// longer holds and that has no command pending (its cancel was lost on
+// the way). A lane that is not online (its will) changes nothing: its
+// alerts wait for it.
+func (d *Dispatcher) LaneState(now time.Time, lane string, s protocol.LaneState) (Effects, error) {
+	var fx Effects
+	if s.Lane != lane {
+		return fx, fmt.Errorf("attendant: state says lane %q but came on lane %q's topic", s.Lane, lane)
+	}
+	if !s.Online {
+		return fx, nil
+	}
+	for _, id := range d.alertIDs() {
+		a := d.alerts[id]
+		if a.Alert.Lane != lane || a.Pending != nil || slices.Contains(s.Alerts, id) {
+			continue
+		}
+		d.close(now, a, protocol.AlertCancelled, "", "cancelled by lane", &fx)
+	}
+	return fx, nil
 }

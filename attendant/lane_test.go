@@ -140,3 +140,38 @@ func TestAlertOwnership(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, got)
 }
+
+// Reconcile (issue 15.4): an open alert that the lane's retained state
+// no longer lists, and that has nothing pending, was cancelled on a
+// message the bridge never got: it is closed as cancelled. A lane that
+// answers a resolution "already cancelled" closes it too.
+func TestReconcileWithLaneState(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	h.raise(t0, "a2", "front", protocol.KindBagTimeout)
+	h.raise(t0, "a3", "front", protocol.KindBagTimeout)
+	fx, err := h.d.LaneAlert(t0, "4", alertMsg("b1", "4", "back", protocol.KindHelp, protocol.AlertOpen))
+	require.NoError(t, err)
+	require.NotEmpty(t, fx.Pages)
+	h.cmd(at(time.Second), "ana", "c1", "a2", "resolve", protocol.ActionApprove) // pending at the lane
+	state := func(now time.Time, online bool, alerts ...string) []string {
+		fx, err := h.d.Handle(now, "sco/v1/s1/lane/3/state", protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Online: online, State: protocol.StateShopping, Alerts: alerts}))
+		require.NoError(t, err)
+		return fxLines(fx)
+	}
+	require.Empty(t, state(at(2*time.Second), true, "a1", "a2", "a3"))
+	require.Empty(t, state(at(3*time.Second), false), "a lane that is offline keeps its alerts")
+	fx, err = h.d.Handle(at(3*time.Second), "sco/v1/s1/lane/3/state", nil)
+	require.NoError(t, err)
+	require.Empty(t, fxLines(fx), "a cleared retained state changes nothing")
+	require.Equal(t, []string{"withdraw ana a1: cancelled by lane", "record a1 cancelled tier 1 closed", "assist 3 claimed tier 1 Ana"},
+		state(at(4*time.Second), true, "a3"), "a1 closed; a2 has a resolution pending; lane 4's b1 is not lane 3's to list")
+	_, open := h.d.Alert("b1")
+	require.True(t, open)
+	require.Empty(t, h.raise(at(5*time.Second), "a1", "front", protocol.KindHelp), "closed")
+	// The lane answers the pending resolution: already cancelled.
+	require.Equal(t, []string{"result ana c1 ok=false error=alert cancelled by lane claimed_by=ana", "withdraw ana a2: cancelled by lane", "record a2 cancelled tier 1 by ana closed", "assist 3 paged tier 1 "},
+		h.result(at(6*time.Second), "a2:ana:c1", false, "alert a2 is already cancelled"))
+	_, err = h.d.LaneState(at(7*time.Second), "4", protocol.LaneState{Lane: "3", Online: true})
+	require.ErrorContains(t, err, `came on lane "4"'s topic`)
+}

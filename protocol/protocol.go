@@ -126,6 +126,12 @@ const (
 // that died in between comes back without it).
 const LaneErrUnknownAlert = "unknown alert"
 
+// LaneErrAlreadyCancelled ends the error a lane answers for a command
+// naming an alert it has closed as cancelled: "alert {id} is already
+// cancelled". The bridge closes such an alert too (the cancel was lost on
+// the way).
+const LaneErrAlreadyCancelled = "is already " + AlertCancelled
+
 // Alert statuses. A lane publishes open and cancelled on lane/{lane}/alert;
 // the bridge publishes all of them on alert/{id}.
 const (

@@ -859,3 +859,29 @@ func TestBridgeLaneCommand(t *testing.T) {
 	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: true}))
 	r.rec.await(from, "pager/sue/result", `"id":"s1"`, `"ok":true`)
 }
+
+// A cancel lost on the way is reconciled from the lane's retained state:
+// an open alert the lane no longer lists is closed, also one restored
+// from data_dir when the bridge restarts.
+func TestBridgeReconcilesWithLaneState(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana")
+	from := r.rec.mark()
+	r.raise("a1", protocol.KindHelp)
+	r.raise("a2", protocol.KindHelp)
+	r.rec.await(from, "pager/ana/page", `"alert":"a2"`)
+	laneState := func(alerts ...string) {
+		publish(t, r.lane, protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Zone: "front", Online: true, State: protocol.StateAssist, Alerts: alerts}))
+	}
+	laneState("a2")
+	r.rec.await(from, "pager/ana/page", `"alert":"a1"`, `"withdrawn":true`, `"reason":"cancelled by lane"`)
+	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
+	require.NoError(t, b.Close())
+
+	// While the bridge is down the lane cancels a2, and the cancel is
+	// lost; its retained state says so.
+	laneState()
+	from = r.rec.mark()
+	r.start()
+	r.rec.await(from, "alert/a2", `"status":"cancelled"`)
+	r.rec.awaitEmpty(from, "lane/3/assist")
+}
