@@ -152,15 +152,9 @@ func (c *Config) Validate() error {
 	case e.Repeat < 0:
 		return fmt.Errorf("escalation.repeat: %d must not be negative", e.Repeat)
 	}
-	if e.AckTimeout == 0 {
-		e.AckTimeout = DefaultEscalation.AckTimeout
-	}
-	if e.ClaimTimeout == 0 {
-		e.ClaimTimeout = DefaultEscalation.ClaimTimeout
-	}
-	if e.Repeat == 0 {
-		e.Repeat = DefaultEscalation.Repeat
-	}
+	orDefault(&e.AckTimeout, DefaultEscalation.AckTimeout)
+	orDefault(&e.ClaimTimeout, DefaultEscalation.ClaimTimeout)
+	orDefault(&e.Repeat, DefaultEscalation.Repeat)
 	if err := c.validateZones(); err != nil {
 		return err
 	}
@@ -209,19 +203,19 @@ func (l *Limits) validate() error {
 	case l.CmdMaxAge < 0:
 		return fmt.Errorf("limits.cmd_max_age: %v must not be negative", l.CmdMaxAge)
 	}
-	if l.PagerCmdsPerS == 0 {
-		l.PagerCmdsPerS = DefaultLimits.PagerCmdsPerS
-	}
-	if l.PagerCmdBurst == 0 {
-		l.PagerCmdBurst = DefaultLimits.PagerCmdBurst
-	}
-	if l.OpenAlertsPerLane == 0 {
-		l.OpenAlertsPerLane = DefaultLimits.OpenAlertsPerLane
-	}
-	if l.CmdMaxAge == 0 {
-		l.CmdMaxAge = DefaultLimits.CmdMaxAge
-	}
+	orDefault(&l.PagerCmdsPerS, DefaultLimits.PagerCmdsPerS)
+	orDefault(&l.PagerCmdBurst, DefaultLimits.PagerCmdBurst)
+	orDefault(&l.OpenAlertsPerLane, DefaultLimits.OpenAlertsPerLane)
+	orDefault(&l.CmdMaxAge, DefaultLimits.CmdMaxAge)
 	return nil
+}
+
+// orDefault sets *v to def when it is the zero value.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // walk is the walking time between two zones.

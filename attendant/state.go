@@ -174,14 +174,11 @@ func (d *Dispatcher) addClosed(k string, t time.Time) {
 	if _, ok := d.closed[k]; !ok {
 		lane, id := splitKey(k)
 		d.closedIDs[id]++
-		q := append(d.closedOrder[lane], k)
-		for len(q) > MaxClosedPerLane {
-			if _, ok := d.closed[q[0]]; ok {
-				d.forgetClosed(q[0])
+		pushBounded(d.closedOrder, lane, k, MaxClosedPerLane, func(k string) {
+			if _, ok := d.closed[k]; ok {
+				d.forgetClosed(k)
 			}
-			q = q[1:]
-		}
-		d.closedOrder[lane] = q
+		})
 	}
 	d.closed[k] = t
 }
@@ -231,16 +228,25 @@ func (d *Dispatcher) setResult(key string, r StoredResult) {
 func (d *Dispatcher) addResult(key string, r StoredResult) {
 	if _, ok := d.results[key]; !ok {
 		who, _ := splitKey(key)
-		q := append(d.resultOrder[who], key)
-		for len(q) > MaxResultsPerAttendant {
-			if _, ok := d.results[q[0]]; ok {
-				d.forgetResult(q[0])
+		pushBounded(d.resultOrder, who, key, MaxResultsPerAttendant, func(k string) {
+			if _, ok := d.results[k]; ok {
+				d.forgetResult(k)
 			}
-			q = q[1:]
-		}
-		d.resultOrder[who] = q
+		})
 	}
 	d.results[key] = r
+}
+
+// pushBounded appends key to owner's keys, oldest first, and hands those
+// beyond limit to forget, oldest first (a key may have been forgotten
+// already, by age).
+func pushBounded(order map[string][]string, owner, key string, limit int, forget func(string)) {
+	q := append(order[owner], key)
+	for len(q) > limit {
+		forget(q[0])
+		q = q[1:]
+	}
+	order[owner] = q
 }
 
 func (d *Dispatcher) forgetResult(key string) {
