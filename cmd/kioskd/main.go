@@ -24,6 +24,7 @@ import (
 	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 )
 
 func main() { command().Main() }
@@ -43,7 +44,7 @@ func command() *cli.Command {
 }
 
 func mainImpl(ctx context.Context, env *cli.Env, record string) error {
-	cfg, err := kiosk.LoadConfig(env.Config)
+	cfg, err := laneconfig.Load(env.Config)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func mainImpl(ctx context.Context, env *cli.Env, record string) error {
 // checkConfig loads the config and the catalogue it names and reports
 // every problem, one per line.
 func checkConfig(path string, stdout io.Writer) error {
-	cfg, err := kiosk.LoadConfig(path)
+	cfg, err := laneconfig.Load(path)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func Open(po serialport.Opts, o *Opts) (*Dev, error) {
 }
 
 func model(o *Opts) (Model, error) {
-	name := "generic"
+	name := DefaultModel
 	if o != nil && o.Model != "" {
 		name = strings.ToLower(o.Model)
 	}

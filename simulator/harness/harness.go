@@ -17,8 +17,8 @@ import (
 	"github.com/sco-project/sco/attendant/bridge"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
-	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/vdev"
 )
@@ -98,7 +98,7 @@ type Lane struct {
 	Zone    string
 	Scanner *vdev.VirtualScanner
 	Scale   *vdev.VirtualScale
-	Config  *kiosk.Config
+	Config  *laneconfig.Config
 	// URL is the shopper screen, http://127.0.0.1:port/.
 	URL string
 
@@ -264,7 +264,7 @@ func (s *Store) startLane(i int, spec LaneSpec, catalog string) (*Lane, error) {
 		l.close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	if l.Config, err = kiosk.ParseConfig([]byte(yml), cfgPath); err != nil {
+	if l.Config, err = laneconfig.Parse([]byte(yml), cfgPath); err != nil {
 		l.close()
 		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
 	}

@@ -1,4 +1,4 @@
-package kiosk
+package laneconfig
 
 import (
 	"os"
@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/devices/barcode"
+	"github.com/sco-project/sco/devices/scale"
+	"github.com/sco-project/sco/kiosk"
 )
 
 // contractExample is the lane config of the external contract, verbatim.
@@ -47,7 +49,7 @@ policy:                           # defaults shown
 `
 
 func TestConfigContractExample(t *testing.T) {
-	c, err := ParseConfig([]byte(contractExample), "/etc/sco/lane.yaml")
+	c, err := Parse([]byte(contractExample), "/etc/sco/lane.yaml")
 	require.NoError(t, err)
 	require.Equal(t, "s1", c.Store)
 	require.Equal(t, "3", c.Lane)
@@ -58,14 +60,14 @@ func TestConfigContractExample(t *testing.T) {
 	require.Equal(t, SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}, c.Scanner.SerialConfig)
 	require.Equal(t, SerialConfig{Baud: 9600, DataBits: 7, Parity: "even", StopBits: 1}, c.Scale.SerialConfig)
 	require.Equal(t, "nci", c.Scale.Protocol)
-	require.Equal(t, DefaultPollInterval, c.Scale.PollInterval)
+	require.Equal(t, scale.DefaultPollInterval, c.Scale.PollInterval)
 	require.Equal(t, "127.0.0.1:8090", c.UI.Listen)
-	require.Equal(t, DefaultPolicy, c.Policy, "the example shows the defaults")
+	require.Equal(t, kiosk.DefaultPolicy, c.Policy, "the example shows the defaults")
 	require.Equal(t, barcode.DefaultLayouts(), c.Barcode.Layouts)
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c, err := ParseConfig([]byte(`
+	c, err := Parse([]byte(`
 store: s1
 lane: "7"
 zone: back
@@ -81,16 +83,16 @@ policy: {bag_timeout: 4s}
 	require.Equal(t, "generic", c.Scanner.Model)
 	require.Equal(t, SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}, c.Scale.SerialConfig, "sics is 8N1")
 	require.Equal(t, 4*time.Second, c.Policy.BagTimeout)
-	require.Equal(t, DefaultPolicy.BagPrompts, c.Policy.BagPrompts)
+	require.Equal(t, kiosk.DefaultPolicy.BagPrompts, c.Policy.BagPrompts)
 	require.Equal(t, DefaultListen, c.UI.Listen)
 }
 
 func TestConfigRelativeDataDir(t *testing.T) {
-	c, err := ParseConfig([]byte("store: s1\nlane: a\nzone: z\ndata_dir: data\ncatalog: /abs/cat.csv\nscanner: {port: p}\nscale: {port: q}\nmqtt: {ca_file: ca.pem}\n"), "/srv/lane/lane.yaml")
+	c, err := Parse([]byte("store: s1\nlane: a\nzone: z\ndata_dir: data\ncatalog: /abs/cat.csv\nscanner: {port: p}\nscale: {port: q}\nmqtt: {ca_file: ca.pem}\n"), "/srv/lane/lane.yaml")
 	// ca.pem does not exist: the error names the resolved file.
 	require.ErrorContains(t, err, "lane.yaml: mqtt.ca_file: stat /srv/lane/ca.pem")
 	require.Nil(t, c)
-	c, err = ParseConfig([]byte("store: s1\nlane: a\nzone: z\ndata_dir: data\ncatalog: /abs/cat.csv\nscanner: {port: p}\nscale: {port: q}\n"), "/srv/lane/lane.yaml")
+	c, err = Parse([]byte("store: s1\nlane: a\nzone: z\ndata_dir: data\ncatalog: /abs/cat.csv\nscanner: {port: p}\nscale: {port: q}\n"), "/srv/lane/lane.yaml")
 	require.NoError(t, err)
 	require.Equal(t, "/srv/lane/data", c.DataDir)
 	require.Equal(t, "/abs/cat.csv", c.Catalog)
@@ -133,7 +135,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseConfig([]byte(tc.yaml), "/etc/sco/lane.yaml")
+			_, err := Parse([]byte(tc.yaml), "/etc/sco/lane.yaml")
 			require.Error(t, err)
 			for _, w := range tc.want {
 				require.Contains(t, err.Error(), w)
@@ -145,14 +147,14 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	}
 }
 
-func TestLoadConfigFile(t *testing.T) {
-	_, err := LoadConfig(filepath.Join(t.TempDir(), "missing.yaml"))
+func TestLoadFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "missing.yaml"))
 	require.ErrorContains(t, err, "missing.yaml")
 
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lane.yaml")
 	require.NoError(t, os.WriteFile(path, []byte("store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p, enable: \"\\\\x16T\\\\r\"}\nscale: {port: q}\n"), 0o600))
-	c, err := LoadConfig(path)
+	c, err := Load(path)
 	require.NoError(t, err)
 	require.Equal(t, path, c.Path)
 	require.Equal(t, filepath.Join(dir, "c.csv"), c.Catalog)
@@ -176,19 +178,19 @@ func TestUnescape(t *testing.T) {
 // TestDocsExampleConfig keeps docs/lane.md honest: its complete example
 // and its layout example are valid configs.
 func TestDocsExampleConfig(t *testing.T) {
-	doc, err := os.ReadFile("../docs/lane.md")
+	doc, err := os.ReadFile("../../docs/lane.md")
 	require.NoError(t, err)
 	blocks := strings.Split(string(doc), "```yaml\n")
 	require.GreaterOrEqual(t, len(blocks), 3, "docs/lane.md has its yaml examples")
 	example, _, _ := strings.Cut(blocks[1], "```")
-	c, err := ParseConfig([]byte(example), "/etc/sco/lane.yaml")
+	c, err := Parse([]byte(example), "/etc/sco/lane.yaml")
 	require.NoError(t, err)
-	require.Equal(t, DefaultPolicy, c.Policy, "the doc shows the defaults")
+	require.Equal(t, kiosk.DefaultPolicy, c.Policy, "the doc shows the defaults")
 	require.Equal(t, "/etc/sco/catalog.csv", c.Catalog)
 
 	layouts, _, _ := strings.Cut(blocks[2], "```")
 	base := "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p}\nscale: {port: q}\n"
-	c, err = ParseConfig([]byte(base+layouts), "/etc/sco/lane.yaml")
+	c, err = Parse([]byte(base+layouts), "/etc/sco/lane.yaml")
 	require.NoError(t, err)
 	require.Len(t, c.Barcode.Layouts, 1)
 	require.Equal(t, barcode.KindPrice, c.Barcode.Layouts[0].Kind)

@@ -1,4 +1,13 @@
-package kiosk
+// Package laneconfig reads a lane's config file (lane.yaml): the
+// contract's keys plus the optional gpio, barcode and policy settle keys.
+// Unknown keys are errors naming their line; defaults are applied in one
+// place (the serial line and protocol defaults come from the scale and
+// scanner drivers, the policy defaults from the engine); every problem is
+// reported at once, one line each, naming the file and the key.
+//
+// It is kept out of package kiosk so that the engine imports no YAML (nor
+// anything else that does I/O).
+package laneconfig
 
 import (
 	"bytes"
@@ -9,19 +18,24 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/devices/barcode"
+	"github.com/sco-project/sco/devices/scale"
+	"github.com/sco-project/sco/devices/scanner"
+	"github.com/sco-project/sco/devices/serialport"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/protocol"
 )
 
 // Config is the lane config (lane.yaml), exactly the `Lane config` of the
 // external contract plus the optional gpio, barcode and policy settle
-// keys. LoadConfig fills in the defaults; the zero value of every field
+// keys. Load fills in the defaults; the zero value of every field
 // is documented next to it.
 type Config struct {
 	Store   string        `yaml:"store"`    // required, [a-z0-9-]+
@@ -34,7 +48,7 @@ type Config struct {
 	Scale   ScaleConfig   `yaml:"scale"`
 	GPIO    GPIOConfig    `yaml:"gpio"`
 	UI      UIConfig      `yaml:"ui"`
-	Policy  Policy        `yaml:"policy"`
+	Policy  kiosk.Policy  `yaml:"policy"`
 	Barcode BarcodeConfig `yaml:"barcode"`
 
 	// Path is the file the config was loaded from ("" when built in
@@ -52,7 +66,8 @@ type SerialConfig struct {
 }
 
 // ScannerConfig is the `scanner:` block. Port or USB must be set.
-// Defaults: 9600 8N1, model generic.
+// Defaults come from the driver: scanner.DefaultLine (9600 8N1) and
+// scanner.DefaultModel (generic).
 type ScannerConfig struct {
 	// Port is the device path (/dev/ttyUSB0, /dev/serial/by-id/...,
 	// a pseudo-terminal).
@@ -61,8 +76,9 @@ type ScannerConfig struct {
 	// "VID:PID:SERIAL" (hex, as lsusb prints them).
 	USB          string `yaml:"usb"`
 	SerialConfig `yaml:",inline"`
-	// Model selects the enable/disable commands: generic (none),
-	// datalogic, honeywell or zebra.
+	// Model selects the enable/disable commands: one of
+	// scanner.ModelNames (generic, without commands; datalogic, honeywell,
+	// zebra).
 	Model string `yaml:"model"`
 	// Enable and Disable override the model's commands (Go-escaped
 	// strings such as "E" or "\x16U\r").
@@ -74,13 +90,14 @@ type ScannerConfig struct {
 	LRC bool `yaml:"lrc"`
 }
 
-// ScaleConfig is the `scale:` block. Defaults: protocol nci; line
-// settings by protocol (nci and toledo 9600 7E1, sics 9600 8N1); poll
-// every 100ms (the contract's default).
+// ScaleConfig is the `scale:` block. Defaults come from the driver:
+// protocol scale.DefaultProtocol (nci), the line setting
+// scale.DefaultLine gives for the protocol (nci and toledo 9600 7E1, sics
+// 9600 8N1), poll every scale.DefaultPollInterval (100ms).
 type ScaleConfig struct {
 	Port         string `yaml:"port"`
 	USB          string `yaml:"usb"`
-	Protocol     string `yaml:"protocol"` // nci | toledo | sics
+	Protocol     string `yaml:"protocol"` // scale.Protocols: nci | toledo | sics
 	SerialConfig `yaml:",inline"`
 	// Unit is what a Toledo 8217 sends its weights in (its replies name
 	// no unit): kg (default), lb, g or oz. NCI and SICS replies carry
@@ -122,38 +139,27 @@ type BarcodeConfig struct {
 	Layouts []barcode.Layout `yaml:"layouts"`
 }
 
-// Default values applied by LoadConfig.
+// Default values applied by Load that no driver owns.
 const (
-	DefaultListen       = "127.0.0.1:8090"
-	DefaultDataDirRoot  = "/var/lib/sco"
-	DefaultPollInterval = 100 * time.Millisecond
-	DefaultDebounce     = 50 * time.Millisecond
+	DefaultListen      = "127.0.0.1:8090"
+	DefaultDataDirRoot = "/var/lib/sco"
+	DefaultDebounce    = 50 * time.Millisecond
 )
 
-// ScaleProtocols lists the scale protocols kioskd speaks.
-var ScaleProtocols = []string{"nci", "toledo", "sics"}
-
-// ScaleUnits lists the units of scale.unit.
-var ScaleUnits = []string{"kg", "lb", "g", "oz"}
-
-// ScannerModels lists the scanner models with built-in enable/disable
-// commands.
-var ScannerModels = []string{"generic", "datalogic", "honeywell", "zebra"}
-
-// LoadConfig reads, defaults and validates a lane config. Every problem
+// Load reads, defaults and validates a lane config. Every problem
 // found is reported, one per line, each naming the file and the key (or
 // line) at fault.
-func LoadConfig(path string) (*Config, error) {
+func Load(path string) (*Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return ParseConfig(raw, path)
+	return Parse(raw, path)
 }
 
-// ParseConfig is LoadConfig on bytes already read; path names the file in
-// errors and anchors relative paths.
-func ParseConfig(raw []byte, path string) (*Config, error) {
+// Parse is Load on bytes already read; path names the file in errors
+// and anchors relative paths.
+func Parse(raw []byte, path string) (*Config, error) {
 	name := filepath.Base(path)
 	var root yaml.Node
 	if err := yaml.Unmarshal(raw, &root); err != nil {
@@ -282,26 +288,22 @@ func (c *Config) applyDefaults() {
 	}
 
 	if c.Scanner.Model == "" {
-		c.Scanner.Model = "generic"
+		c.Scanner.Model = scanner.DefaultModel
 	}
-	c.Scanner.SerialConfig = c.Scanner.SerialConfig.withDefaults(SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1})
+	c.Scanner.SerialConfig = c.Scanner.SerialConfig.withDefaults(scanner.DefaultLine())
 
 	if c.Scale.Protocol == "" {
-		c.Scale.Protocol = "nci"
+		c.Scale.Protocol = scale.DefaultProtocol
 	}
-	line := SerialConfig{Baud: 9600, DataBits: 7, Parity: "even", StopBits: 1} // nci, toledo
-	if c.Scale.Protocol == "sics" {
-		line = SerialConfig{Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1}
-	}
-	c.Scale.SerialConfig = c.Scale.SerialConfig.withDefaults(line)
+	c.Scale.SerialConfig = c.Scale.SerialConfig.withDefaults(scale.DefaultLine(c.Scale.Protocol))
 	if c.GPIO.Debounce == 0 {
 		c.GPIO.Debounce = DefaultDebounce
 	}
 	if c.Scale.Unit == "" {
-		c.Scale.Unit = "kg"
+		c.Scale.Unit = scale.Kilograms.String()
 	}
 	if c.Scale.PollInterval == 0 {
-		c.Scale.PollInterval = DefaultPollInterval
+		c.Scale.PollInterval = scale.DefaultPollInterval
 	}
 	c.Policy = c.Policy.WithDefaults()
 	if len(c.Barcode.Layouts) == 0 {
@@ -309,7 +311,8 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-func (s SerialConfig) withDefaults(d SerialConfig) SerialConfig {
+// withDefaults fills the zero fields of s from a driver's default line.
+func (s SerialConfig) withDefaults(d serialport.Opts) SerialConfig {
 	if s.Baud == 0 {
 		s.Baud = d.Baud
 	}
@@ -348,15 +351,22 @@ func (c *Config) validate() []string {
 		p = append(p, err.Error())
 	}
 
-	if c.Scanner.Port == "" && c.Scanner.USB == "" {
-		add("scanner.port", "is required (or scanner.usb)")
+	port := func(block, port, usb string) {
+		if port == "" && usb == "" {
+			add(block+".port", "is required (or %s.usb)", block)
+		}
+		if usb != "" && !usbRe.MatchString(usb) {
+			add(block+".usb", "%q is not VID:PID or VID:PID:SERIAL", usb)
+		}
 	}
-	if c.Scanner.USB != "" && !usbRe.MatchString(c.Scanner.USB) {
-		add("scanner.usb", "%q is not VID:PID or VID:PID:SERIAL", c.Scanner.USB)
+	oneOf := func(key, v string, set []string) {
+		if !slices.Contains(set, v) {
+			add(key, "%q is not %s", v, orList(set))
+		}
 	}
-	if !oneOf(c.Scanner.Model, ScannerModels) {
-		add("scanner.model", "%q is not %s", c.Scanner.Model, orList(ScannerModels))
-	}
+
+	port("scanner", c.Scanner.Port, c.Scanner.USB)
+	oneOf("scanner.model", c.Scanner.Model, scanner.ModelNames())
 	for key, v := range map[string]string{"scanner.enable": c.Scanner.Enable, "scanner.disable": c.Scanner.Disable, "scanner.prefix": c.Scanner.Prefix} {
 		if _, err := Unescape(v); err != nil {
 			add(key, "%v", err)
@@ -364,19 +374,10 @@ func (c *Config) validate() []string {
 	}
 	p = append(p, c.Scanner.SerialConfig.validate("scanner")...)
 
-	if c.Scale.Port == "" && c.Scale.USB == "" {
-		add("scale.port", "is required (or scale.usb)")
-	}
-	if c.Scale.USB != "" && !usbRe.MatchString(c.Scale.USB) {
-		add("scale.usb", "%q is not VID:PID or VID:PID:SERIAL", c.Scale.USB)
-	}
-	if !oneOf(c.Scale.Protocol, ScaleProtocols) {
-		add("scale.protocol", "%q is not %s", c.Scale.Protocol, orList(ScaleProtocols))
-	}
+	port("scale", c.Scale.Port, c.Scale.USB)
+	oneOf("scale.protocol", c.Scale.Protocol, scale.Protocols())
 	p = append(p, c.Scale.SerialConfig.validate("scale")...)
-	if !oneOf(c.Scale.Unit, ScaleUnits) {
-		add("scale.unit", "%q is not %s", c.Scale.Unit, orList(ScaleUnits))
-	}
+	oneOf("scale.unit", c.Scale.Unit, scale.Units())
 	if c.Scale.PollInterval < 20*time.Millisecond {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
 	}
@@ -406,22 +407,13 @@ func (s SerialConfig) validate(block string) []string {
 	if s.DataBits < 5 || s.DataBits > 8 {
 		p = append(p, fmt.Sprintf("%s.data_bits: %d is not 5, 6, 7 or 8", block, s.DataBits))
 	}
-	if !oneOf(s.Parity, []string{"none", "even", "odd"}) {
+	if !slices.Contains([]string{"none", "even", "odd"}, s.Parity) {
 		p = append(p, fmt.Sprintf("%s.parity: %q is not none, even or odd", block, s.Parity))
 	}
 	if s.StopBits != 1 && s.StopBits != 2 {
 		p = append(p, fmt.Sprintf("%s.stop_bits: %d is not 1 or 2", block, s.StopBits))
 	}
 	return p
-}
-
-func oneOf(v string, set []string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func orList(set []string) string {
