@@ -23,6 +23,9 @@ func (d *Dispatcher) laneOp(now time.Time, at *Attendant, c protocol.PagerCmd) (
 	if !at.HasRole(protocol.RoleSupervisor) {
 		return reply(fmt.Sprintf("%s: lane needs %s", protocol.ErrRoleRequired, protocol.RoleSupervisor))
 	}
+	if _, seen := d.lanes[c.Lane]; !seen {
+		return reply(string(protocol.ErrUnknownLane))
+	}
 	for _, op := range d.laneOps {
 		if op.Lane == c.Lane {
 			return reply(string(protocol.ErrPending))

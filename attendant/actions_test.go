@@ -48,6 +48,12 @@ func TestArrive(t *testing.T) {
 func TestLaneCommand(t *testing.T) {
 	h := newHarness(t, testConfig(t), allAvailable)
 	oos := protocol.PagerCmd{ID: "s1", Action: protocol.PagerLane, Lane: "4", Resolution: protocol.ActionOutOfService}
+	require.Equal(t, []string{"result sue s0 ok=false error=unknown lane"}, h.send(t0, "sue", protocol.PagerCmd{ID: "s0", Action: protocol.PagerLane, Lane: "4", Resolution: protocol.ActionOutOfService}),
+		"a lane the bridge has never had a state from")
+	for _, lane := range []string{"4", "5"} {
+		_, err := h.d.LaneState(t0, lane, protocol.LaneState{Lane: lane, Online: lane == "4"})
+		require.NoError(t, err)
+	}
 	require.Equal(t, []string{"result ben b1 ok=false error=role required: lane needs supervisor"},
 		h.send(t0, "ben", protocol.PagerCmd{ID: "b1", Action: protocol.PagerLane, Lane: "4", Resolution: protocol.ActionOutOfService}))
 	require.Equal(t, []string{"command 4  out_of_service by sue id lane.4:sue:s1"}, h.send(t0, "sue", oos))

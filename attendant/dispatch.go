@@ -27,9 +27,10 @@ type Dispatcher struct {
 	closed   map[string]time.Time
 	results  map[string]StoredResult
 	last     map[string]time.Time
-	zoneAt   map[string]string  // attendant -> zone of the lane they last arrived at
-	buckets  map[string]*bucket // roster id ("" for anyone else) -> rate limit
-	laneOps  map[string]*LaneOp // lane command id -> a supervisor's lane command
+	zoneAt   map[string]string             // attendant -> zone of the lane they last arrived at
+	buckets  map[string]*bucket            // roster id ("" for anyone else) -> rate limit
+	laneOps  map[string]*LaneOp            // lane command id -> a supervisor's lane command
+	lanes    map[string]protocol.LaneState // lane -> its last retained state
 	started  bool
 
 	// Keys of the closed ids by lane and of the answers by attendant,
@@ -63,6 +64,7 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		zoneAt:   map[string]string{},
 		buckets:  map[string]*bucket{},
 		laneOps:  map[string]*LaneOp{},
+		lanes:    map[string]protocol.LaneState{},
 
 		closedOrder: map[string][]string{},
 		resultOrder: map[string][]string{},

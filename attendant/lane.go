@@ -181,6 +181,8 @@ func (d *Dispatcher) LaneState(now time.Time, lane string, s protocol.LaneState)
 	if s.Lane != lane {
 		return fx, fmt.Errorf("attendant: state says lane %q but came on lane %q's topic", s.Lane, lane)
 	}
+	s.Basket = nil
+	d.lanes[lane] = s
 	if !s.Online {
 		return fx, nil
 	}

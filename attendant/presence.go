@@ -64,9 +64,13 @@ func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Ef
 // those of the alerts they claimed. Pages fx already has are not sent
 // twice. Nothing changes: these are copies.
 func (d *Dispatcher) resync(now time.Time, id string, fx *Effects) {
-	if !d.started {
-		return
+	if d.started {
+		d.addHeld(now, id, fx)
 	}
+}
+
+// addHeld adds to fx the pages id holds that it does not have yet.
+func (d *Dispatcher) addHeld(now time.Time, id string, fx *Effects) {
 	for _, aid := range d.alertIDs() {
 		a := d.alerts[aid]
 		held := a.ClaimedBy == id || (a.ClaimedBy == "" && slices.Contains(a.Recipients, id))

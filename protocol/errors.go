@@ -26,12 +26,15 @@ const (
 	ErrUnknownAlert     PagerError = "unknown alert"
 	ErrAlertClosed      PagerError = "alert closed"
 	ErrNotPaged         PagerError = "not paged for this alert"
-	ErrAlreadyClaimed   PagerError = "already claimed"
-	ErrNotAllowed       PagerError = "resolution not allowed for this alert"
-	ErrRoleRequired     PagerError = "role required"
-	ErrPending          PagerError = "resolution pending"
-	ErrCancelledByLane  PagerError = "alert cancelled by lane"
-	ErrNotOnLane        PagerError = "alert not open on lane"
+	// ErrUnknownLane answers a "lane" command for a lane the bridge has
+	// never had a state from.
+	ErrUnknownLane     PagerError = "unknown lane"
+	ErrAlreadyClaimed  PagerError = "already claimed"
+	ErrNotAllowed      PagerError = "resolution not allowed for this alert"
+	ErrRoleRequired    PagerError = "role required"
+	ErrPending         PagerError = "resolution pending"
+	ErrCancelledByLane PagerError = "alert cancelled by lane"
+	ErrNotOnLane       PagerError = "alert not open on lane"
 	// ErrLanePrefix begins the error of a command the lane refused:
 	// "lane: " and the lane's own reason.
 	ErrLanePrefix PagerError = "lane: "

@@ -850,6 +850,7 @@ func TestBridgeProfiles(t *testing.T) {
 func TestBridgeLaneCommand(t *testing.T) {
 	r, _ := newRig(t, testsupport.Mochi(t).URL(), slow, "sue")
 	from := r.rec.mark()
+	publish(t, r.lane, protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Online: true, State: protocol.StateIdle}))
 	publish(t, r.pager["sue"].c, protocol.PagerCmdTopic("s1", "sue"), false,
 		protocol.Encode(protocol.PagerCmd{ID: "s1", Action: protocol.PagerLane, Lane: "3", Resolution: protocol.ActionOutOfService, TS: protocol.At(time.Now())}))
 	cmd := decodeAs[protocol.Command](t, r.rec.await(from, "lane/3/command", `"action":"out_of_service"`))
