@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/mqttc"
 )
 
@@ -26,9 +27,9 @@ type Config struct {
 	attendant.Config `yaml:",inline"`
 	MQTT             mqttc.Config `yaml:"mqtt"`
 	DataDir          string       `yaml:"data_dir"`
-	// Web is the attendant app and store console; nil (no web: block)
-	// means off.
-	Web *Web `yaml:"web"`
+	// Web is the attendant app and store console (package attendant/web
+	// serves it); nil (no web: block) means off.
+	Web *web.Config `yaml:"web"`
 	// MetricsListen is where /metrics is served when there is no web:
 	// block; "" means nowhere.
 	MetricsListen string `yaml:"metrics_listen"`
@@ -36,24 +37,6 @@ type Config struct {
 	// DefaultHistory.
 	History Period `yaml:"history"`
 }
-
-// Web is the web: block: the attendant app and the store console. The
-// web server itself is built elsewhere (attendant/web); this is what it
-// is given.
-type Web struct {
-	// Listen is host:port, required.
-	Listen string `yaml:"listen"`
-	// CertFile and KeyFile, both or neither: without them the app is
-	// plain HTTP.
-	CertFile string `yaml:"cert_file"`
-	KeyFile  string `yaml:"key_file"`
-	// Session is how long a sign-in lasts; 0 takes DefaultSession.
-	Session time.Duration `yaml:"session"`
-}
-
-// DefaultSession is how long a web sign-in lasts when web.session is not
-// set.
-const DefaultSession = 12 * time.Hour
 
 // DefaultHistory is how long intervention records are kept when history
 // is not set.
@@ -143,7 +126,7 @@ func (c *Config) Validate() error {
 		return errors.New("data_dir: required")
 	}
 	if c.Web != nil {
-		if err := c.Web.validate(); err != nil {
+		if err := c.Web.Validate(); err != nil {
 			return err
 		}
 	}
@@ -159,25 +142,6 @@ func (c *Config) Validate() error {
 		c.History = DefaultHistory
 	}
 	return c.MQTT.Validate()
-}
-
-func (w *Web) validate() error {
-	if w.Listen == "" {
-		return errors.New("web.listen: required (host:port) when there is a web: block")
-	}
-	if err := checkListen(w.Listen); err != nil {
-		return fmt.Errorf("web.listen: %w", err)
-	}
-	if (w.CertFile == "") != (w.KeyFile == "") {
-		return errors.New("web: cert_file and key_file go together: give both (HTTPS) or neither (plain HTTP)")
-	}
-	switch {
-	case w.Session < 0:
-		return fmt.Errorf("web.session: %v must not be negative", w.Session)
-	case w.Session == 0:
-		w.Session = DefaultSession
-	}
-	return nil
 }
 
 // checkListen checks a host:port to listen on.
@@ -197,7 +161,7 @@ func checkListen(addr string) error {
 // in plain HTTP off loopback.
 func (c *Config) Warnings() []string {
 	w := c.MissingWalks()
-	if c.Web != nil && c.Web.CertFile == "" && !loopback(c.Web.Listen) {
+	if c.Web != nil && !c.Web.TLS() && !loopback(c.Web.Listen) {
 		w = append(w, fmt.Sprintf("web: plain HTTP on %s: PINs and sessions cross the network in clear (give cert_file and key_file)", c.Web.Listen))
 	}
 	return w

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/web"
 )
 
 const goodConfig = `store: s1
@@ -71,7 +72,7 @@ func TestParseConfigNewKeys(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, hash, c.Attendants[1].PinHash)
 	require.Equal(t, 30*time.Second, c.Zones["back"]["office"])
-	require.Equal(t, &Web{Listen: "0.0.0.0:8443", CertFile: "/etc/sco/tls/bridge.crt", KeyFile: "/etc/sco/tls/bridge.key", Session: 8 * time.Hour}, c.Web)
+	require.Equal(t, &web.Config{Listen: "0.0.0.0:8443", CertFile: "/etc/sco/tls/bridge.crt", KeyFile: "/etc/sco/tls/bridge.key", Session: 8 * time.Hour}, c.Web)
 	require.Equal(t, "127.0.0.1:9101", c.MetricsListen)
 	require.Equal(t, Period(30*24*time.Hour), c.History)
 	require.Equal(t, attendant.Limits{PagerCmdsPerS: 2.5, PagerCmdBurst: 10, OpenAlertsPerLane: 8, CmdMaxAge: 30 * time.Second}, c.Limits)
@@ -79,7 +80,7 @@ func TestParseConfigNewKeys(t *testing.T) {
 
 	c, err = ParseConfig([]byte(strings.Replace(strings.Replace(fullConfig, "  cert_file: /etc/sco/tls/bridge.crt\n  key_file: /etc/sco/tls/bridge.key\n  session: 8h\n", "", 1), "history: 30d", "history: 36h", 1)))
 	require.NoError(t, err)
-	require.Equal(t, DefaultSession, c.Web.Session)
+	require.Equal(t, web.DefaultSession, c.Web.Session)
 	require.Equal(t, Period(36*time.Hour), c.History)
 	require.Equal(t, []string{"web: plain HTTP on 0.0.0.0:8443: PINs and sessions cross the network in clear (give cert_file and key_file)"}, c.Warnings())
 }
@@ -106,8 +107,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"escalation:", "limits: { pager_cmd_brust: 3 }\nescalation:", "line 8: unknown key pager_cmd_brust"},
 		{"escalation:", "web: { cert_file: a.crt }\nescalation:", "web.listen: required"},
 		{"escalation:", "web: { listen: 8443 }\nescalation:", `web.listen: "8443" is not host:port`},
-		{"escalation:", "web: { listen: ':8443', cert_file: a.crt }\nescalation:", "web: cert_file and key_file go together"},
-		{"escalation:", "web: { listen: ':8443', key_file: a.key }\nescalation:", "web: cert_file and key_file go together"},
+		{"escalation:", "web: { listen: ':8443', cert_file: a.crt }\nescalation:", "web.cert_file, web.key_file: give both or neither"},
+		{"escalation:", "web: { listen: ':8443', key_file: a.key }\nescalation:", "web.cert_file, web.key_file: give both or neither"},
 		{"escalation:", "web: { listen: ':8443', sesion: 1h }\nescalation:", "unknown key sesion"},
 		{"escalation:", "metrics_listen: localhost\nescalation:", `metrics_listen: "localhost" is not host:port`},
 		{"escalation:", "history: forever\nescalation:", `line 8: "forever" is not a duration (90d, 36h)`},

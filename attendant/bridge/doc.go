@@ -5,8 +5,9 @@
 //
 //   - Config (LoadConfig, ParseConfig) is bridge.yaml: the dispatcher's
 //     attendant.Config (store, roster, escalation, zones, limits),
-//     inline, and the broker, data_dir, the web: block (Web, for the web
-//     app to build its server from), metrics_listen and history.
+//     inline, and the broker, data_dir, the web: block (web.Config of
+//     package attendant/web, which serves the app), metrics_listen and
+//     history.
 //     Unknown keys are an error; Warnings is what -check-config adds.
 //   - Store keeps the dispatcher's State in data_dir/bridge.db (bbolt);
 //     a save writes the dispatcher's Changes in one synced transaction.
