@@ -48,5 +48,8 @@ func checkConfig(path string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: ok (store %s, %d attendants)\n", path, cfg.Store, len(cfg.Attendants))
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", path, w)
+	}
 	return nil
 }
