@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sort"
 	"sync"
 	"time"
 
@@ -31,19 +32,33 @@ type Opts struct {
 	Zone string
 	// Status is the presence published on connect; "" means available.
 	Status string
+	// Device names this handheld among the attendant's devices (a phone,
+	// a second handheld, the web app): stable across restarts, 1 to 128
+	// bytes of [A-Za-z0-9._:-]. It travels in every presence and in the
+	// will, so one device going offline does not take the others off
+	// shift. "" sends none: the attendant has one device.
+	Device string
 	// ClientID is the MQTT client id; "" means the MQTT username, or
-	// pager-{Store}-{ID} without one.
+	// pager-{Store}-{ID} (and -{Device}) without one.
 	ClientID string
+	// SyncWait is how long after connecting the pager waits for its
+	// profile and for the pages the bridge sends it again before it
+	// reports EvSynced (no profile: not on the roster; a page not sent
+	// again is no longer the attendant's). 0 means DefaultSyncWait.
+	SyncWait time.Duration
 	// Now stamps messages and events; nil means time.Now.
 	Now func() time.Time
 }
+
+// DefaultSyncWait is the SyncWait of an Opts that sets none.
+const DefaultSyncWait = 3 * time.Second
 
 // EventKind says what an Event reports.
 type EventKind int
 
 // Event kinds.
 const (
-	EvConnected EventKind = iota + 1 // connected (or reconnected) and presence published
+	EvConnected EventKind = iota + 1 // connected (or reconnected) and subscribed; the presence goes next
 	EvConnLost                       // the connection dropped; Err says why
 	EvPage                           // a page: Page, Broadcast
 	EvWithdrawn                      // a page was withdrawn: Page (Withdrawn, Reason)
@@ -52,12 +67,32 @@ const (
 	EvError                          // a message could not be sent or was malformed: Err
 )
 
-// EvConnFailed: a connect failed and is retried; Err says why. Rate
-// limited: the first failure at once, then one a while (mqttc.Reporter).
-const EvConnFailed = EvError + 1
+// More event kinds.
+const (
+	// EvConnFailed: a connect failed and is retried; Err says why. Rate
+	// limited: the first failure at once, then one a while
+	// (mqttc.Reporter).
+	EvConnFailed = EvError + 1 + iota
+	// EvProfile: the bridge's profile of the attendant (Profile), or
+	// Profile nil when it was cleared: the attendant left the roster.
+	EvProfile
+	// EvRecord: the bridge's record of an alert (Record); Cleared when
+	// the record was cleared (the alert is closed; Record has its ID).
+	EvRecord
+	// EvSynced: SyncWait after a connect. Profiled says whether the
+	// bridge's profile of the attendant is known by now; without one the
+	// attendant is not on the roster (or the bridge never ran). Pages
+	// shown before the connect that the bridge has not sent again since
+	// are no longer the attendant's.
+	EvSynced
+	// EvResent: a command the bridge had not answered was sent again,
+	// with its id and ts, after a reconnect or a bridge restart (Cmd).
+	EvResent
+)
 
 var evNames = map[EventKind]string{EvConnected: "connected", EvConnLost: "connection lost", EvPage: "page",
-	EvWithdrawn: "withdrawn", EvResult: "result", EvBridge: "bridge", EvError: "error", EvConnFailed: "connect failed"}
+	EvWithdrawn: "withdrawn", EvResult: "result", EvBridge: "bridge", EvError: "error", EvConnFailed: "connect failed",
+	EvProfile: "profile", EvRecord: "record", EvSynced: "synced", EvResent: "resent"}
 
 func (k EventKind) String() string {
 	if s, ok := evNames[k]; ok {
@@ -81,6 +116,13 @@ type Event struct {
 	Cmd    protocol.PagerCmd
 	// Online is the bridge's state (EvBridge).
 	Online bool
+	// Profile is the attendant's profile (EvProfile); nil: none.
+	Profile *protocol.Profile
+	// Record is an alert record (EvRecord); Cleared: the alert is closed.
+	Record  *protocol.AlertRecord
+	Cleared bool
+	// Profiled says whether a profile is known (EvSynced).
+	Profiled bool
 	// Err says what went wrong (EvConnLost, EvError, EvConnFailed).
 	Err error
 	// At is when the client received or noticed it.
@@ -101,16 +143,19 @@ type Client struct {
 	q      *queue
 	prefix string // command id prefix, unique per client start
 
-	mu      sync.Mutex
-	status  string
-	seq     uint64
-	cmdSeq  uint64
-	pending map[string]protocol.PagerCmd
-	client  paho.Client
-	gen     int      // which paho client may connect; Restore starts a new one
-	conn    net.Conn // the live connection, for Drop
-	dropped bool
-	closed  bool
+	mu       sync.Mutex
+	status   string
+	seq      uint64
+	cmdSeq   uint64
+	pending  map[string]protocol.PagerCmd // sent, not answered yet
+	profile  *protocol.Profile
+	bridgeTS time.Time   // the ts of the last bridge/state online:true seen
+	syncer   *time.Timer // EvSynced of the current connection
+	client   paho.Client
+	gen      int      // which paho client may connect; Restore starts a new one
+	conn     net.Conn // the live connection, for Drop
+	dropped  bool
+	closed   bool
 }
 
 // ensureDefaults fills in the fields of o whose zero value means a
@@ -123,7 +168,14 @@ func (o *Opts) ensureDefaults() {
 		o.Status = protocol.PresenceAvailable
 	}
 	if o.ClientID == "" {
-		o.ClientID = o.MQTT.ClientID("pager-" + o.Store + "-" + o.ID)
+		fallback := "pager-" + o.Store + "-" + o.ID
+		if o.Device != "" {
+			fallback += "-" + o.Device
+		}
+		o.ClientID = o.MQTT.ClientID(fallback)
+	}
+	if o.SyncWait <= 0 {
+		o.SyncWait = DefaultSyncWait
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -143,6 +195,9 @@ func Dial(o Opts) (*Client, error) {
 	if o.Zone != "" && !protocol.ValidID(o.Zone) {
 		return nil, fmt.Errorf("pagerclient: zone %q must match [a-z0-9-]+", o.Zone)
 	}
+	if o.Device != "" && !protocol.ValidMsgID(o.Device) {
+		return nil, fmt.Errorf("pagerclient: device %q must be 1 to %d bytes of [A-Za-z0-9._:-]", o.Device, protocol.MaxMsgID)
+	}
 	o.ensureDefaults()
 	if err := validStatus(o.Status); err != nil {
 		return nil, err
@@ -151,9 +206,13 @@ func Dial(o Opts) (*Client, error) {
 	start := o.Now()
 	c.prefix = fmt.Sprintf("%s-%x", o.ID, start.UnixNano())
 	c.seq = uint64(start.UnixMilli()) // presence seq grows across restarts
+	// The will is a presence like any other (a JSON object), naming the
+	// device, with seq 0 (always taken: the bridge cannot have a newer
+	// one from a device that is gone) and no ts (it is written now and
+	// published later).
 	will := &mqttc.Will{
 		Topic:   protocol.PresenceTopic(o.Store, o.ID),
-		Payload: protocol.Encode(protocol.Presence{Status: protocol.PresenceOffline, Zone: o.Zone}),
+		Payload: protocol.Encode(protocol.Presence{Status: protocol.PresenceOffline, Zone: o.Zone, Device: o.Device}),
 		QoS:     1,
 		Retain:  true,
 	}
@@ -161,12 +220,15 @@ func Dial(o Opts) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pagerclient: %w", err)
 	}
-	// A clean session: paho's resume of a persistent session races with
-	// publishing from the on-connect handler (it rewrites the DUP flag of
-	// the presence being sent; upstream issue 703), and a pager must
-	// publish its presence on every connect. Pages missed while away are
-	// not lost: the bridge pages a pager's open alerts again when it comes
-	// back available.
+	// A clean session, as docs/protocol.md's reconnect recipe says:
+	// nothing is lost by it, since the bridge sends a pager every page it
+	// holds again when the pager announces itself (re-sync), and the
+	// commands it had not answered are sent again (same id and ts; the
+	// bridge answers each once, "stale" when it comes too late). A
+	// persistent session would only add deliveries of what is over, and
+	// paho's resume of one races with publishing from the on-connect
+	// handler (it rewrites the DUP flag of the presence being sent;
+	// upstream issue 703).
 	po.SetCleanSession(true)
 	// Handlers only queue, so they may run in arrival order: a page and
 	// its quick withdrawal must not swap places.
@@ -268,28 +330,89 @@ func (c *Client) Connected() bool {
 	return !c.dropped && c.client.IsConnectionOpen()
 }
 
+// Profile is the bridge's profile of the attendant, if it has one.
+func (c *Client) Profile() (protocol.Profile, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.profile == nil {
+		return protocol.Profile{}, false
+	}
+	return *c.profile, true
+}
+
+// onConnect follows the reconnect recipe of docs/protocol.md: subscribe,
+// announce the presence (the bridge then sends every page the attendant
+// holds again), send again the commands the bridge has not answered, and
+// after SyncWait report EvSynced.
 func (c *Client) onConnect(cl paho.Client) {
-	root := c.o.Store
+	store, id := c.o.Store, c.o.ID
 	subs := map[string]paho.MessageHandler{
-		protocol.PageTopic(root, c.o.ID):        c.onPage(false),
-		protocol.BroadcastPageTopic(root):       c.onPage(true),
-		protocol.PagerResultTopic(root, c.o.ID): c.onResult,
-		protocol.BridgeStateTopic(root):         c.onBridge,
+		protocol.ProfileTopic(store, id):     c.onProfile,
+		protocol.PageTopic(store, id):        c.onPage(false),
+		protocol.BroadcastPageTopic(store):   c.onPage(true),
+		protocol.PagerResultTopic(store, id): c.onResult,
+		protocol.BridgeStateTopic(store):     c.onBridge,
+		protocol.AlertTopic(store, "+"):      c.onRecord,
 	}
 	// paho runs this in its own goroutine, so waiting for the SUBACKs is
-	// safe: EvConnected then means pages can arrive, and the bridge only
-	// sees the presence once they can.
+	// safe: pages can arrive before the bridge sees the presence.
 	for topic, h := range subs {
 		c.check(cl.Subscribe(topic, 1, h), "subscribe "+topic)
 	}
+	// EvConnected goes before the presence: the pages the bridge sends
+	// again in answer to it come after it, so the screen can tell them
+	// from the pages it showed before the connect.
+	c.emit(Event{Kind: EvConnected})
+	c.announce()
+	c.mu.Lock()
+	if c.syncer != nil {
+		c.syncer.Stop()
+	}
+	gen := c.gen
+	c.syncer = time.AfterFunc(c.o.SyncWait, func() { c.synced(gen) })
+	c.mu.Unlock()
+}
+
+// announce publishes the presence and sends again every command the
+// bridge has not answered: on every connect, and when the bridge comes
+// back (a bridge that restarted has only the last retained presence of
+// the attendant's devices, and lost the commands sent while it was
+// away).
+func (c *Client) announce() {
 	c.mu.Lock()
 	status := c.status
+	var resend []protocol.PagerCmd
+	for _, cmd := range c.pending {
+		resend = append(resend, cmd)
+	}
 	c.mu.Unlock()
 	c.publishPresence(status)
-	c.emit(Event{Kind: EvConnected})
+	sort.Slice(resend, func(i, j int) bool {
+		return resend[i].TS.Before(resend[j].TS.Time) || (resend[i].TS.Equal(resend[j].TS.Time) && resend[i].ID < resend[j].ID)
+	})
+	for _, cmd := range resend {
+		c.publishCmd(cmd)
+		c.emit(Event{Kind: EvResent, Cmd: cmd})
+	}
+}
+
+// synced reports EvSynced for connection gen, if it is still current.
+func (c *Client) synced(gen int) {
+	c.mu.Lock()
+	current := gen == c.gen && !c.dropped && !c.closed && c.client.IsConnectionOpen()
+	profiled := c.profile != nil
+	c.mu.Unlock()
+	if current {
+		c.emit(Event{Kind: EvSynced, Profiled: profiled})
+	}
 }
 
 func (c *Client) onLost(_ paho.Client, err error) {
+	c.mu.Lock()
+	if c.syncer != nil {
+		c.syncer.Stop() // the next connect starts its own
+	}
+	c.mu.Unlock()
 	c.emit(Event{Kind: EvConnLost, Err: err})
 }
 
@@ -343,6 +466,53 @@ func (c *Client) onBridge(_ paho.Client, m paho.Message) {
 		}
 	}
 	c.emit(Event{Kind: EvBridge, Online: b.Online})
+	if !b.Online || b.TS.IsZero() {
+		return
+	}
+	// A bridge/state online:true with a ts not seen before is a bridge
+	// that (re)started while this pager was connected: announce again.
+	// The first one seen is the retained one this connect found, and the
+	// connect announced already.
+	c.mu.Lock()
+	again := !c.bridgeTS.IsZero() && !b.TS.Equal(c.bridgeTS)
+	c.bridgeTS = b.TS.Time
+	c.mu.Unlock()
+	if again {
+		c.announce()
+	}
+}
+
+func (c *Client) onProfile(_ paho.Client, m paho.Message) {
+	var p *protocol.Profile
+	if len(m.Payload()) > 0 {
+		p = new(protocol.Profile)
+		if err := protocol.Decode(m.Payload(), p); err != nil {
+			c.emit(Event{Kind: EvError, Err: fmt.Errorf("pagerclient: bad profile on %s: %w", m.Topic(), err)})
+			return
+		}
+	}
+	c.mu.Lock()
+	c.profile = p
+	c.mu.Unlock()
+	c.emit(Event{Kind: EvProfile, Profile: p})
+}
+
+func (c *Client) onRecord(_ paho.Client, m paho.Message) {
+	t, err := protocol.ParseTopic(m.Topic())
+	if err != nil {
+		c.emit(Event{Kind: EvError, Err: fmt.Errorf("pagerclient: %w", err)})
+		return
+	}
+	if len(m.Payload()) == 0 {
+		c.emit(Event{Kind: EvRecord, Record: &protocol.AlertRecord{ID: t.ID}, Cleared: true})
+		return
+	}
+	r := new(protocol.AlertRecord)
+	if err := protocol.Decode(m.Payload(), r); err != nil {
+		c.emit(Event{Kind: EvError, Err: fmt.Errorf("pagerclient: bad alert record on %s: %w", m.Topic(), err)})
+		return
+	}
+	c.emit(Event{Kind: EvRecord, Record: r})
 }
 
 func (c *Client) emit(ev Event) {
@@ -383,7 +553,7 @@ func (c *Client) SetStatus(s string) error {
 func (c *Client) publishPresence(status string) paho.Token {
 	c.mu.Lock()
 	c.seq++
-	p := protocol.Presence{Status: status, Zone: c.o.Zone, Seq: c.seq, TS: protocol.At(c.o.Now())}
+	p := protocol.Presence{Status: status, Zone: c.o.Zone, Seq: c.seq, Device: c.o.Device, TS: c.stamp()}
 	c.mu.Unlock()
 	tok := c.cl().Publish(protocol.PresenceTopic(c.o.Store, c.o.ID), 1, true, protocol.Encode(p))
 	go c.check(tok, "publish presence")
@@ -392,12 +562,12 @@ func (c *Client) publishPresence(status string) paho.Token {
 
 // Claim asks the bridge for the alert; the answer comes as an EvResult.
 func (c *Client) Claim(alert string) (protocol.PagerCmd, error) {
-	return c.send(alert, protocol.PagerClaim, "")
+	return c.send(protocol.PagerCmd{Alert: alert, Action: protocol.PagerClaim})
 }
 
-// Release gives a claimed alert back.
+// Release gives a claimed alert back, or declines a page not claimed.
 func (c *Client) Release(alert string) (protocol.PagerCmd, error) {
-	return c.send(alert, protocol.PagerRelease, "")
+	return c.send(protocol.PagerCmd{Alert: alert, Action: protocol.PagerRelease})
 }
 
 // Resolve closes a claimed alert with an action (approve, void, ...).
@@ -405,11 +575,32 @@ func (c *Client) Resolve(alert string, a protocol.Action) (protocol.PagerCmd, er
 	if !a.Valid() {
 		return protocol.PagerCmd{}, fmt.Errorf("pagerclient: unknown action %q", a)
 	}
-	return c.send(alert, protocol.PagerResolve, a)
+	return c.send(protocol.PagerCmd{Alert: alert, Action: protocol.PagerResolve, Resolution: a})
 }
 
-func (c *Client) send(alert, action string, res protocol.Action) (protocol.PagerCmd, error) {
-	if alert == "" {
+// Arrive says the attendant is at the lane of an alert they claimed.
+func (c *Client) Arrive(alert string) (protocol.PagerCmd, error) {
+	return c.send(protocol.PagerCmd{Alert: alert, Action: protocol.PagerArrive})
+}
+
+// Lane takes a lane out of service (out_of_service) or puts it back
+// (in_service); supervisors only.
+func (c *Client) Lane(lane string, a protocol.Action) (protocol.PagerCmd, error) {
+	if !protocol.ValidID(lane) {
+		return protocol.PagerCmd{}, fmt.Errorf("pagerclient: lane %q must match [a-z0-9-]+", lane)
+	}
+	if a != protocol.ActionOutOfService && a != protocol.ActionInService {
+		return protocol.PagerCmd{}, fmt.Errorf("pagerclient: a lane goes %s or %s, not %q", protocol.ActionOutOfService, protocol.ActionInService, a)
+	}
+	return c.send(protocol.PagerCmd{Action: protocol.PagerLane, Lane: lane, Resolution: a})
+}
+
+// send numbers and stamps cmd and publishes it. A command is refused at
+// once while the pager is offline (the attendant sees the list is not
+// current); one sent and not answered is sent again, unchanged, on the
+// next connect, until the bridge answers it.
+func (c *Client) send(cmd protocol.PagerCmd) (protocol.PagerCmd, error) {
+	if cmd.Alert == "" && cmd.Action != protocol.PagerLane {
 		return protocol.PagerCmd{}, errors.New("pagerclient: no alert given")
 	}
 	c.mu.Lock()
@@ -422,12 +613,21 @@ func (c *Client) send(alert, action string, res protocol.Action) (protocol.Pager
 		return protocol.PagerCmd{}, ErrNotConnected
 	}
 	c.cmdSeq++
-	cmd := protocol.PagerCmd{ID: fmt.Sprintf("%s-%d", c.prefix, c.cmdSeq), Alert: alert, Action: action, Resolution: res, TS: protocol.At(c.o.Now())}
+	cmd.ID = fmt.Sprintf("%s-%d", c.prefix, c.cmdSeq)
+	cmd.TS = c.stamp()
 	c.pending[cmd.ID] = cmd
 	c.mu.Unlock()
-	tok := c.cl().Publish(protocol.PagerCmdTopic(c.o.Store, c.o.ID), 1, false, protocol.Encode(cmd))
-	go c.check(tok, action+" "+alert)
+	c.publishCmd(cmd)
 	return cmd, nil
+}
+
+func (c *Client) publishCmd(cmd protocol.PagerCmd) {
+	tok := c.cl().Publish(protocol.PagerCmdTopic(c.o.Store, c.o.ID), 1, false, protocol.Encode(cmd))
+	what := cmd.Action + " " + cmd.Alert
+	if cmd.Action == protocol.PagerLane {
+		what = "lane " + cmd.Lane + " " + string(cmd.Resolution)
+	}
+	go c.check(tok, what)
 }
 
 // Drop cuts the connection without a DISCONNECT, as a handheld whose
@@ -484,6 +684,9 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
+	if c.syncer != nil {
+		c.syncer.Stop()
+	}
 	c.mu.Unlock()
 	var err error
 	cl := c.cl()
@@ -498,4 +701,10 @@ func (c *Client) Close() error {
 	cl.Disconnect(250)
 	c.q.close()
 	return err
+}
+
+// stamp is now as it travels (UTC, whole milliseconds), so a command
+// the Client returns equals the one the bridge decodes.
+func (c *Client) stamp() protocol.Time {
+	return protocol.At(c.o.Now().UTC().Truncate(time.Millisecond))
 }

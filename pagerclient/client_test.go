@@ -2,6 +2,7 @@ package pagerclient_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,4 +184,151 @@ func TestCloseWhileDroppedIsQuick(t *testing.T) {
 	require.NoError(t, c.Close(), "no offline presence is attempted on a dropped link")
 	assert.ErrorIs(t, c.Restore(), pagerclient.ErrClosed)
 	assert.False(t, c.Connected())
+}
+
+func dialOpts(t *testing.T, o pagerclient.Opts) *pagerclient.Client {
+	t.Helper()
+	if o.Store == "" {
+		o.Store = "s1"
+	}
+	c, err := pagerclient.Dial(o)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// The pager reads its retained profile, and says when it has none.
+func TestProfileDiscovery(t *testing.T) {
+	b := testsupport.Mochi(t)
+	br := pagertest.NewBridge(t, b.URL(), "s1")
+	want := protocol.Profile{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{"attendant"}, Store: "s1",
+		Resolutions: map[protocol.Kind][]protocol.Action{protocol.KindHelp: {protocol.ActionClear}}}
+	br.Profile(want)
+
+	c := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "ana"})
+	ev := next(t, c, pagerclient.EvProfile)
+	require.NotNil(t, ev.Profile)
+	assert.Equal(t, "Ana", ev.Profile.Name)
+	assert.Equal(t, want.Resolutions, ev.Profile.Resolutions)
+	got, ok := c.Profile()
+	assert.True(t, ok)
+	assert.Equal(t, "s1", got.Store)
+
+	br.ClearProfile("ana") // ana left the roster
+	ev = next(t, c, pagerclient.EvProfile)
+	assert.Nil(t, ev.Profile)
+	_, ok = c.Profile()
+	assert.False(t, ok)
+
+	// A pager nobody has a profile for hears EvSynced without one.
+	zoe := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "zoe", SyncWait: 50 * time.Millisecond})
+	next(t, zoe, pagerclient.EvConnected)
+	assert.False(t, next(t, zoe, pagerclient.EvSynced).Profiled)
+}
+
+// Each device's presence and will name it; the will is a JSON object
+// with seq 0 and no ts; seq grows across restarts.
+func TestDevicePresenceAndWill(t *testing.T) {
+	b := testsupport.Mochi(t)
+	br := pagertest.NewBridge(t, b.URL(), "s1")
+	raw := br.Presence("ana")
+	start := time.Now()
+	c := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "ana", Device: "tc52"})
+	phone := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "ana", Device: "phone"})
+	next(t, c, pagerclient.EvConnected)
+	next(t, phone, pagerclient.EvConnected)
+
+	seen := map[string]protocol.Presence{}
+	for len(seen) < 2 {
+		p := br.NextPresence(raw, protocol.PresenceAvailable)
+		seen[p.Device] = p
+	}
+	assert.GreaterOrEqual(t, seen["tc52"].Seq, uint64(start.UnixMilli()), "seq starts from the clock, so it grows across restarts")
+	assert.True(t, c.Connected() && phone.Connected(), "two devices of one attendant do not push each other off")
+
+	require.NoError(t, c.Drop())
+	var will []byte
+	for will == nil {
+		select {
+		case p := <-raw:
+			if strings.Contains(string(p), `"offline"`) {
+				will = p
+			}
+		case <-time.After(pagertest.Wait):
+			t.Fatal("no will")
+		}
+	}
+	assert.JSONEq(t, `{"status":"offline","zone":"","seq":0,"device":"tc52","ts":null}`, string(will))
+	assert.True(t, phone.Connected())
+	_, err := pagerclient.Dial(pagerclient.Opts{Store: "s1", ID: "ana", Device: "a b"})
+	assert.ErrorContains(t, err, `device "a b"`)
+}
+
+// A command the bridge has not answered is sent again, unchanged, when
+// the pager reconnects and when the bridge restarts; the presence is
+// announced again then too.
+func TestResendAndReannounce(t *testing.T) {
+	b := testsupport.Mochi(t)
+	br := pagertest.NewBridge(t, b.URL(), "s1")
+	presence := br.Presence("ana")
+	cmds := br.Commands("ana")
+	t0 := time.Now().Truncate(time.Millisecond)
+	br.Publish(protocol.BridgeStateTopic("s1"), true, protocol.BridgeState{Online: true, TS: protocol.At(t0)})
+
+	c := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "ana"})
+	next(t, c, pagerclient.EvConnected)
+	p1 := br.NextPresence(presence, protocol.PresenceAvailable)
+	claim, err := c.Claim("a1")
+	require.NoError(t, err)
+	assert.Equal(t, claim, br.NextCommand(cmds))
+
+	// The broker publishes the will once it has let the old connection
+	// go; only then may the same client id connect again without racing
+	// the embedded broker's clean-up of the old session.
+	require.NoError(t, c.Drop())
+	br.NextPresence(presence, protocol.PresenceOffline)
+	require.NoError(t, c.Restore())
+	p2 := br.NextPresence(presence, protocol.PresenceAvailable)
+	assert.Greater(t, p2.Seq, p1.Seq)
+	assert.Equal(t, claim, br.NextCommand(cmds), "the same id and ts after the reconnect")
+	assert.Equal(t, claim, next(t, c, pagerclient.EvResent).Cmd)
+
+	// The bridge restarts: a new online ts.
+	br.Publish(protocol.BridgeStateTopic("s1"), true, protocol.BridgeState{Online: false})
+	br.Publish(protocol.BridgeStateTopic("s1"), true, protocol.BridgeState{Online: true, TS: protocol.At(t0.Add(time.Second))})
+	p3 := br.NextPresence(presence, protocol.PresenceAvailable)
+	assert.Greater(t, p3.Seq, p2.Seq)
+	assert.Equal(t, claim, br.NextCommand(cmds))
+
+	// Answered: never sent again.
+	br.Answer("ana", protocol.PagerResult{ID: claim.ID, OK: true, ClaimedBy: "ana"})
+	assert.Equal(t, claim, next(t, c, pagerclient.EvResult).Cmd)
+	require.NoError(t, c.Drop())
+	br.NextPresence(presence, protocol.PresenceOffline)
+	require.NoError(t, c.Restore())
+	br.NextPresence(presence, protocol.PresenceAvailable)
+	lane, err := c.Lane("4", protocol.ActionOutOfService)
+	require.NoError(t, err)
+	assert.Equal(t, lane, br.NextCommand(cmds), "the next command is the new one, not the answered claim")
+}
+
+func TestArriveAndLaneCommands(t *testing.T) {
+	b := testsupport.Mochi(t)
+	br := pagertest.NewBridge(t, b.URL(), "s1")
+	cmds := br.Commands("sue")
+	c := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "sue"})
+	next(t, c, pagerclient.EvConnected)
+	a, err := c.Arrive("a1")
+	require.NoError(t, err)
+	got := br.NextCommand(cmds)
+	assert.Equal(t, protocol.PagerArrive, got.Action)
+	assert.Equal(t, a.ID, got.ID)
+	_, err = c.Lane("4", protocol.ActionOutOfService)
+	require.NoError(t, err)
+	got = br.NextCommand(cmds)
+	assert.Equal(t, protocol.PagerCmd{ID: got.ID, Action: protocol.PagerLane, Lane: "4", Resolution: protocol.ActionOutOfService, TS: got.TS}, got)
+	_, err = c.Lane("4", protocol.ActionApprove)
+	assert.ErrorContains(t, err, "out_of_service or in_service")
+	_, err = c.Lane("Lane 4", protocol.ActionInService)
+	assert.ErrorContains(t, err, "must match")
 }

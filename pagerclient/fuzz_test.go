@@ -9,7 +9,7 @@ import (
 // FuzzParseCommand: any line either parses into a command the UI can
 // carry out, or is refused with an error; it never panics.
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"", "a", "c 1", "r 2 approve", "l 3", "ls", "q", "r 1", "c -1", "zz top"} {
+	for _, s := range []string{"", "a", "c 1", "r 2 approve", "l 3", "ls", "q", "r 1", "c -1", "zz top", "at 2", "lane 4 out", "me"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -18,7 +18,7 @@ func FuzzParseCommand(f *testing.F) {
 			return
 		}
 		switch c.Op {
-		case "claim", "release":
+		case "claim", "release", "arrive":
 			if c.N <= 0 {
 				t.Fatalf("%q: page %d", line, c.N)
 			}
@@ -30,7 +30,11 @@ func FuzzParseCommand(f *testing.F) {
 			if c.Status != protocol.PresenceAvailable && c.Status != protocol.PresenceBusy && c.Status != protocol.PresenceBreak {
 				t.Fatalf("%q: status %q", line, c.Status)
 			}
-		case "list", "help", "quit":
+		case "lane":
+			if !protocol.ValidID(c.Lane) || (c.Action != protocol.ActionOutOfService && c.Action != protocol.ActionInService) {
+				t.Fatalf("%q: %+v", line, c)
+			}
+		case "list", "help", "quit", "me":
 		default:
 			t.Fatalf("%q: op %q", line, c.Op)
 		}

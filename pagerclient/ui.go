@@ -15,6 +15,7 @@ import (
 // closes c afterwards.
 func Run(ctx context.Context, c *Client, in io.Reader, out io.Writer) error {
 	m := NewModel(c.ID(), c.Status())
+	m.Store = c.o.Store
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lines, readErr := cli.ReadLines(ctx, in)
@@ -74,6 +75,25 @@ func (u *ui) do(line string) bool {
 		u.printf("%s", Help)
 	case "list":
 		u.list()
+	case "me":
+		switch {
+		case u.m.Profile != nil:
+		case u.m.warned:
+			u.printf("%s", u.m.notOnRoster())
+			return false
+		default:
+			u.printf("no profile from the bridge yet")
+			return false
+		}
+		u.show(ProfileLines(*u.m.Profile))
+	case "lane":
+		sent, err := u.c.Lane(cmd.Lane, cmd.Action)
+		if err != nil {
+			u.printf("error: %v", err)
+			break
+		}
+		u.m.Sent(0, sent)
+		u.printf("lane %s: %s sent", cmd.Lane, cmd.Action)
 	case "status":
 		if err := u.c.SetStatus(cmd.Status); err != nil {
 			u.printf("error: %v", err)
@@ -96,7 +116,11 @@ func (u *ui) list() {
 	if u.m.Bridge != "" {
 		bridge = ", bridge " + u.m.Bridge
 	}
-	u.printf("%s: %s, presence %s%s", u.m.ID, conn, u.m.Status, bridge)
+	roster := ""
+	if u.m.warned {
+		roster = ", NOT ON THE ROSTER"
+	}
+	u.printf("%s: %s, presence %s%s%s", u.m.ID, conn, u.m.Status, bridge, roster)
 	pages := u.m.Pages()
 	if len(pages) == 0 {
 		u.printf("no pages")
@@ -120,11 +144,13 @@ func (u *ui) send(cmd Command) {
 	case "release":
 		sent, err = u.c.Release(alert)
 	case "resolve":
-		if e.Page.Kind != "" && !protocol.Allowed(e.Page.Kind, cmd.Action) {
-			u.printf("error: %s does not resolve %s; use one of %s", cmd.Action, e.Page.Kind, actionList(e.Page.Kind))
+		if !e.Offers(cmd.Action) {
+			u.printf("error: page %d offers %s, not %s", cmd.N, joinActions(e.Offered), cmd.Action)
 			return
 		}
 		sent, err = u.c.Resolve(alert, cmd.Action)
+	case "arrive":
+		sent, err = u.c.Arrive(alert)
 	}
 	if err != nil {
 		u.printf("error: %v", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/pagerclient"
 	"github.com/sco-project/sco/pagerclient/pagertest"
@@ -51,6 +53,22 @@ func (term *terminal) expect(want string) string {
 	}
 }
 
+// expectAll waits for a line containing each of want, in any order.
+func (term *terminal) expectAll(want ...string) {
+	term.t.Helper()
+	deadline := time.After(pagertest.Wait)
+	left := append([]string(nil), want...)
+	for len(left) > 0 {
+		select {
+		case l, ok := <-term.lines:
+			require.True(term.t, ok, "screen closed waiting for %q", left)
+			left = slices.DeleteFunc(left, func(w string) bool { return strings.Contains(l, w) })
+		case <-deadline:
+			term.t.Fatalf("screen never said %q", left)
+		}
+	}
+}
+
 func startUI(t *testing.T, c *pagerclient.Client) (*terminal, <-chan error) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
@@ -76,11 +94,14 @@ func TestTerminalPager(t *testing.T) {
 	br := pagertest.NewBridge(t, b.URL(), "s1")
 	presence := br.Presence("ana")
 	cmds := br.Commands("ana")
+	br.Profile(protocol.Profile{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{"attendant"}, Store: "s1",
+		Resolutions: map[protocol.Kind][]protocol.Action{protocol.KindHelp: {protocol.ActionClear, protocol.ActionOutOfService}}})
 	c := dial(t, b.URL(), "ana")
 	term, done := startUI(t, c)
 
 	term.expect("pager ana: type h for help")
-	term.expect("connected as ana, presence available")
+	term.expectAll("on the roster of store s1 as Ana (ana), zone front, roles attendant", "may resolve: help clear|out_of_service",
+		"connected as ana, presence available")
 	br.NextPresence(presence, protocol.PresenceAvailable)
 
 	term.typ("b")
@@ -89,7 +110,8 @@ func TestTerminalPager(t *testing.T) {
 	term.typ("a")
 	br.NextPresence(presence, protocol.PresenceAvailable)
 
-	br.Page("ana", protocol.Page{Alert: "a1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Severity: protocol.SeverityMedium, Text: "Cola 330ml", Tier: 1})
+	br.Page("ana", protocol.Page{Alert: "a1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Severity: protocol.SeverityMedium, Text: "Cola 330ml", Tier: 1,
+		Resolutions: []protocol.Action{protocol.ActionApprove, protocol.ActionVoid, protocol.ActionOutOfService}})
 	l := term.expect("[1] lane 3 (front): bag_timeout")
 	assert.True(t, strings.HasPrefix(l, "\a"), "a new page rings the bell: %q", l)
 	br.Page("ana", protocol.Page{Alert: "a2", Lane: "5", Kind: protocol.KindHelp, Tier: 2})
@@ -104,7 +126,7 @@ func TestTerminalPager(t *testing.T) {
 	term.expect("[1] claimed: lane 3 is yours")
 
 	term.typ("r 1 clear")
-	term.expect("error: clear does not resolve bag_timeout; use one of approve|void|out_of_service")
+	term.expect("error: page 1 offers approve|void|out_of_service, not clear")
 	term.typ("r 1 approve")
 	cmd = br.NextCommand(cmds)
 	assert.Equal(t, protocol.PagerResolve, cmd.Action)
@@ -136,4 +158,21 @@ func TestTerminalPager(t *testing.T) {
 	}
 	require.NoError(t, c.Close())
 	br.NextPresence(presence, protocol.PresenceOffline)
+}
+
+// A pager the bridge has no profile for says so, plainly, after a short
+// wait, and keeps saying it in the list.
+func TestTerminalPagerNotOnRoster(t *testing.T) {
+	b := testsupport.Mochi(t)
+	c, err := pagerclient.Dial(pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, Store: "s1", ID: "zoe", SyncWait: 50 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	term, _ := startUI(t, c)
+	term.expect("connected as zoe")
+	l := term.expect("NOT ON THE ROSTER of store s1: the bridge has no profile for zoe, so zoe is never paged and every command is refused — ask store IT")
+	assert.True(t, strings.HasPrefix(l, "\a"), "it rings: %q", l)
+	term.typ("ls")
+	term.expect("zoe: online, presence available, NOT ON THE ROSTER")
+	term.typ("me")
+	term.expect("NOT ON THE ROSTER")
 }

@@ -3,20 +3,27 @@
 //
 //	pager -broker tcp://127.0.0.1:1883 -store s1 -id ana [-zone front]
 //	      [-username ana -password-file pw] [-ca store-ca.pem] [-status busy]
+//	      [-device tc52]
 //
-// It publishes the attendant's presence (retained; the will says offline),
-// rings the terminal bell (\a) on every new page, and takes one command per
-// line: a / b / p set presence available / busy / break, c N claims page
-// N, r N ACTION resolves it, l N releases it, ls lists pages, h helps, q
-// quits (presence goes offline). Withdrawn pages disappear. The flags,
-// signals and exit codes are those of every command here (internal/cli).
-// See docs/simulator.md.
+// It shows the attendant's profile from the bridge (and says plainly when
+// there is none: not on the roster), publishes the attendant's presence
+// for this device (retained; the will says offline), rings the terminal
+// bell (\a) on every new page, and takes one command per line: a / b / p
+// set presence available / busy / break, c N claims page N, r N ACTION
+// resolves it with one of the actions the page offers, l N releases or
+// declines it, at N arrives at its lane, lane L out|in closes or opens a
+// lane, ls lists pages, me shows the profile, h helps, q quits (presence
+// goes offline). Withdrawn pages disappear. It reconnects as
+// docs/protocol.md's recipe says. The flags, signals and exit codes are
+// those of every command here (internal/cli). See docs/simulator.md.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/internal/mqttc"
@@ -37,6 +44,7 @@ func command() *cli.Command {
 			fs.StringVar(&o.ID, "id", "", "attendant id (required), as in the bridge's roster")
 			fs.StringVar(&o.Zone, "zone", "", "zone the attendant works in (optional; the roster has one)")
 			fs.StringVar(&o.Status, "status", "available", "presence at start: available, busy or break")
+			fs.StringVar(&o.Device, "device", "", "this handheld's name among the attendant's devices (default: made once per install and kept in the user's config dir, sco/"+pagerclient.DeviceFile+")")
 			fs.StringVar(&o.MQTT.Username, "username", "", "MQTT user name; with a password it defaults to -id")
 			fs.StringVar(&o.MQTT.Password, "password", "", "MQTT password (prefer -password-file)")
 			fs.StringVar(&o.MQTT.PasswordFile, "password-file", "", "file holding the MQTT password")
@@ -52,12 +60,21 @@ func mainImpl(ctx context.Context, env *cli.Env, o pagerclient.Opts) error {
 	if o.Store == "" || o.ID == "" {
 		return cli.Usagef("-store and -id are required")
 	}
-	env.Log.Debug("pager dialing", "broker", o.MQTT.Broker, "store", o.Store, "id", o.ID)
+	if o.Device == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return fmt.Errorf("no config dir for the device name (give -device): %w", err)
+		}
+		if o.Device, err = pagerclient.DeviceName(filepath.Join(dir, "sco")); err != nil {
+			return err
+		}
+	}
+	env.Log.Debug("pager dialing", "broker", o.MQTT.Broker, "store", o.Store, "id", o.ID, "device", o.Device)
 	c, err := pagerclient.Dial(o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "connecting to %s as %s in store %s\n", o.MQTT.Broker, o.ID, o.Store)
+	fmt.Fprintf(env.Stdout, "connecting to %s as %s (device %s) in store %s\n", o.MQTT.Broker, o.ID, o.Device, o.Store)
 	runErr := pagerclient.Run(ctx, c, env.Stdin, env.Stdout)
 	closeErr := c.Close()
 	if runErr != nil {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 )
 
 func TestBadArguments(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // where the device name goes
 	for _, c := range []struct {
 		args []string
 		code int
@@ -55,6 +58,86 @@ func TestBinaryHelp(t *testing.T) {
 	require.Contains(t, string(out), "-password-file string")
 }
 
+// proc is the real pager binary, with the test at its keyboard.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	exited chan error
+}
+
+// startPager runs the pager binary with args; its config dir (where it
+// keeps the device name) is config.
+func startPager(t *testing.T, config string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(testsupport.Binary(t, "."), args...)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+config, "HOME="+config)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	p := &proc{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 256), exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+	}()
+	return p
+}
+
+func (p *proc) expect(want string) string {
+	p.t.Helper()
+	deadline := time.After(pagertest.Wait)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			require.True(p.t, ok, "pager exited waiting for %q", want)
+			if strings.Contains(l, want) {
+				return l
+			}
+		case <-deadline:
+			p.t.Fatalf("pager never said %q", want)
+		}
+	}
+}
+
+// expectAll waits for a line containing each of want, in any order (the
+// retained profile may come before or after the connect line).
+func (p *proc) expectAll(want ...string) {
+	p.t.Helper()
+	deadline := time.After(pagertest.Wait)
+	left := append([]string(nil), want...)
+	for len(left) > 0 {
+		select {
+		case l, ok := <-p.lines:
+			require.True(p.t, ok, "pager exited waiting for %q", left)
+			left = slices.DeleteFunc(left, func(w string) bool { return strings.Contains(l, w) })
+		case <-deadline:
+			p.t.Fatalf("pager never said %q", left)
+		}
+	}
+}
+
+func (p *proc) typ(s string) { _, err := fmt.Fprintln(p.stdin, s); require.NoError(p.t, err) }
+
+func (p *proc) quit() {
+	p.t.Helper()
+	p.typ("q")
+	select {
+	case err := <-p.exited:
+		require.NoError(p.t, err, "q exits 0")
+	case <-time.After(pagertest.Wait):
+		p.t.Fatal("pager did not exit on q")
+	}
+}
+
 // TestBinaryAgainstBroker runs the real pager binary: the test types on
 // its stdin and plays the bridge over a real broker.
 func TestBinaryAgainstBroker(t *testing.T) {
@@ -62,67 +145,49 @@ func TestBinaryAgainstBroker(t *testing.T) {
 	br := pagertest.NewBridge(t, b.URL(), "s1")
 	presence := br.Presence("ana")
 	cmds := br.Commands("ana")
+	br.Profile(protocol.Profile{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{"attendant", "age_verifier"}, Store: "s1",
+		Resolutions: map[protocol.Kind][]protocol.Action{protocol.KindAgeCheck: {protocol.ActionAgeOK, protocol.ActionAgeRefused, protocol.ActionOutOfService}}})
+	config := t.TempDir()
 
-	cmd := exec.Command(testsupport.Binary(t, "."), "-broker", b.URL(), "-store", "s1", "-id", "ana", "-zone", "front")
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-	})
-	lines := make(chan string, 256)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	expect := func(want string) string {
-		t.Helper()
-		deadline := time.After(pagertest.Wait)
-		for {
-			select {
-			case l, ok := <-lines:
-				require.True(t, ok, "pager exited waiting for %q", want)
-				if strings.Contains(l, want) {
-					return l
-				}
-			case <-deadline:
-				t.Fatalf("pager never said %q", want)
-			}
-		}
-	}
-	typ := func(s string) { _, err := fmt.Fprintln(stdin, s); require.NoError(t, err) }
+	p := startPager(t, config, "-broker", b.URL(), "-store", "s1", "-id", "ana", "-zone", "front")
+	l := p.expect("connecting to " + b.URL() + " as ana (device ")
+	p.expectAll("on the roster of store s1 as Ana (ana), zone front, roles attendant, age_verifier", "connected as ana, presence available")
+	first := br.NextPresence(presence, protocol.PresenceAvailable)
+	assert.Equal(t, "front", first.Zone)
+	name, err := os.ReadFile(filepath.Join(config, "sco", "pager-device"))
+	require.NoError(t, err, "the device name is kept in the user's config dir")
+	assert.Equal(t, strings.TrimSpace(string(name)), first.Device)
+	assert.Contains(t, l, "(device "+first.Device+")")
 
-	expect("connected as ana, presence available")
-	p := br.NextPresence(presence, protocol.PresenceAvailable)
-	assert.Equal(t, "front", p.Zone)
-
-	br.Page("ana", protocol.Page{Alert: "a7", Lane: "2", Zone: "front", Kind: protocol.KindAgeCheck, Tier: 1})
-	l := expect("[1] lane 2 (front): age_check")
+	br.Page("ana", protocol.Page{Alert: "a7", Lane: "2", Zone: "front", Kind: protocol.KindAgeCheck, Tier: 1,
+		Resolutions: []protocol.Action{protocol.ActionAgeOK, protocol.ActionAgeRefused, protocol.ActionOutOfService}})
+	l = p.expect("[1] lane 2 (front): age_check")
 	assert.Contains(t, l, "\a")
-	typ("c 1")
+	p.typ("c 1")
 	c := br.NextCommand(cmds)
 	br.Answer("ana", protocol.PagerResult{ID: c.ID, OK: true})
-	expect("[1] claimed")
-	typ("r 1 age_ok")
+	p.expect("[1] claimed: lane 2 is yours; resolve with r 1 <age_ok|age_refused|out_of_service>")
+	p.typ("r 1 age_ok")
 	c = br.NextCommand(cmds)
 	assert.Equal(t, protocol.ActionAgeOK, c.Resolution)
 	br.Answer("ana", protocol.PagerResult{ID: c.ID, OK: true})
-	expect("[1] resolved: age_ok")
+	p.expect("[1] resolved: age_ok")
+	p.quit()
+	off := br.NextPresence(presence, protocol.PresenceOffline)
+	assert.Equal(t, first.Device, off.Device)
 
-	typ("q")
-	select {
-	case err := <-exited:
-		require.NoError(t, err, "q exits 0")
-	case <-time.After(pagertest.Wait):
-		t.Fatal("pager did not exit on q")
-	}
+	// Started again on the same install: the same device, a higher seq.
+	p = startPager(t, config, "-broker", b.URL(), "-store", "s1", "-id", "ana")
+	p.expect("connected as ana")
+	again := br.NextPresence(presence, protocol.PresenceAvailable)
+	assert.Equal(t, first.Device, again.Device)
+	assert.Greater(t, again.Seq, off.Seq)
+	p.quit()
 	br.NextPresence(presence, protocol.PresenceOffline)
+
+	// -device names it.
+	p = startPager(t, config, "-broker", b.URL(), "-store", "s1", "-id", "ana", "-device", "tc52")
+	p.expect("as ana (device tc52)")
+	assert.Equal(t, "tc52", br.NextPresence(presence, protocol.PresenceAvailable).Device)
+	p.quit()
 }

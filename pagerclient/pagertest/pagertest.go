@@ -96,6 +96,26 @@ func (b *Bridge) Answer(attendant string, r protocol.PagerResult) {
 	b.Publish(protocol.PagerResultTopic(b.store, attendant), false, r)
 }
 
+// Profile publishes attendant's retained profile, as the bridge does for
+// every roster entry.
+func (b *Bridge) Profile(p protocol.Profile) {
+	b.t.Helper()
+	if p.TS.IsZero() {
+		p.TS = protocol.At(time.Now())
+	}
+	b.Publish(protocol.ProfileTopic(b.store, p.ID), true, p)
+}
+
+// ClearProfile clears attendant's retained profile, as the bridge does
+// for an attendant who left the roster.
+func (b *Bridge) ClearProfile(attendant string) {
+	b.t.Helper()
+	tok := b.c.Publish(protocol.ProfileTopic(b.store, attendant), 1, true, []byte{})
+	if !tok.WaitTimeout(Wait) || tok.Error() != nil {
+		b.t.Fatalf("pagertest: clear profile of %s: %v", attendant, tok.Error())
+	}
+}
+
 // SetOnline publishes the retained bridge state.
 func (b *Bridge) SetOnline(on bool) {
 	b.t.Helper()
