@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/protocol/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite protocol/testdata/*.json from the Go values in golden_test.go")
@@ -134,8 +136,22 @@ func TestGoldenPayloads(t *testing.T) {
 			require.NoError(t, json.Compact(&compact, file))
 			require.Equal(t, compact.String(), string(Encode(got)), "%s does not encode back to itself", path)
 			require.Equal(t, string(want), string(Encode(got)))
+			require.NoError(t, validateSchema(g.topic, file), "%s against its JSON Schema (protocol/schema)", path)
 		})
 	}
+}
+
+// validateSchema checks a payload against the JSON Schema of the topic
+// it travels on (a topic as in goldens(), or "GET /api/state").
+func validateSchema(topic string, payload []byte) error {
+	if topic == "GET /api/state" {
+		return schema.ValidateFile("api_state.json", payload)
+	}
+	tp, err := ParseTopic(topic)
+	if err != nil {
+		return err
+	}
+	return schema.Validate(tp.Kind, payload)
 }
 
 // Every topic's payload type has a golden file, and so does every other
@@ -155,6 +171,10 @@ func TestGoldenCoversEveryPayload(t *testing.T) {
 	}
 	for kind, typ := range payloadOf {
 		require.True(t, have[typ.Name()], "no golden for %s (%s)", typ.Name(), kind)
+		require.Contains(t, schema.ByTopic, kind, "no JSON Schema for %s in protocol/schema", kind)
+	}
+	for kind := range schema.ByTopic {
+		require.Contains(t, payloadOf, kind, "protocol/schema has a schema for %s, which is no topic", kind)
 	}
 	for _, name := range payloadTypes(t) {
 		require.True(t, have[name], "%s is a payload type (a struct with json tags and a ts) without a golden file in goldens()", name)

@@ -15,16 +15,24 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sco-project/sco/protocol/schema"
 )
 
-// The pager developers' document. Its examples follow two conventions,
+// The pager developers' document. Its examples follow three conventions,
 // which this file enforces:
 //
 //   - A fenced block (```json, or a line starting with {" in any other
 //     fence) shows whole payloads, one or more, each exactly as the
-//     package encodes it (same fields, same order). The paragraph just
-//     before the fence names the one topic they travel on, in a code
-//     span: "Publish on `pager/{you}/cmd`:".
+//     package encodes it (same fields, same order) and valid against the
+//     topic's JSON Schema (protocol/schema). The paragraph just before
+//     the fence names the one topic they travel on, in a code span:
+//     "Publish on `pager/{you}/cmd`:".
+//   - A ```mqtt fence is a transcript, as `mosquitto_sub -v` prints it:
+//     each line is a whole topic, a space and the whole payload (only
+//     the topic: a cleared retained message); lines starting with # are
+//     comments. Each payload is checked like a fenced one, against the
+//     topic on its own line.
 //   - A JSON object in a code span in prose is an excerpt: the fields it
 //     shows must exist and hold what the package would encode. Its topic
 //     is the nearest topic code span before it in the same paragraph or
@@ -34,7 +42,7 @@ const protocolMD = "../docs/protocol.md"
 // docExample is one JSON payload in the document.
 type docExample struct {
 	line  int    // 1-based, where the payload starts
-	json  string // as written
+	json  string // as written; "" in a transcript: a cleared message
 	whole bool   // in a fence: the whole payload
 	topic string // the code span that names its topic, as written
 	kind  string // the topic kind (T...) it names
@@ -160,6 +168,11 @@ func docExamples(md string) []docExample {
 		for i++; i < len(lines) && !fenceEnd.MatchString(lines[i]); i++ {
 			body = append(body, lines[i])
 		}
+		if lang == "mqtt" {
+			out = append(out, transcript(open, body)...)
+			before = nil
+			continue
+		}
 		topic, kind, terr := fenceTopic(open)
 		add := func(line int, payload string, err error) {
 			if err == nil {
@@ -203,6 +216,26 @@ func docExamples(md string) []docExample {
 	return out
 }
 
+// transcript reads a ```mqtt fence whose first line is on line open.
+func transcript(open int, body []string) []docExample {
+	var out []docExample
+	for j, l := range body {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		topic, payload, _ := strings.Cut(l, " ")
+		ex := docExample{line: open + 1 + j, json: strings.TrimSpace(payload), whole: true, topic: topic}
+		t, err := ParseTopic(topic)
+		if err != nil {
+			ex.err = fmt.Errorf("a transcript line is a whole topic and its payload: %w", err)
+		}
+		ex.kind = t.Kind
+		out = append(out, ex)
+	}
+	return out
+}
+
 // Every JSON example in docs/protocol.md decodes strictly into the
 // payload type of its topic and encodes back to itself (whole payloads)
 // or to the same values (excerpts).
@@ -234,6 +267,9 @@ func TestProtocolDocExamples(t *testing.T) {
 }
 
 func checkExample(ex docExample) error {
+	if ex.whole && ex.json == "" {
+		return schema.Validate(ex.kind, nil) // a cleared retained message
+	}
 	typ := payloadOf[ex.kind]
 	v, err := decodeStrict([]byte(ex.json), typ)
 	if err != nil {
@@ -247,6 +283,9 @@ func checkExample(ex docExample) error {
 		}
 		if doc.String() != string(enc) {
 			return fmt.Errorf("is not what protocol.%s encodes (a whole payload shows every field, in order):\n  doc:  %s\n  code: %s", typ.Name(), doc.String(), enc)
+		}
+		if err := schema.Validate(ex.kind, []byte(ex.json)); err != nil {
+			return fmt.Errorf("is not valid against its JSON Schema: %w\n  %s", err, ex.json)
 		}
 		return nil
 	}
@@ -372,6 +411,15 @@ func TestDocExamplesReportDrift(t *testing.T) {
 		`{"status":"available","zone":"front","seq":1,`, // 21
 		` "ts":"2026-11-23T10:00:00Z"}`,
 		"```",
+		"",
+		"```mqtt",
+		"# ana claims", // 26
+		`sco/v1/s1/pager/ana/result {"id":"c1","ok":true,"error":"","claimed_by":"ana","ts":"2026-11-23T10:00:00.000Z"}`,       // 27
+		`sco/v1/s1/pager/ana/result {"id":"c1","ok":false,"error":"too late","claimed_by":"","ts":"2026-11-23T10:00:00.000Z"}`, // 28
+		"sco/v1/s1/alert/a1",           // 29
+		"sco/v1/s1/pager/ana/cmd",      // 30
+		`pager/ana/result {"id":"c1"}`, // 31
+		"```",
 	}, "\n")
 	got := map[int]string{}
 	for _, ex := range docExamples(md) {
@@ -392,6 +440,11 @@ func TestDocExamplesReportDrift(t *testing.T) {
 		16: "cannot unmarshal string",
 		17: "no topic code span",
 		21: "is not what protocol.Presence encodes",
+		27: "ok",
+		28: "not valid against its JSON Schema",
+		29: "ok",
+		30: "an empty payload is not a pager/cmd message",
+		31: "a transcript line is a whole topic",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("examples found on lines %v, want %v", got, want)
