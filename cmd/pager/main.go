@@ -1,12 +1,13 @@
 // Command pager is the terminal pager for one attendant, and the
 // reference implementation of the pager side of docs/protocol.md.
 //
-//	pager -broker tcp://127.0.0.1:1883 -store s1 -id ana [-zone front]
+//	pager -broker tcp://127.0.0.1:1883 -id ana [-store s1] [-zone front]
 //	      [-username ana -password-file pw] [-ca store-ca.pem] [-status busy]
 //	      [-device tc52]
 //
-// It shows the attendant's profile from the bridge (and says plainly when
-// there is none: not on the roster), publishes the attendant's presence
+// Without -store it finds the store from the bridge's retained profile of
+// the attendant. It shows that profile (and says plainly when there is
+// none: not on the roster), publishes the attendant's presence
 // for this device (retained; the will says offline), rings the terminal
 // bell (\a) on every new page, and takes one command per line: a / b / p
 // set presence available / busy / break, c N claims page N, r N ACTION
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/internal/mqttc"
@@ -32,15 +34,18 @@ import (
 
 func main() { command().Main() }
 
+// discoverWait bounds the search for the store without -store.
+const discoverWait = 10 * time.Second
+
 func command() *cli.Command {
 	var o pagerclient.Opts
 	return &cli.Command{
 		Name:  "pager",
-		Usage: []string{"-store ID -id ID [flags]"},
+		Usage: []string{"-id ID [-store ID] [flags]"},
 		Doc:   "pager is the terminal pager for one attendant: pages ring the bell, one command per line (h for help).",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&o.MQTT.Broker, "broker", mqttc.DefaultBroker, "broker URL: tcp://, ssl://, ws://")
-			fs.StringVar(&o.Store, "store", "", "store id (required)")
+			fs.StringVar(&o.Store, "store", "", "store id (default: the store whose bridge has a profile of -id)")
 			fs.StringVar(&o.ID, "id", "", "attendant id (required), as in the bridge's roster")
 			fs.StringVar(&o.Zone, "zone", "", "zone the attendant works in (optional; the roster has one)")
 			fs.StringVar(&o.Status, "status", "available", "presence at start: available, busy or break")
@@ -57,8 +62,18 @@ func command() *cli.Command {
 }
 
 func mainImpl(ctx context.Context, env *cli.Env, o pagerclient.Opts) error {
-	if o.Store == "" || o.ID == "" {
-		return cli.Usagef("-store and -id are required")
+	if o.ID == "" {
+		return cli.Usagef("-id is required")
+	}
+	if o.Store == "" {
+		fmt.Fprintf(env.Stdout, "looking for the store of %s on %s\n", o.ID, o.MQTT.Broker)
+		dctx, cancel := context.WithTimeout(ctx, discoverWait)
+		p, err := pagerclient.Discover(dctx, o.MQTT, o.ID)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%w; give -store to connect anyway", err)
+		}
+		o.Store = p.Store
 	}
 	if o.Device == "" {
 		dir, err := os.UserConfigDir()

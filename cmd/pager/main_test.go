@@ -29,8 +29,8 @@ func TestBadArguments(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{}, cli.ExitUsage, "pager: -store and -id are required\nusage: pager -store ID -id ID [flags]\n"},
-		{[]string{"-store", "s1"}, cli.ExitUsage, "pager: -store and -id are required\n"},
+		{[]string{}, cli.ExitUsage, "pager: -id is required\nusage: pager -id ID [-store ID] [flags]\n"},
+		{[]string{"-store", "s1"}, cli.ExitUsage, "pager: -id is required\n"},
 		{[]string{"-store", "s1", "-id", "ana", "extra"}, cli.ExitUsage, `pager: unexpected argument "extra"`},
 		{[]string{"-store", "s1", "-id", "Ana"}, cli.ExitError, `pager: pagerclient: id "Ana" must match [a-z0-9-]+` + "\n"},
 		{[]string{"-store", "s1", "-id", "ana", "-broker", "http://x"}, cli.ExitError, "pager: "},
@@ -54,7 +54,7 @@ func TestBadArguments(t *testing.T) {
 func TestBinaryHelp(t *testing.T) {
 	out, err := exec.Command(testsupport.Binary(t, "."), "-h").Output()
 	require.NoError(t, err)
-	require.Contains(t, string(out), "usage: pager -store ID -id ID [flags]")
+	require.Contains(t, string(out), "usage: pager -id ID [-store ID] [flags]")
 	require.Contains(t, string(out), "-password-file string")
 }
 
@@ -185,9 +185,11 @@ func TestBinaryAgainstBroker(t *testing.T) {
 	p.quit()
 	br.NextPresence(presence, protocol.PresenceOffline)
 
-	// -device names it.
-	p = startPager(t, config, "-broker", b.URL(), "-store", "s1", "-id", "ana", "-device", "tc52")
-	p.expect("as ana (device tc52)")
+	// -device names it; without -store, the store is the one whose
+	// bridge has a profile of ana.
+	p = startPager(t, config, "-broker", b.URL(), "-id", "ana", "-device", "tc52")
+	p.expect("looking for the store of ana on " + b.URL())
+	p.expect("as ana (device tc52) in store s1")
 	assert.Equal(t, "tc52", br.NextPresence(presence, protocol.PresenceAvailable).Device)
 	p.quit()
 }
