@@ -67,6 +67,6 @@ func Discover(ctx context.Context, cfg mqttc.Config, id string) (protocol.Profil
 		if failed != "" {
 			return protocol.Profile{}, fmt.Errorf("%w for %s: %s", ErrNoProfile, id, failed)
 		}
-		return protocol.Profile{}, fmt.Errorf("%w for %s under any store on %s: not on the roster (or the bridge never ran) - ask store IT", ErrNoProfile, id, cfg.Broker)
+		return protocol.Profile{}, fmt.Errorf("%w for %s under any store on %s: not on the roster (or the bridge never ran) — ask store IT", ErrNoProfile, id, cfg.Broker)
 	}
 }

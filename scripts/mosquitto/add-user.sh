@@ -4,13 +4,18 @@
 #
 #   add-user.sh [-d DIR] bridge [PASSWORD]
 #   add-user.sh [-d DIR] lane STORE LANE [PASSWORD]
-#   add-user.sh [-d DIR] pager ATTENDANT [PASSWORD]
+#   add-user.sh [-d DIR] pager ATTENDANT [--device NAME] [PASSWORD]
 #
 # DIR holds passwd and acl (default /etc/mosquitto/sco); the shipped acl is
 # installed there first when DIR has none. Without PASSWORD,
 # mosquitto_passwd asks for it (twice). Running it again for the same user
 # only sets the password again. Reload the broker afterwards
 # (systemctl reload mosquitto).
+#
+# --device NAME adds a second login for the same attendant's pager topics,
+# user ATTENDANT.NAME, for another handheld: the broker allows one
+# connection per username, so two handhelds sharing one login push each
+# other off.
 #
 # It refuses a pager named bridge, console or lane-*, a pager whose name
 # belongs to another kind of user, and a lane of a second store.
@@ -22,7 +27,7 @@ if [ "${1:-}" = "-d" ]; then
   [ $# -ge 2 ] || { echo "add-user.sh: -d needs a directory" >&2; exit 2; }
   dir=$2; shift 2
 fi
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 fail() { echo "add-user.sh: $*" >&2; exit 1; }
 [ $# -ge 1 ] || usage
 kind=$1; shift
@@ -31,11 +36,16 @@ valid() { [[ "$1" =~ ^[a-z0-9-]+$ ]] || { echo "add-user.sh: $2 \"$1\" must matc
 
 case "$kind" in
   bridge) user=bridge ;;
-  pager)  [ $# -ge 1 ] || usage; valid "$1" attendant; user=$1; shift
+  pager)  [ $# -ge 1 ] || usage; valid "$1" attendant; attendant=$1; user=$1; shift
           case "$user" in
             bridge|console|lane-*)
               fail "\"$user\" cannot be an attendant: bridge, console and lane-* are reserved (the bridge's and the lanes' logins)" ;;
-          esac ;;
+          esac
+          device=
+          if [ "${1:-}" = "--device" ]; then
+            [ $# -ge 2 ] || usage
+            valid "$2" device; device=$2; user="$attendant.$device"; shift 2
+          fi ;;
   lane)   [ $# -ge 2 ] || usage; valid "$1" store; valid "$2" lane
           store=$1; lane=$2; user="lane-$lane"; shift 2 ;;
   -h|--help|help) usage 0 ;;
@@ -111,15 +121,18 @@ topic write $root/broadcast/page
 ACL
         shared "$root"; } >> "$acl" ;;
     pager)
-      # The store level is a wildcard: the acl serves one store.
+      # The store level is a wildcard: the acl serves one store. A
+      # device's login gets the same rights on its attendant's topics.
       root="sco/v1/+"
-      { printf '\n# pager %s\nuser %s\n' "$user" "$user"
+      { printf '\n# pager %s\n' "$user"
+        [ -z "$device" ] || printf '# (device %s of attendant %s)\n' "$device" "$attendant"
+        printf 'user %s\n' "$user"
         cat <<ACL
-topic readwrite $root/pager/$user/presence
-topic write $root/pager/$user/cmd
-topic read $root/pager/$user/page
-topic read $root/pager/$user/result
-topic read $root/pager/$user/profile
+topic readwrite $root/pager/$attendant/presence
+topic write $root/pager/$attendant/cmd
+topic read $root/pager/$attendant/page
+topic read $root/pager/$attendant/result
+topic read $root/pager/$attendant/profile
 ACL
         shared "$root"; } >> "$acl" ;;
   esac
@@ -141,6 +154,7 @@ if [ "$(id -u)" -eq 0 ] && id mosquitto >/dev/null 2>&1; then
 fi
 what="$kind user $user"
 [ "$kind" = lane ] && what="$what (store $store)"
+[ -n "${device:-}" ] && what="$what (device $device of attendant $attendant)"
 if [ "$added" = yes ]; then
   echo "add-user.sh: $what: $verb, ACL block added to $acl"
 else

@@ -72,6 +72,19 @@ func TestAddUser(t *testing.T) {
 	assert.Equal(t, acl, read(t, filepath.Join(dir, "acl")), "idempotent")
 	assert.NotEqual(t, passwd, read(t, filepath.Join(dir, "passwd")))
 
+	// A second handheld for ana: its own login, ana's topics.
+	code, out = addUser(t, dir, "pager", "ana", "--device", "tc52", "pwt")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "pager user ana.tc52 (device tc52 of attendant ana): password set, ACL block added")
+	acl = read(t, filepath.Join(dir, "acl"))
+	assert.Contains(t, acl, "\n# pager ana.tc52\n# (device tc52 of attendant ana)\nuser ana.tc52\ntopic readwrite sco/v1/+/pager/ana/presence\n"+
+		"topic write sco/v1/+/pager/ana/cmd\ntopic read sco/v1/+/pager/ana/page\ntopic read sco/v1/+/pager/ana/result\ntopic read sco/v1/+/pager/ana/profile\n")
+	assert.Contains(t, read(t, filepath.Join(dir, "passwd")), "\nana.tc52:")
+	code, out = addUser(t, dir, "pager", "ana", "--device", "tc52", "pwt2")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "password changed (ACL block already in")
+	assert.Equal(t, acl, read(t, filepath.Join(dir, "acl")), "idempotent")
+
 	// Refused: nothing changes, and the line says why.
 	mosquittoPasswd(t, filepath.Join(dir, "passwd"), "backup", "pwx")
 	passwd = read(t, filepath.Join(dir, "passwd"))
@@ -88,7 +101,11 @@ func TestAddUser(t *testing.T) {
 		{[]string{"pager", "Ana", "x"}, 2, `attendant "Ana" must match [a-z0-9-]+`},
 		{[]string{"lane", "s1", "3/4", "x"}, 2, `lane "3/4" must match [a-z0-9-]+`},
 		{[]string{"robot", "x"}, 2, `unknown kind "robot" (bridge, lane or pager)`},
-		{[]string{"pager", "ana", "pw", "extra"}, 2, "add-user.sh [-d DIR] pager ATTENDANT [PASSWORD]"},
+		{[]string{"pager", "ana", "pw", "extra"}, 2, "add-user.sh [-d DIR] pager ATTENDANT [--device NAME] [PASSWORD]"},
+		{[]string{"pager", "ana", "--device", "TC52", "x"}, 2, `device "TC52" must match [a-z0-9-]+`},
+		{[]string{"pager", "ana", "--device", "a.b", "x"}, 2, `device "a.b" must match [a-z0-9-]+`},
+		{[]string{"pager", "ana", "--device"}, 2, "add-user.sh [-d DIR] pager ATTENDANT [--device NAME] [PASSWORD]"},
+		{[]string{"pager", "lane-3", "--device", "tc52", "x"}, 1, `"lane-3" cannot be an attendant`},
 	} {
 		code, out := addUser(t, dir, tc.args...)
 		assert.Equal(t, tc.code, code, "%v: %s", tc.args, out)

@@ -173,8 +173,10 @@ func addUserName(t *testing.T, c string) string {
 		return "lane-" + f[3]
 	case len(f) == 3 && f[1] == "pager":
 		return f[2]
+	case len(f) == 5 && f[1] == "pager" && f[3] == "--device":
+		return f[2] + "." + f[4]
 	}
-	t.Fatalf("add-user.sh step %q: not bridge, lane STORE LANE or pager ID", c)
+	t.Fatalf("add-user.sh step %q: not bridge, lane STORE LANE or pager ID [--device NAME]", c)
 	return ""
 }
 

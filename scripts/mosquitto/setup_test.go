@@ -45,6 +45,7 @@ func TestDocumentedSetup(t *testing.T) {
 
 	t.Run("writes", func(t *testing.T) { checkWrites(t, c) })
 	t.Run("reads", func(t *testing.T) { checkReads(t, c) })
+	t.Run("a second handheld", func(t *testing.T) { checkDevice(t, h, c) })
 	t.Run("client id is the username", func(t *testing.T) {
 		// ana tries the bridge's client id (today's and the old one) and a
 		// lane's: each time the broker makes it "ana", so only ana's own
@@ -221,4 +222,38 @@ func checkReads(t *testing.T, c map[string]*client) {
 		sort.Strings(want)
 		assert.Equal(t, want, got, "what %s reads", u)
 	}
+}
+
+// checkDevice runs the documented step that gives ana a second handheld
+// (user ana.tc52) and checks it: both logins stay connected, the second
+// may do what ana may on ana's topics and nothing on anyone else's, and
+// it finds ana's profile under any store (discovery).
+func checkDevice(t *testing.T, h *host, c map[string]*client) {
+	h.run(docBlock(t, "docs/protocol.md", "broker-device"))
+	require.Contains(t, h.passwords, "ana.tc52")
+	dev := login(t, "ana.tc52", mqttc.Config{Broker: h.url("tcp", "1883"), Username: "ana.tc52", Password: h.passwords["ana.tc52"]}, "", nil)
+
+	tok := c["bridge"].c.Publish(root+"pager/ana/profile", 1, true, "profile of ana")
+	require.True(t, tok.WaitTimeout(waitFor) && tok.Error() == nil)
+	t.Cleanup(func() { c["bridge"].c.Publish(root+"pager/ana/profile", 1, true, []byte{}).WaitTimeout(waitFor) })
+	dev.subscribe("sco/v1/+/pager/ana/profile")
+	dev.await(root+"pager/ana/profile", "profile of ana")
+
+	dev.subscribe(root + "#")
+	for _, topic := range []string{"pager/ana/presence", "pager/ana/cmd", "pager/ben/presence", "pager/ben/cmd", "lane/3/command", "pager/ana/page"} {
+		dev.publish(root+topic, "w ana.tc52")
+	}
+	dev.publish(root+"pager/ana/presence", "barrier ana.tc52")
+	c["bridge"].await(root+"pager/ana/presence", "barrier ana.tc52")
+	for topic, want := range map[string]bool{"pager/ana/presence": true, "pager/ana/cmd": true, "pager/ben/presence": false,
+		"pager/ben/cmd": false, "lane/3/command": false, "pager/ana/page": false} {
+		assert.Equal(t, want, c["bridge"].has(root+topic, "w ana.tc52"), "ana.tc52 publishing on %s", topic)
+	}
+	c["bridge"].publish(root+"pager/ben/page", "page for ben")
+	c["bridge"].publish(root+"pager/ana/page", "page for ana")
+	dev.await(root+"pager/ana/page", "page for ana")
+	c["ana"].await(root+"pager/ana/page", "page for ana")
+	assert.False(t, dev.has(root+"pager/ben/page", "page for ben"), "ana.tc52 reads ben's pages")
+	assert.True(t, c["ana"].c.IsConnectionOpen() && dev.c.IsConnectionOpen(), "ana's two logins push each other off")
+	assert.Empty(t, c["ana"].lost)
 }
