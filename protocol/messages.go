@@ -267,8 +267,9 @@ type BridgeState struct {
 }
 
 // DecodePresence parses a presence payload. Besides the JSON object it
-// accepts the bare word offline (and an empty payload, a cleared retained
-// message), which pagers commonly use as their will.
+// accepts the bare word offline (older pagers' will: a v1 pager's will is
+// the object, docs/protocol.md) and an empty payload (a cleared retained
+// message), both as offline from a device without a name.
 func DecodePresence(payload []byte) (Presence, error) {
 	switch s := string(payload); s {
 	case "", "offline", `"offline"`:

@@ -47,6 +47,8 @@ type docExample struct {
 	topic string // the code span that names its topic, as written
 	kind  string // the topic kind (T...) it names
 	err   error  // why it could not be typed
+	// transcript: a line of a ```mqtt fence.
+	transcript bool
 }
 
 var (
@@ -225,7 +227,7 @@ func transcript(open int, body []string) []docExample {
 			continue
 		}
 		topic, payload, _ := strings.Cut(l, " ")
-		ex := docExample{line: open + 1 + j, json: strings.TrimSpace(payload), whole: true, topic: topic}
+		ex := docExample{line: open + 1 + j, json: strings.TrimSpace(payload), whole: true, topic: topic, transcript: true}
 		t, err := ParseTopic(topic)
 		if err != nil {
 			ex.err = fmt.Errorf("a transcript line is a whole topic and its payload: %w", err)
@@ -246,6 +248,7 @@ func TestProtocolDocExamples(t *testing.T) {
 	}
 	examples := docExamples(string(md))
 	seen := map[string]int{}
+	transcribed := 0
 	for _, ex := range examples {
 		where := fmt.Sprintf("docs/protocol.md:%d", ex.line)
 		t.Run(fmt.Sprintf("line_%d", ex.line), func(t *testing.T) {
@@ -257,12 +260,18 @@ func TestProtocolDocExamples(t *testing.T) {
 			}
 		})
 		seen[ex.kind]++
+		if ex.transcript {
+			transcribed++
+		}
 	}
 	// The payloads a pager developer needs are all shown, whole.
-	for _, k := range []string{TPresence, TPage, TPagerCmd, TPagerResult, TAlert, TLaneAssist, TBridgeState} {
+	for _, k := range []string{TProfile, TPresence, TPage, TPagerCmd, TPagerResult, TAlert, TLaneAssist, TBridgeState, TLaneState} {
 		if seen[k] == 0 {
 			t.Errorf("docs/protocol.md shows no %s payload (or this test no longer finds the examples)", k)
 		}
+	}
+	if transcribed < 10 {
+		t.Errorf("docs/protocol.md has %d transcript lines (a ```mqtt fence): its worked session is gone", transcribed)
 	}
 }
 

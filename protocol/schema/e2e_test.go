@@ -74,35 +74,24 @@ func (r *recorder) note(format string, a ...any) { r.add(msg{note: fmt.Sprintf(f
 // contains each of want.
 func (r *recorder) await(topic string, want ...string) {
 	r.t.Helper()
-	deadline := time.After(wait)
-	for i := 0; ; {
-		r.mu.Lock()
-		msgs, changed := r.msgs, r.changed
-		r.mu.Unlock()
-		for ; i < len(msgs); i++ {
-			m := msgs[i]
-			if m.topic != "sco/v1/s1/"+topic {
-				continue
-			}
-			ok := true
-			for _, w := range want {
-				ok = ok && strings.Contains(string(m.payload), w)
-			}
-			if ok {
-				return
+	r.awaitFunc(topic, fmt.Sprintf("containing %q", want), func(p []byte) bool {
+		for _, w := range want {
+			if !strings.Contains(string(p), w) {
+				return false
 			}
 		}
-		select {
-		case <-changed:
-		case <-deadline:
-			r.t.Fatalf("no message on %s containing %q", topic, want)
-		}
-	}
+		return true
+	})
 }
 
 // awaitCleared waits for an empty payload on topic: a retained message
 // cleared.
 func (r *recorder) awaitCleared(topic string) {
+	r.t.Helper()
+	r.awaitFunc(topic, "clearing it", func(p []byte) bool { return len(p) == 0 })
+}
+
+func (r *recorder) awaitFunc(topic, what string, match func([]byte) bool) {
 	r.t.Helper()
 	deadline := time.After(wait)
 	for i := 0; ; {
@@ -110,14 +99,14 @@ func (r *recorder) awaitCleared(topic string) {
 		msgs, changed := r.msgs, r.changed
 		r.mu.Unlock()
 		for ; i < len(msgs); i++ {
-			if msgs[i].topic == "sco/v1/s1/"+topic && len(msgs[i].payload) == 0 {
+			if msgs[i].topic == "sco/v1/s1/"+topic && match(msgs[i].payload) {
 				return
 			}
 		}
 		select {
 		case <-changed:
 		case <-deadline:
-			r.t.Fatalf("%s was not cleared", topic)
+			r.t.Fatalf("no message on %s %s", topic, what)
 		}
 	}
 }
