@@ -149,7 +149,7 @@ type Client struct {
 	cmdSeq   uint64
 	pending  map[string]protocol.PagerCmd // sent, not answered yet
 	profile  *protocol.Profile
-	bridgeTS time.Time   // the ts of the last bridge/state online:true seen
+	bridgeTS time.Time   // the newest ts of a bridge/state online:true seen
 	syncer   *time.Timer // EvSynced of the current connection
 	client   paho.Client
 	gen      int      // which paho client may connect; Restore starts a new one
@@ -469,13 +469,16 @@ func (c *Client) onBridge(_ paho.Client, m paho.Message) {
 	if !b.Online || b.TS.IsZero() {
 		return
 	}
-	// A bridge/state online:true with a ts not seen before is a bridge
-	// that (re)started while this pager was connected: announce again.
-	// The first one seen is the retained one this connect found, and the
-	// connect announced already.
+	// A bridge/state online:true newer than any seen is a bridge that
+	// (re)started while this pager was connected: announce again. The
+	// first one seen is the retained one this connect found, and the
+	// connect announced already; an older one (a retained message that
+	// a broker delivers after a newer live one) changes nothing.
 	c.mu.Lock()
-	again := !c.bridgeTS.IsZero() && !b.TS.Equal(c.bridgeTS)
-	c.bridgeTS = b.TS.Time
+	again := !c.bridgeTS.IsZero() && b.TS.After(c.bridgeTS)
+	if b.TS.After(c.bridgeTS) {
+		c.bridgeTS = b.TS.Time
+	}
 	c.mu.Unlock()
 	if again {
 		c.announce()
