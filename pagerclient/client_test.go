@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/pagerclient"
@@ -288,7 +287,7 @@ func TestResendAndReannounce(t *testing.T) {
 
 	require.NoError(t, c.Drop())
 	br.NextPresence(presence, protocol.PresenceOffline)
-	forgotten(t, b, "pager-s1-ana")
+	pagertest.WaitForgotten(t, b, "pager-s1-ana")
 	require.NoError(t, c.Restore())
 	p2 := br.NextPresence(presence, protocol.PresenceAvailable)
 	assert.Greater(t, p2.Seq, p1.Seq)
@@ -307,7 +306,7 @@ func TestResendAndReannounce(t *testing.T) {
 	assert.Equal(t, claim, next(t, c, pagerclient.EvResult).Cmd)
 	require.NoError(t, c.Drop())
 	br.NextPresence(presence, protocol.PresenceOffline)
-	forgotten(t, b, "pager-s1-ana")
+	pagertest.WaitForgotten(t, b, "pager-s1-ana")
 	require.NoError(t, c.Restore())
 	br.NextPresence(presence, protocol.PresenceAvailable)
 	lane, err := c.Lane("4", protocol.ActionOutOfService)
@@ -334,24 +333,4 @@ func TestArriveAndLaneCommands(t *testing.T) {
 	assert.ErrorContains(t, err, "out_of_service or in_service")
 	_, err = c.Lane("Lane 4", protocol.ActionInService)
 	assert.ErrorContains(t, err, "must match")
-}
-
-// forgotten waits until the embedded broker has let a client id go. The
-// embedded broker removes a dropped client's subscriptions by its id a
-// moment after publishing its will; a client that comes back with the
-// same id before that loses its new subscriptions (a real broker does
-// not), so a test that drops and restores a pager waits for it.
-func forgotten(t *testing.T, b *broker.Broker, id string) {
-	t.Helper()
-	deadline := time.After(pagertest.Wait)
-	for {
-		if _, ok := b.Server().Clients.Get(id); !ok {
-			return
-		}
-		select {
-		case <-time.After(time.Millisecond):
-		case <-deadline:
-			t.Fatalf("the broker still has client %s", id)
-		}
-	}
 }

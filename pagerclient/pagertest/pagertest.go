@@ -12,6 +12,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -170,5 +171,25 @@ func (b *Bridge) NoCommand(ch <-chan []byte, d time.Duration) {
 	case raw := <-ch:
 		b.t.Fatalf("pagertest: unexpected command %s", raw)
 	case <-time.After(d):
+	}
+}
+
+// WaitForgotten waits until the embedded broker b has let a client id go.
+// The embedded broker removes a dropped client's subscriptions by its id
+// a moment after publishing its will, and so removes those of a client
+// that came back with the same id meanwhile (a real broker does not): a
+// test that drops a pager (Client.Drop) waits for this before Restore.
+func WaitForgotten(t testing.TB, b *broker.Broker, id string) {
+	t.Helper()
+	deadline := time.After(Wait)
+	for {
+		if _, ok := b.Server().Clients.Get(id); !ok {
+			return
+		}
+		select {
+		case <-time.After(time.Millisecond):
+		case <-deadline:
+			t.Fatalf("pagertest: the broker still has client %s", id)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/pagerclient"
+	"github.com/sco-project/sco/pagerclient/pagertest"
 	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/protocol/schema"
 	"github.com/sco-project/sco/simulator/harness"
@@ -237,7 +238,7 @@ func TestEndToEndMessagesMatchTheSchemas(t *testing.T) {
 	help := ana.page().Alert
 	require.NoError(t, ana.c.Drop())
 	rec.await("pager/ana/presence", `"offline"`, `"tc52"`)
-	forgotten(t, b, "pager-s1-ana-tc52")
+	pagertest.WaitForgotten(t, b, "pager-s1-ana-tc52")
 	ben.next(pagerclient.EvPage, func(ev pagerclient.Event) bool { return ev.Page.Alert == help })
 	rec.await("alert/"+help, `"tier":2`)
 
@@ -360,23 +361,4 @@ func transcript(msgs []msg) string {
 		fmt.Fprintf(&b, "%s %s\n", m.topic, m.payload)
 	}
 	return b.String()
-}
-
-// forgotten waits until the embedded broker has let a client id go: it
-// removes a dropped client's subscriptions by id a moment after its will,
-// and would remove those of a client back with the same id meanwhile (a
-// real broker does not).
-func forgotten(t *testing.T, b *broker.Broker, id string) {
-	t.Helper()
-	deadline := time.After(wait)
-	for {
-		if _, ok := b.Server().Clients.Get(id); !ok {
-			return
-		}
-		select {
-		case <-time.After(time.Millisecond):
-		case <-deadline:
-			t.Fatalf("the broker still has client %s", id)
-		}
-	}
 }
