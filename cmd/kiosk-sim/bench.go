@@ -45,6 +45,7 @@ func benchMain(args []string) error {
 		o.ChildEnv = append(o.ChildEnv, v)
 		return nil
 	})
+	fs.BoolVar(&o.Keep, "keep", false, "keep the run's directory (journals, configs, the processes' logs) and print where it is")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (store included) to this file")

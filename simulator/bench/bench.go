@@ -88,6 +88,10 @@ type Opts struct {
 	// attendant-bridge processes (GODEBUG=gctrace=1, GOGC=..., ...).
 	// With GODEBUG=gctrace=1 the report counts each process's GCs.
 	ChildEnv []string
+	// Keep leaves the run's directory (journals, bridge state, configs,
+	// the processes' logs) in place instead of removing it; the progress
+	// lines name it.
+	Keep bool
 	// Logger receives the store's logs; nil discards them. Processes log
 	// to files in the run's directory instead.
 	Logger *slog.Logger
@@ -215,7 +219,11 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	if o.Keep {
+		fmt.Fprintf(o.Progress, "bench: the run's directory, kept: %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	fmt.Fprintf(o.Progress, "bench: starting %d lanes, %d pagers on %s\n", o.Lanes, o.Pagers, rep.Broker)
 	t0 := time.Now()
 	var w *world
