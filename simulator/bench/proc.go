@@ -23,8 +23,11 @@ type proc struct {
 	cmd  *exec.Cmd
 	log  string        // its stdout and stderr
 	done chan struct{} // closed once it has exited and been reaped
-	err  error         // what Wait said, once done
-	once sync.Once
+	// gctrace says it runs with GODEBUG=gctrace=1, so its log counts
+	// its garbage collections.
+	gctrace bool
+	err     error // what Wait said, once done
+	once    sync.Once
 }
 
 // startProc starts bin with args, its output going to logPath. env nil
@@ -161,18 +164,17 @@ func (p *proc) sample() procSample {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		s.gcs, s.gcPause = int(ms.NumGC), time.Duration(ms.PauseTotalNs)
-	} else if b, err := os.ReadFile(p.log); err == nil {
+	} else if b, err := os.ReadFile(p.log); err == nil && p.gctrace {
 		s.gcs, s.gcPause = gcTrace(b)
 	}
 	return s
 }
 
 // gcTrace counts the GODEBUG=gctrace=1 lines in a log and sums their
-// stop-the-world clock times; gcs is -1 when there are none.
+// stop-the-world clock times.
 //
 //	gc 7 @2.013s 1%: 0.021+0.61+0.004 ms clock, 0.042+0.12/0.3/0+0.008 ms cpu, ...
 func gcTrace(log []byte) (gcs int, pause time.Duration) {
-	gcs = -1
 	sc := bufio.NewScanner(bytes.NewReader(log))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -191,9 +193,6 @@ func gcTrace(log []byte) (gcs int, pause time.Duration) {
 		phases := strings.Split(clock, "+")
 		if len(phases) != 3 {
 			continue
-		}
-		if gcs < 0 {
-			gcs = 0
 		}
 		gcs++
 		for _, ph := range []string{phases[0], phases[2]} { // the two stop-the-world phases

@@ -59,6 +59,7 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 	if len(o.ChildEnv) > 0 {
 		env = append(os.Environ(), o.ChildEnv...)
 	}
+	gctrace := gcTraced(env)
 
 	w.mqtt.Broker = o.Broker
 	if o.Broker == "" {
@@ -88,6 +89,7 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 	if err != nil {
 		return nil, err
 	}
+	b.gctrace = gctrace
 	w.procs = append(w.procs, b)
 	w.stops = append(w.stops, func() { stopProcs([]*proc{b}, stopTimeout) })
 
@@ -119,6 +121,7 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 		if err != nil {
 			return nil, err
 		}
+		k.gctrace = gctrace
 		kids = append(kids, k)
 		w.lanes = append(w.lanes, lane{id: spec.ID, scan: func() error { return sc.Scan(UnknownGTIN, "") }})
 	}
@@ -313,4 +316,23 @@ func laneYAML(w *world, spec harness.LaneSpec, dataDir, catalog, scanner, scale 
 		}
 	}
 	return b.String()
+}
+
+// gcTraced says whether env (nil: this process's) turns gctrace on.
+func gcTraced(env []string) bool {
+	if env == nil {
+		env = os.Environ()
+	}
+	on := false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			on = false // the last one counts
+			for _, s := range strings.Split(v, ",") {
+				if s == "gctrace=1" {
+					on = true
+				}
+			}
+		}
+	}
+	return on
 }
