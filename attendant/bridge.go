@@ -259,9 +259,8 @@ func (b *Bridge) handle(m inMsg) Effects {
 // on the loop goroutine.
 func (b *Bridge) apply(fxs ...Effects) {
 	job := saveJob{fxs: fxs}
-	if slices.ContainsFunc(fxs, func(fx Effects) bool { return fx.Changed }) {
-		job.save, job.changes = true, b.d.Changes()
-	}
+	// First pages go before anything else is done: collecting the
+	// changes to save is not the shopper's to wait for.
 	for i := range job.fxs {
 		fx := &job.fxs[i]
 		var later []PageOut
@@ -273,6 +272,9 @@ func (b *Bridge) apply(fxs ...Effects) {
 			}
 		}
 		fx.Pages = later
+	}
+	if slices.ContainsFunc(fxs, func(fx Effects) bool { return fx.Changed }) {
+		job.save, job.changes = true, b.d.Changes()
 	}
 	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
@@ -334,13 +336,15 @@ func (b *Bridge) saver() {
 	}
 }
 
+// publishPage publishes a page, then logs it (a log line is a write to
+// stderr: not before the page).
 func (b *Bridge) publishPage(p PageOut) {
+	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 	if p.Page.Withdrawn {
 		b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
 	} else {
 		b.log.Info("paged", "attendant", p.To, "alert", p.Page.Alert, "tier", p.Page.Tier, "text", p.Page.Text)
 	}
-	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 }
 
 // publishEffects publishes one event's effects.
