@@ -204,7 +204,7 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	if rep.Broker == "" {
 		rep.Broker = "embedded mochi"
 		if o.Procs {
-			rep.Broker = "Mosquitto (started here)"
+			rep.Broker = "Mosquitto"
 		}
 	}
 	roster := make([]attendant.Attendant, o.Pagers)
@@ -236,8 +236,8 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 		return nil, err
 	}
 	defer w.close()
-	if o.Procs {
-		rep.Broker = w.mqtt.Broker
+	if o.Procs && o.Broker == "" {
+		rep.Broker = "Mosquitto " + w.mqtt.Broker
 	}
 	r := newRunner(w.lanes)
 	// A lane's alerts and states share one client, which keeps their

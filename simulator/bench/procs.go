@@ -85,7 +85,8 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 	if err := os.WriteFile(bcfg, []byte(bridgeYAML(w, filepath.Join(dir, "bridge"), roster)), 0o600); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	b, err := startProc("attendant-bridge", filepath.Join(dir, "bridge.log"), env, bridge, "-config", bcfg)
+	// -log-format json: as docs/lane.md's systemd unit runs kioskd.
+	b, err := startProc("attendant-bridge", filepath.Join(dir, "bridge.log"), env, bridge, "-config", bcfg, "-log-format", "json")
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 		if err := os.WriteFile(cfg, []byte(laneYAML(w, spec, filepath.Join(ldir, "data"), catalog, sc.Path(), sl.Path())), 0o600); err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
-		k, err := startProc("kioskd "+spec.ID, filepath.Join(ldir, "kioskd.log"), env, kioskd, "-config", cfg)
+		k, err := startProc("kioskd "+spec.ID, filepath.Join(ldir, "kioskd.log"), env, kioskd, "-config", cfg, "-log-format", "json")
 		if err != nil {
 			return nil, err
 		}

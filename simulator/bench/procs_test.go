@@ -54,7 +54,7 @@ func TestProcsPageEveryAlertOnceAndStopEveryProcess(t *testing.T) {
 	assert.Equal(t, 6, rep.Chain.N)
 	assert.Greater(t, rep.RawHopPaced.N, 0)
 	assert.Greater(t, rep.OverheadP50, 0.0)
-	assert.True(t, strings.HasPrefix(rep.Broker, "tcp://127.0.0.1:"), rep.Broker)
+	assert.True(t, strings.HasPrefix(rep.Broker, "Mosquitto tcp://127.0.0.1:"), rep.Broker)
 
 	var names []string
 	for _, st := range rep.ProcStats {
