@@ -1,29 +1,22 @@
 package attendant
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/protocol"
 )
 
-// Config is the bridge config file (bridge.yaml).
+// Config is what the dispatcher needs from the bridge config: the store,
+// the roster, the escalation ladder and the zones. The bridge's config
+// file (package attendant/bridge) holds it inline, which is why it
+// carries YAML tags; this package reads no file.
 type Config struct {
-	Store      string       `yaml:"store"`
-	MQTT       mqttc.Config `yaml:"mqtt"`
-	DataDir    string       `yaml:"data_dir"`
-	Attendants []Attendant  `yaml:"attendants"`
-	Escalation Escalation   `yaml:"escalation"`
+	Store      string      `yaml:"store"`
+	Attendants []Attendant `yaml:"attendants"`
+	Escalation Escalation  `yaml:"escalation"`
 	// Zones optionally gives walking distances between zones:
 	// zones: {front: {back: 2, office: 3}}. Distances are symmetric; a
 	// zone is 0 from itself and 1 from any zone not listed.
@@ -59,61 +52,12 @@ var DefaultEscalation = Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3
 
 var knownRoles = []string{protocol.RoleAttendant, protocol.RoleAgeVerifier, protocol.RoleSupervisor}
 
-// LoadConfig reads and validates a bridge config. Unknown keys are an
-// error; every error names the file and the key at fault.
-func LoadConfig(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("attendant: config: %w", err)
-	}
-	c, err := ParseConfig(b)
-	if err != nil {
-		return nil, fmt.Errorf("attendant: %s: %w", path, err)
-	}
-	return c, nil
-}
-
-// unknownField rewrites yaml.v3's "field x not found in type y" in the
-// words the lane config uses.
-var unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
-
-// ParseConfig parses and validates a bridge config from YAML.
-func ParseConfig(b []byte) (*Config, error) {
-	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty config")
-		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			// One line per error, as the operator sees it on stderr.
-			msgs := make([]string, len(te.Errors))
-			for i, e := range te.Errors {
-				msgs[i] = unknownField.ReplaceAllString(e, "unknown key $1")
-			}
-			return nil, errors.New(strings.Join(msgs, "; "))
-		}
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-// Validate applies the defaults and checks the config; the error names
-// the key at fault.
+// Validate applies the defaults (an attendant's name, the ladder) and
+// checks the store, the roster, the ladder and the zones; the error
+// names the key at fault, as in the config file.
 func (c *Config) Validate() error {
 	if !protocol.ValidID(c.Store) {
 		return fmt.Errorf("store: %q must match [a-z0-9-]+", c.Store)
-	}
-	if c.DataDir == "" {
-		return errors.New("data_dir: required")
-	}
-	if err := c.MQTT.Validate(); err != nil {
-		return err
 	}
 	if len(c.Attendants) == 0 {
 		return errors.New("attendants: at least one attendant is required")

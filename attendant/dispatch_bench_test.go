@@ -11,7 +11,7 @@ import (
 // benchDispatcher is a started dispatcher with the test roster available.
 func benchDispatcher(b *testing.B) *Dispatcher {
 	cfg := &Config{
-		Store: "s1", DataDir: b.TempDir(),
+		Store: "s1",
 		Attendants: []Attendant{
 			{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{"attendant", "age_verifier"}},
 			{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{"attendant"}},
@@ -29,6 +29,11 @@ func benchDispatcher(b *testing.B) *Dispatcher {
 	}
 	d.Start(t0)
 	return d
+}
+
+// laneAlert is lane 3's alert payload, as a lane publishes it.
+func laneAlert(id string, kind protocol.Kind, status string) []byte {
+	return protocol.Encode(protocol.Alert{ID: id, Store: "s1", Lane: "3", Zone: "front", Kind: kind, Severity: protocol.SeverityOf(kind), Status: status, Item: &protocol.ItemRef{GTIN: "05000112637922", Name: "Cola 330ml"}, TS: protocol.At(time.Now())})
 }
 
 // The bridge's hot path for one alert, as the bridge sees it (topic and
@@ -82,42 +87,6 @@ func BenchmarkDispatchCycle(b *testing.B) {
 		fx, err = d.Handle(now, protocol.LaneResultTopic(s, "3"), res)
 		if err != nil || len(fx.Records) == 0 || fx.Records[len(fx.Records)-1].Record.Status != protocol.AlertResolved {
 			b.Fatalf("result %s: %v, %+v", id, err, fx.Records)
-		}
-	}
-}
-
-// What the bridge saves after a batch that raised and cancelled one
-// alert while a day of 1,000 closed alerts is kept: the changes
-// (Dispatcher.Changes), in one synced transaction.
-func BenchmarkStoreSave(b *testing.B) {
-	d := benchDispatcher(b)
-	alert := func(i int) {
-		id := fmt.Sprintf("a%d", i)
-		now := t0.Add(time.Duration(i) * time.Millisecond)
-		for _, st := range []string{protocol.AlertOpen, protocol.AlertCancelled} {
-			if _, err := d.LaneAlert(now, "3", alertMsg(id, "3", "front", protocol.KindHelp, st)); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	for i := range 1000 {
-		alert(i)
-	}
-	st, err := OpenStore(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Apply(d.Changes()); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	i := 1000
-	for b.Loop() {
-		alert(i)
-		i++
-		if err := st.Apply(d.Changes()); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -3,39 +3,24 @@ package attendant_test
 import (
 	"fmt"
 	"log"
-	"log/slog"
-	"os"
 	"time"
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/protocol"
 )
 
-// The bridge as a daemon runs it: load the config, start, close on exit.
-func ExampleNew() {
-	cfg, err := attendant.LoadConfig("/etc/sco/bridge.yaml")
-	if err != nil {
-		log.Fatal(err)
-	}
-	b, err := attendant.New(cfg, &attendant.Opts{Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil))})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer b.Close()
-}
-
 // The dispatcher is pure: feed it events with their times, publish what
 // it returns.
 func ExampleDispatcher() {
-	cfg, err := attendant.ParseConfig([]byte(`
-store: s1
-data_dir: /tmp/unused
-attendants:
-  - { id: ana, name: Ana, zone: front, roles: [attendant] }
-  - { id: ben, name: Ben, zone: back, roles: [attendant] }
-escalation: { ack_timeout: 20s }
-`))
-	if err != nil {
+	cfg := &attendant.Config{
+		Store: "s1",
+		Attendants: []attendant.Attendant{
+			{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{protocol.RoleAttendant}},
+			{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{protocol.RoleAttendant}},
+		},
+		Escalation: attendant.Escalation{AckTimeout: 20 * time.Second},
+	}
+	if err := cfg.Validate(); err != nil {
 		log.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)

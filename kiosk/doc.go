@@ -8,9 +8,11 @@
 // help, finish, attendant command, clock tick) and returns effects (prompt,
 // light pattern, alert raised or cancelled, state to publish, scanner
 // enable or disable). Time comes from the events; the core has no
-// goroutines and no I/O. cmd/kioskd wires it to the devices, the journal,
-// the local API and MQTT. The package also holds the CSV catalogue
-// (CSVCatalog) and the crash-safe journal (Journal).
+// goroutines and no I/O, and imports no storage, MQTT, YAML, serial, GPIO
+// or HTTP library (TestEngineImportsNoIO checks it). kiosk/daemon wires it
+// to the devices, the journal and outbox (kiosk/outbox), the local API and
+// MQTT; kiosk/laneconfig reads the lane config. The package also holds the
+// CSV catalogue (CSVCatalog).
 //
 // # Rules
 //

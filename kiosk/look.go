@@ -136,7 +136,8 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 
 // assistText tells the shopper who is coming: "<Name> is on the way" once
 // an attendant claimed the alert, "Help is on the way" while it is paged,
-// and "An attendant has been called" before the bridge answered.
+// and "An attendant has been called" before the bridge answered. It is
+// the lane's only wording for it: the shopper screen shows the prompt.
 func assistText(as *protocol.Assist) string {
 	switch {
 	case as == nil:

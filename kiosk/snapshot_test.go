@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/devices"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -132,14 +133,13 @@ func TestScriptCoversTheState(t *testing.T) {
 func TestRestoreThroughJournal(t *testing.T) {
 	evs := script()
 	dir := t.TempDir()
-	j, err := OpenJournal(dir, time.Second)
+	j, err := outbox.Open(dir, nil)
 	require.NoError(t, err)
 	defer j.Close()
 	a := newLane(t, Policy{})
 	for i, ev := range evs {
 		if a.e.Handle(ev).Changed {
-			_, err := j.Commit(a.e.Snapshot())
-			require.NoError(t, err)
+			require.NoError(t, j.Commit(a.e.Snapshot()))
 		}
 		var s Snapshot
 		ok, err := j.LoadSnapshot(&s)

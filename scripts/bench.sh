@@ -3,13 +3,15 @@
 # at 1, 10, 50 lanes on ptys, 100 and 1,000 lanes with fake devices, a
 # 1,000-lane burst, the same on Mosquitto, the store as deployed (kioskd
 # and attendant-bridge processes on Mosquitto), then the microbenchmarks
-# and scripts/footprint.sh.
+# and one lane's footprint (scripts/footprint.sh, which runs `kiosk-sim
+# footprint`).
 #
 #   scripts/bench.sh              # everything (about seven minutes on 2 cores)
 #   scripts/bench.sh e2e          # only the end-to-end runs
 #   scripts/bench.sh mosquitto    # only the end-to-end runs on Mosquitto
 #   scripts/bench.sh procs        # only the runs as deployed (-procs)
 #   scripts/bench.sh micro        # only the microbenchmarks
+#   scripts/bench.sh footprint    # only kioskd's footprint
 #   DIR=/dev/shm scripts/bench.sh e2e   # journals on tmpfs: the disk left out
 #
 # Every run fails if an alert was lost or paged twice.
@@ -89,8 +91,13 @@ procs() {
 micro() {
 	echo "== microbenchmarks"
 	go test -run '^$' -bench . -benchmem \
-		./devices/scanner/ ./devices/scale/ ./devices/barcode/ ./kiosk/ ./attendant/ |
+		./devices/scanner/ ./devices/scale/ ./devices/barcode/ ./kiosk/ ./attendant/... |
 		grep -E '^(Benchmark|ok|FAIL|pkg:)'
+}
+
+footprint() {
+	echo "== footprint"
+	scripts/footprint.sh
 }
 
 case $what in
@@ -98,6 +105,7 @@ e2e) e2e ;;
 mosquitto) mosq ;;
 procs) procs ;;
 micro) micro ;;
-all) e2e; micro; echo "== footprint"; scripts/footprint.sh ;;
-*) echo "usage: $0 [all|e2e|mosquitto|procs|micro]" >&2; exit 2 ;;
+footprint) footprint ;;
+all) e2e; micro; footprint ;;
+*) echo "usage: $0 [all|e2e|mosquitto|procs|micro|footprint]" >&2; exit 2 ;;
 esac

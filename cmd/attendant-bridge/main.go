@@ -3,66 +3,50 @@
 //
 //	attendant-bridge -config bridge.yaml
 //	attendant-bridge -check-config bridge.yaml
-//	attendant-bridge -config bridge.yaml -log-format json
+//	attendant-bridge -config bridge.yaml -log-format json -log-level debug
+//
+// The flags, signals and exit codes are those of every command here
+// (internal/cli).
 package main
 
 import (
-	"errors"
-	"flag"
+	"context"
 	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
+	"io"
 
-	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/bridge"
+	"github.com/sco-project/sco/internal/cli"
 )
 
-func main() {
-	if err := mainImpl(); err != nil {
-		fmt.Fprintln(os.Stderr, "attendant-bridge:", err)
-		os.Exit(1)
+func main() { command().Main() }
+
+func command() *cli.Command {
+	return &cli.Command{
+		Name:   "attendant-bridge",
+		Doc:    "attendant-bridge pages a store's attendants for lane alerts, escalates, and carries their resolutions back to the lane. It runs until SIGTERM or SIGINT.",
+		Config: "bridge config (YAML)",
+		Check:  checkConfig,
+		Run:    mainImpl,
 	}
 }
 
-func mainImpl() error {
-	config := flag.String("config", "", "bridge config file (YAML) to run with")
-	check := flag.String("check-config", "", "validate this bridge config file, print what is wrong and exit")
-	logFormat := flag.String("log-format", "text", "log format: text or json")
-	flag.Parse()
-	if flag.NArg() != 0 {
-		return fmt.Errorf("unexpected arguments %q", flag.Args())
-	}
-	if *check != "" {
-		cfg, err := attendant.LoadConfig(*check)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("%s: ok (store %s, %d attendants)\n", *check, cfg.Store, len(cfg.Attendants))
-		return nil
-	}
-	if *config == "" {
-		return errors.New("-config or -check-config is required")
-	}
-	var h slog.Handler
-	switch *logFormat {
-	case "text":
-		h = slog.NewTextHandler(os.Stderr, nil)
-	case "json":
-		h = slog.NewJSONHandler(os.Stderr, nil)
-	default:
-		return fmt.Errorf("-log-format: %q must be text or json", *logFormat)
-	}
-	cfg, err := attendant.LoadConfig(*config)
+func mainImpl(ctx context.Context, env *cli.Env) error {
+	cfg, err := bridge.LoadConfig(env.Config)
 	if err != nil {
 		return err
 	}
-	b, err := attendant.New(cfg, &attendant.Opts{Logger: slog.New(h)})
+	b, err := bridge.New(cfg, &bridge.Opts{Logger: env.Log})
 	if err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	return b.Close()
+	return b.Run(ctx)
+}
+
+func checkConfig(path string, stdout io.Writer) error {
+	cfg, err := bridge.LoadConfig(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (store %s, %d attendants)\n", path, cfg.Store, len(cfg.Attendants))
+	return nil
 }

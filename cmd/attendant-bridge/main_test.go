@@ -59,11 +59,30 @@ func TestCheckConfig(t *testing.T) {
 	err = cmd.Run()
 	require.Error(t, err)
 	require.Equal(t, 1, cmd.ProcessState.ExitCode())
-	require.Equal(t, "attendant-bridge: attendant: "+bad+": line 6: unknown key ack_timout\n", stderr.String())
+	require.Equal(t, "attendant-bridge: bridge: "+bad+": line 6: unknown key ack_timout\n", stderr.String())
 
-	out, err = exec.Command(bin).CombinedOutput()
+	cmd = exec.Command(bin)
+	out, err = cmd.CombinedOutput()
 	require.Error(t, err)
-	require.Contains(t, string(out), "-config or -check-config is required")
+	require.Equal(t, 2, cmd.ProcessState.ExitCode())
+	require.Contains(t, string(out), "attendant-bridge: -config or -check-config is required\nusage: attendant-bridge -config FILE [flags]")
+}
+
+// TestHelp: -h prints the usage on stdout and exits 0; a bad flag or log
+// level exits 2.
+func TestHelp(t *testing.T) {
+	bin := testsupport.Binary(t, ".")
+	out, err := exec.Command(bin, "-h").Output()
+	require.NoError(t, err)
+	require.Contains(t, string(out), "usage: attendant-bridge -config FILE [flags]\n       attendant-bridge -check-config FILE\n")
+	require.Contains(t, string(out), "-log-level debug|info|warn|error|off")
+
+	for _, args := range [][]string{{"-colour"}, {"-config", "x.yaml", "-log-level", "loud"}} {
+		cmd := exec.Command(bin, args...)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err)
+		require.Equal(t, 2, cmd.ProcessState.ExitCode(), "%v: %s", args, out)
+	}
 }
 
 // TestRunBinary runs the real binary against a broker: it comes online,

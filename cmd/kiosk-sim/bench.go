@@ -6,27 +6,40 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/simulator/bench"
 )
 
-// benchMain runs `kiosk-sim bench`: a store driven into alerts, with the
-// latency of scan -> alert -> page against the raw broker hop. It fails
-// when an alert was lost or paged twice.
-func benchMain(args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	var o bench.Opts
+func benchCommand() *cli.Command {
+	var f benchFlags
+	return &cli.Command{
+		Name:     "bench",
+		Short:    "end-to-end latency benchmark (see docs/benchmarks.md)",
+		Doc:      "bench drives a store into alerts and measures scan -> alert -> page against the raw broker hop. It fails when an alert was lost or paged twice.",
+		LogLevel: "off",
+		Flags:    f.register,
+		Run:      func(ctx context.Context, env *cli.Env) error { return benchMain(ctx, env, f) },
+	}
+}
+
+type benchFlags struct {
+	o                      bench.Opts
+	asJSON, quiet          bool
+	cpuProfile, memProfile string
+}
+
+func (f *benchFlags) register(fs *flag.FlagSet) {
+	o := &f.o
 	fs.StringVar(&o.Broker, "broker", "", "MQTT broker URL (tcp://, ssl://, ws://); empty starts an embedded broker")
 	fs.StringVar(&o.MQTT.Username, "username", "", "MQTT username")
 	fs.StringVar(&o.MQTT.Password, "password", "", "MQTT password")
 	fs.StringVar(&o.MQTT.CAFile, "ca-file", "", "CA certificate for ssl:// brokers")
 	fs.IntVar(&o.Lanes, "lanes", 10, "number of lanes")
-	fs.IntVar(&o.Pagers, "pagers", 3, "number of attendants on shift (one zone each)")
+	fs.IntVar(&o.Pagers, "pagers", 0, "number of attendants on shift (one zone each); 0 means 3, or -lanes if fewer")
 	fs.IntVar(&o.Alerts, "alerts", 300, "number of measured alerts")
 	fs.Float64Var(&o.Rate, "rate", 100, "failing scans per second, store-wide")
 	fs.BoolVar(&o.Fake, "fake", false, fmt.Sprintf("in-process fake scanners and scales instead of virtual devices on ptys (needed beyond %d lanes)", bench.MaxPtyLanes))
@@ -46,61 +59,58 @@ func benchMain(args []string) error {
 		return nil
 	})
 	fs.BoolVar(&o.Keep, "keep", false, "keep the run's directory (journals, configs, the processes' logs) and print where it is")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	quiet := fs.Bool("q", false, "no progress lines on stderr")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (store included) to this file")
-	memProfile := fs.String("memprofile", "", "write an allocation profile of the whole run (store included) to this file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
-	}
-	if o.Pagers > o.Lanes {
-		o.Pagers = o.Lanes
-	}
+	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	fs.BoolVar(&f.quiet, "q", false, "no progress lines on stderr")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (store included) to this file")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write an allocation profile of the whole run (store included) to this file")
+}
+
+// benchMain runs `kiosk-sim bench`: a store driven into alerts, with the
+// latency of scan -> alert -> page against the raw broker hop. It fails
+// when an alert was lost or paged twice.
+func benchMain(ctx context.Context, env *cli.Env, f benchFlags) error {
+	o := f.o
 	if o.MQTT.Password != "" && o.MQTT.Username == "" {
-		return fmt.Errorf("bench: -password needs -username")
+		return cli.Usagef("-password needs -username")
 	}
-	if !*quiet {
-		o.Progress = os.Stderr
+	o.Logger = env.Log
+	if !f.quiet {
+		o.Progress = env.Stderr
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
-			return fmt.Errorf("bench: %w", err)
+			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench: %w", err)
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if *memProfile != "" {
-		f, err := os.Create(*memProfile)
+	if f.memProfile != "" {
+		mf, err := os.Create(f.memProfile)
 		if err != nil {
-			return fmt.Errorf("bench: %w", err)
+			return err
 		}
 		defer func() {
-			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-				fmt.Fprintln(os.Stderr, "bench: memprofile:", err)
+			if err := pprof.Lookup("allocs").WriteTo(mf, 0); err != nil {
+				fmt.Fprintln(env.Stderr, env.Name+": memprofile:", err)
 			}
-			f.Close()
+			mf.Close()
 		}()
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	rep, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+	if f.asJSON {
+		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
-	} else if err := rep.WriteText(os.Stdout); err != nil {
+	} else if err := rep.WriteText(env.Stdout); err != nil {
 		return err
 	}
 	return rep.Err()

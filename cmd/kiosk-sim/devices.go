@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/simulator/vdev"
 )
 
@@ -30,65 +31,90 @@ const devicesHelp = `commands (one per line):
   quit                 stop (also end of input)
 `
 
+func devicesCommand() *cli.Command {
+	var o devicesOpts
+	return &cli.Command{
+		Name:     "devices",
+		Short:    "virtual scanner and scale on pseudo-terminals, for a real kioskd",
+		Doc:      "devices runs a virtual scanner and scale and takes commands on stdin (type help), until quit, end of input, SIGINT or SIGTERM.",
+		LogLevel: "off",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&o.dir, "dir", "", "directory for the device links (default: a new temporary directory)")
+			fs.StringVar(&o.proto, "scale", "nci", "scale protocol: nci, toledo or sics")
+			fs.StringVar(&o.units, "units", "kg", "scale units: kg or lb")
+			fs.StringVar(&o.suffix, "suffix", "cr", "scanner frame suffix: cr, lf, crlf, stx_etx")
+			fs.BoolVar(&o.aim, "aim", false, "send AIM symbology identifiers")
+		},
+		Run: func(ctx context.Context, env *cli.Env) error { return devicesMain(ctx, o, env.Stdin, env.Stdout) },
+	}
+}
+
+type devicesOpts struct {
+	dir, proto, units, suffix string
+	aim                       bool
+}
+
 // devicesMain runs a virtual scanner and scale and takes commands on in, so
 // store IT can drive a real kioskd (or any host software) without
 // hardware: point the lane config's scanner.port and scale.port at the
-// paths it prints.
-func devicesMain(args []string, in io.Reader, out io.Writer) error {
-	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
-	dir := fs.String("dir", "", "directory for the device links (default: a new temporary directory)")
-	proto := fs.String("scale", "nci", "scale protocol: nci, toledo or sics")
-	units := fs.String("units", "kg", "scale units: kg or lb")
-	suffix := fs.String("suffix", "cr", "scanner frame suffix: cr, lf, crlf, stx_etx")
-	aim := fs.Bool("aim", false, "send AIM symbology identifiers")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	p, err := vdev.ParseProtocol(*proto)
+// paths it prints. It stops at quit, at the end of in, or when ctx ends,
+// and removes the device links.
+func devicesMain(ctx context.Context, o devicesOpts, in io.Reader, out io.Writer) error {
+	p, err := vdev.ParseProtocol(o.proto)
 	if err != nil {
 		return err
 	}
-	u, err := vdev.ParseUnits(*units)
+	u, err := vdev.ParseUnits(o.units)
 	if err != nil {
 		return err
 	}
-	sfx, err := vdev.ParseSuffix(*suffix)
+	sfx, err := vdev.ParseSuffix(o.suffix)
 	if err != nil {
 		return err
 	}
-	if *dir != "" {
-		if *dir, err = filepath.Abs(*dir); err != nil {
+	if o.dir != "" {
+		if o.dir, err = filepath.Abs(o.dir); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(*dir, 0o755); err != nil {
+		if err := os.MkdirAll(o.dir, 0o755); err != nil {
 			return err
 		}
 	}
-	sc, err := vdev.NewScanner(vdev.ScannerOpts{Dir: *dir, Suffix: sfx, AIM: *aim})
+	sc, err := vdev.NewScanner(vdev.ScannerOpts{Dir: o.dir, Suffix: sfx, AIM: o.aim})
 	if err != nil {
 		return err
 	}
 	defer sc.Close()
-	sl, err := vdev.NewScale(vdev.ScaleOpts{Dir: *dir, Protocol: p, Units: u})
+	sl, err := vdev.NewScale(vdev.ScaleOpts{Dir: o.dir, Protocol: p, Units: u})
 	if err != nil {
 		return err
 	}
 	defer sl.Close()
-	fmt.Fprintf(out, "scanner: %s (9600 8N1, suffix %s, AIM ids %v)\n", sc.Path(), sfx, *aim)
+	fmt.Fprintf(out, "scanner: %s (9600 8N1, suffix %s, AIM ids %v)\n", sc.Path(), sfx, o.aim)
 	line := "9600 7E1"
 	if p == vdev.SICS {
 		line = "9600 8N1"
 	}
 	fmt.Fprintf(out, "scale:   %s (%s, protocol %s, %s)\n", sl.Path(), line, p, u)
 	fmt.Fprintf(out, "put these paths in the lane config (scanner.port, scale.port); type 'help' for commands\n")
-	r := bufio.NewScanner(in)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lines, readErr := cli.ReadLines(ctx, in)
 	for {
 		fmt.Fprint(out, "> ")
-		if !r.Scan() {
+		var text string
+		select {
+		case <-ctx.Done():
 			fmt.Fprintln(out)
-			return r.Err()
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(out)
+				return <-readErr
+			}
+			text = l
 		}
-		f := strings.Fields(r.Text())
+		f := strings.Fields(text)
 		if len(f) == 0 {
 			continue
 		}

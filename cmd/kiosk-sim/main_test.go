@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
+
+	"github.com/sco-project/sco/internal/cli"
 )
 
 var bin string
@@ -122,9 +124,11 @@ steps:
 }
 
 func TestUnknownCommand(t *testing.T) {
-	out, err := exec.Command(bin, "frobnicate").CombinedOutput()
+	cmd := exec.Command(bin, "frobnicate")
+	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
-	require.Contains(t, string(out), `unknown command "frobnicate"`)
+	require.Equal(t, cli.ExitUsage, cmd.ProcessState.ExitCode())
+	require.Contains(t, string(out), `kiosk-sim: unknown command "frobnicate"`)
 }
 
 // `kiosk-sim devices` gives a host real ttys: a scan typed on its prompt
@@ -134,8 +138,11 @@ func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 	dir := t.TempDir()
 	pr, pw := io.Pipe()
 	var out syncBuf
-	done := make(chan error, 1)
-	go func() { done <- devicesMain([]string{"-dir", dir}, pr, &out) }()
+	done := make(chan int, 1)
+	go func() {
+		done <- devicesCommand().Execute(context.Background(), []string{"-dir", dir}, cli.Stdio{In: pr, Out: &out})
+	}()
+	defer pw.Close()
 	scannerPath := filepath.Join(dir, "scanner")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -192,6 +199,74 @@ func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 	}
 	_, err = io.WriteString(pw, "frob\nquit\n")
 	require.NoError(t, err)
-	require.NoError(t, <-done)
+	require.Equal(t, cli.ExitOK, <-done)
 	require.Contains(t, out.String(), `unknown command "frob"`)
+	_, err = os.Lstat(scannerPath)
+	require.True(t, os.IsNotExist(err), "quit removes the device links: %v", err)
+}
+
+// SIGTERM stops `kiosk-sim devices` cleanly: it exits 0 and removes its
+// device links.
+func TestDevicesStopsOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "devices", "-dir", dir)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	defer stdin.Close()
+	var out syncBuf
+	cmd.Stdout = &out
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(out.String(), "put these paths") {
+		select {
+		case <-deadline:
+			t.Fatalf("devices did not start: %s", out.String())
+		case <-out.changed():
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "exit status")
+	for _, name := range []string{"scanner", "scale"} {
+		_, err := os.Lstat(filepath.Join(dir, name))
+		require.True(t, os.IsNotExist(err), "%s link removed: %v", name, err)
+	}
+}
+
+// -h prints the usage on stdout and exits 0, for kiosk-sim and for each
+// of its commands; a bad flag or command exits 2 with the usage on stderr.
+func TestHelpAndUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"demo", "-h"}, {"run", "-help"}, {"devices", "-h"}, {"bench", "-h"}} {
+		cmd := exec.Command(bin, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.NoError(t, err, "%v: %s", args, stderr.String())
+		require.Empty(t, stderr.String(), "%v", args)
+		if args[0] == "-h" || args[0] == "help" {
+			require.True(t, strings.HasPrefix(string(out), "usage: kiosk-sim <command>"), "%v: %s", args, out)
+			require.Contains(t, string(out), "\n  demo ", "the commands")
+			continue
+		}
+		require.True(t, strings.HasPrefix(string(out), "usage: kiosk-sim "+args[0]), "%v: %s", args, out)
+		require.Contains(t, string(out), "-log-level", "%v", args)
+	}
+	for args, want := range map[string][]string{
+		"kiosk-sim: no command\nusage: kiosk-sim <command>":                                       {},
+		"kiosk-sim demo: flag provided but not defined: -colour\nusage: kiosk-sim demo [flags]\n": {"demo", "-colour"},
+		"kiosk-sim demo: -lanes 0: between 1 and 64\nusage: kiosk-sim demo":                       {"demo", "-lanes", "0"},
+		"kiosk-sim demo: invalid value \"loud\" for flag -log-level":                              {"demo", "-log-level", "loud"},
+		"kiosk-sim run: name one or more scenario files":                                          {"run"},
+		"kiosk-sim devices: unexpected argument \"x\"":                                            {"devices", "x"},
+		"kiosk-sim bench: -password needs -username":                                              {"bench", "-password", "pw"},
+	} {
+		cmd := exec.Command(bin, want...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.Error(t, err, "%v", want)
+		require.Equal(t, cli.ExitUsage, cmd.ProcessState.ExitCode(), "%v: %s", want, stderr.String())
+		require.Empty(t, out, "%v", want)
+		require.True(t, strings.HasPrefix(stderr.String(), args), "%v: %s", want, stderr.String())
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,25 +14,45 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/pagerclient/pagertest"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 )
 
 func TestBadArguments(t *testing.T) {
-	for _, args := range [][]string{
-		{},
-		{"-store", "s1"},
-		{"-store", "s1", "-id", "Ana"},
-		{"-store", "s1", "-id", "ana", "-broker", "http://x"},
-		{"-store", "s1", "-id", "ana", "-ca", "/nonexistent/ca.pem"},
-		{"-store", "s1", "-id", "ana", "extra"},
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{}, cli.ExitUsage, "pager: -store and -id are required\nusage: pager -store ID -id ID [flags]\n"},
+		{[]string{"-store", "s1"}, cli.ExitUsage, "pager: -store and -id are required\n"},
+		{[]string{"-store", "s1", "-id", "ana", "extra"}, cli.ExitUsage, `pager: unexpected argument "extra"`},
+		{[]string{"-store", "s1", "-id", "Ana"}, cli.ExitError, `pager: pagerclient: id "Ana" must match [a-z0-9-]+` + "\n"},
+		{[]string{"-store", "s1", "-id", "ana", "-broker", "http://x"}, cli.ExitError, "pager: "},
+		{[]string{"-store", "s1", "-id", "ana", "-ca", "/nonexistent/ca.pem"}, cli.ExitError, "pager: "},
 	} {
-		err := mainImpl(args, strings.NewReader(""), io.Discard, io.Discard)
-		assert.Error(t, err, "%v", args)
+		var errs strings.Builder
+		code := command().Execute(context.Background(), c.args, cli.Stdio{Out: io.Discard, Err: &errs})
+		assert.Equal(t, c.code, code, "%v", c.args)
+		assert.True(t, strings.HasPrefix(errs.String(), c.want), "%v: %q", c.args, errs.String())
+		if c.code == cli.ExitError {
+			assert.Equal(t, 1, strings.Count(errs.String(), "\n"), "one line: %q", errs.String())
+		}
 	}
-	err := mainImpl([]string{"-store", "s1", "-id", "ana", "-ca", "/nonexistent/ca.pem"}, strings.NewReader(""), io.Discard, io.Discard)
-	assert.ErrorContains(t, err, "ca_file")
+	var errs strings.Builder
+	command().Execute(context.Background(), []string{"-store", "s1", "-id", "ana", "-ca", "/nonexistent/ca.pem"}, cli.Stdio{Err: &errs})
+	assert.Contains(t, errs.String(), "ca_file")
+}
+
+// TestBinaryHelp: the real binary's -h prints the usage on stdout and
+// exits 0.
+func TestBinaryHelp(t *testing.T) {
+	out, err := exec.Command(testsupport.Binary(t, "."), "-h").Output()
+	require.NoError(t, err)
+	require.Contains(t, string(out), "usage: pager -store ID -id ID [flags]")
+	require.Contains(t, string(out), "-password-file string")
 }
 
 // TestBinaryAgainstBroker runs the real pager binary: the test types on

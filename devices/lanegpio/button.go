@@ -24,7 +24,7 @@ type ButtonOpts struct {
 	Poll time.Duration
 	// Now is the clock for the debounce; nil means time.Now.
 	Now func() time.Time
-	// Logger; nil means slog.Default().
+	// Logger; nil discards the logs.
 	Logger *slog.Logger
 }
 
@@ -79,7 +79,7 @@ func newButton(pin gpio.PinIn, o *ButtonOpts, trace func(bool)) (*Button, error)
 		b.o.Now = time.Now
 	}
 	if b.o.Logger == nil {
-		b.o.Logger = slog.Default()
+		b.o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if pin == nil {
 		b.o.Logger.Info("help button not configured")

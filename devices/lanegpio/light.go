@@ -76,7 +76,8 @@ type LightOpts struct {
 	// Ticker makes the flash ticker; nil means time.NewTicker. Tests
 	// inject one to step the flashing.
 	Ticker func(d time.Duration) (c <-chan time.Time, stop func())
-	// Logger gets pattern changes; nil means slog.Default().
+	// Logger gets pattern changes (all a log-only light does); nil
+	// discards them.
 	Logger *slog.Logger
 }
 
@@ -159,7 +160,7 @@ func NewLight(o *LightOpts) (*Light, error) {
 	}
 	l.log = l.o.Logger
 	if l.log == nil {
-		l.log = slog.Default()
+		l.log = slog.New(slog.DiscardHandler)
 	}
 	l.pins = [3]gpio.PinOut{l.o.Green, l.o.Yellow, l.o.Red}
 	l.names = [3]string{"green", "yellow", "red"}

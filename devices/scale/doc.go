@@ -10,4 +10,8 @@
 // allocate. Dev polls the scale at a configurable interval (default
 // 100ms), delivers one Reading per poll, zeroes on request, and survives
 // unplugging through serialport.Port.
+//
+// The package owns its vocabulary: Protocols, Units, DefaultProtocol and
+// DefaultLine (the serial setting each protocol's scales ship with) are
+// what the lane config checks and defaults against.
 package scale

@@ -46,8 +46,8 @@ type Opts struct {
 	ZeroTimeout time.Duration
 	// Now stamps readings; nil means time.Now.
 	Now func() time.Time
-	// Logger gets status changes and garbled replies; nil means
-	// slog.Default().
+	// Logger gets status changes and garbled replies; nil discards
+	// them.
 	Logger *slog.Logger
 }
 
@@ -127,7 +127,7 @@ func NewDev(p Port, proto Protocol, o *Opts) (*Dev, error) {
 		stop:     make(chan struct{}),
 	}
 	if d.log == nil {
-		d.log = slog.Default()
+		d.log = slog.New(slog.DiscardHandler)
 	}
 	d.log = d.log.With("protocol", proto.String())
 	d.conn = serialport.Relay(&d.wg, p.Conn(), "scale", nil)

@@ -7,5 +7,7 @@
 // for an attendant; the last setting is re-sent when the port comes back.
 //
 // The Framer is pure and tested with literal frames; Dev is the thin
-// driver over a serialport.Port.
+// driver over a serialport.Port. Models (ModelNames, DefaultModel) and
+// DefaultLine (9600 8N1) are what the lane config checks and defaults
+// against.
 package scanner

@@ -55,7 +55,7 @@ type Opts struct {
 	LRC bool
 	// Now stamps scans; nil means time.Now.
 	Now func() time.Time
-	// Logger gets dropped-frame warnings; nil means slog.Default().
+	// Logger gets dropped-frame warnings; nil discards them.
 	Logger *slog.Logger
 }
 
@@ -100,7 +100,7 @@ func Open(po serialport.Opts, o *Opts) (*Dev, error) {
 }
 
 func model(o *Opts) (Model, error) {
-	name := "generic"
+	name := DefaultModel
 	if o != nil && o.Model != "" {
 		name = strings.ToLower(o.Model)
 	}
@@ -141,7 +141,7 @@ func New(p Port, o *Opts) (*Dev, error) {
 		d.now = time.Now
 	}
 	if d.log == nil {
-		d.log = slog.Default()
+		d.log = slog.New(slog.DiscardHandler)
 	}
 	d.conn = serialport.Relay(&d.wg, p.Conn(), "scanner", d.reassert)
 	d.wg.Add(1)

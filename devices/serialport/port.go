@@ -78,7 +78,7 @@ func Open(o Opts) (*Port, error) {
 	}
 	p.log = o.Logger
 	if p.log == nil {
-		p.log = slog.Default()
+		p.log = slog.New(slog.DiscardHandler)
 	}
 	p.log = p.log.With("port", p.name)
 	p.backoff = p.o.MinBackoff

@@ -62,7 +62,7 @@ type Opts struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Now stamps connection events; nil means time.Now.
 	Now func() time.Time
-	// Logger receives lost/restored/retry lines; nil means slog.Default().
+	// Logger receives lost/restored/retry lines; nil discards them.
 	Logger *slog.Logger
 	// Record, when set, receives a transcript of the session (see
 	// ParseTranscript): a real device session becomes a test fixture.

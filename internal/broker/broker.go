@@ -2,7 +2,6 @@ package broker
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -41,7 +40,7 @@ func Start(o Opts) (*Broker, error) {
 	}
 	logger := o.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	// 0 disables the forced expiry of retained and in-flight messages.

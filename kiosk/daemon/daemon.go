@@ -19,14 +19,17 @@ import (
 	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/laneconfig"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
 // Opts configures a Daemon. The zero value opens everything from the
 // config: devices by their ports, the catalogue from its file, the local
-// API on ui.listen, the real clock and the default logger.
+// API on ui.listen, uses the real clock and logs nothing. New fills the
+// defaults in (Opts.ensureDefaults).
 type Opts struct {
-	// Logger receives the daemon's logs; nil means slog.Default().
+	// Logger receives the daemon's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -56,35 +59,28 @@ type Opts struct {
 	// test fixture for devicestest.Line.Play.
 	RecordDir string
 
-	// beforeCommit, when set (tests), runs before each journal commit.
+	// beforeCommit, when set (tests), runs in each outbox commit before
+	// its journal write (outbox.Opts.BeforeWrite).
 	beforeCommit func()
 }
 
 // Daemon is one running lane. Create it with New, run it with Run.
 type Daemon struct {
-	cfg  *kiosk.Config
+	cfg  *laneconfig.Config
 	log  *slog.Logger
 	now  func() time.Time
 	opts Opts
 
 	eng     *kiosk.Engine
-	j       *kiosk.Journal
+	out     *outbox.Outbox // journal, outbox and publisher
 	scanner devices.Scanner
 	scale   devices.Scale
 	light   devices.Light
 	button  devices.Button
 	ownDevs []func() error // closers of what New opened
 
-	client  paho.Client
-	inbox   *fifo.Queue[inMsg] // paho handlers -> engine goroutine
-	kick    chan struct{}      // the outbox has new messages
-	idle    chan struct{}      // the publisher found the outbox empty
-	connUp  chan struct{}      // the client (re)connected
-	connGen atomic.Uint64      // counts connections
-	// first carries newly raised alerts from the engine goroutine to the
-	// publisher while they are being journaled (see Daemon.commit).
-	first   chan firstAlerts
-	commits atomic.Uint64 // journal commits the engine goroutine has finished
+	client paho.Client
+	inbox  *fifo.Queue[inMsg] // paho handlers -> engine goroutine
 
 	ln  net.Listener
 	srv *http.Server
@@ -115,14 +111,10 @@ const (
 // and builds the MQTT client. Nothing runs until Run. A device that cannot
 // be opened is not an error: its driver keeps retrying and the engine sees
 // it as lost (device_fault after device_grace).
-func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
+func New(cfg *laneconfig.Config, o *Opts) (*Daemon, error) {
 	d := &Daemon{
 		cfg:      cfg,
 		inbox:    fifo.New[inMsg](),
-		kick:     make(chan struct{}, 1),
-		idle:     make(chan struct{}, 1),
-		connUp:   make(chan struct{}, 1),
-		first:    make(chan firstAlerts, 1),
 		hub:      newHub(),
 		reqs:     make(chan request),
 		loopDone: make(chan struct{}),
@@ -130,24 +122,36 @@ func New(cfg *kiosk.Config, o *Opts) (*Daemon, error) {
 	if o != nil {
 		d.opts = *o
 	}
-	d.log = d.opts.Logger
-	if d.log == nil {
-		d.log = slog.Default()
-	}
-	d.log = d.log.With("store", cfg.Store, "lane", cfg.Lane)
+	d.opts.ensureDefaults(cfg)
+	d.log = d.opts.Logger.With("store", cfg.Store, "lane", cfg.Lane)
 	d.now = d.opts.Now
-	if d.now == nil {
-		d.now = time.Now
-	}
-	newID := d.opts.NewID
-	if newID == nil {
-		newID = func() string { return NewID(cfg.Lane, d.now()) }
-	}
-	if err := d.open(newID); err != nil {
+	if err := d.open(d.opts.NewID); err != nil {
 		d.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// ensureDefaults fills in the fields of o whose zero value means a
+// default. (The devices, the catalogue and the listener are not defaults
+// but things New opens from cfg.)
+func (o *Opts) ensureDefaults(cfg *laneconfig.Config) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		now := o.Now
+		o.NewID = func() string { return NewID(cfg.Lane, now()) }
+	}
+	if o.ClientID == "" {
+		o.ClientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 3 * time.Second
+	}
 }
 
 func (d *Daemon) open(newID func() string) error {
@@ -160,16 +164,16 @@ func (d *Daemon) open(newID func() string) error {
 		}
 		cat = c
 	}
-	j, err := kiosk.OpenJournal(cfg.DataDir, 2*time.Second)
+	out, err := outbox.Open(cfg.DataDir, &outbox.Opts{LockTimeout: 2 * time.Second, Logger: d.log, BeforeWrite: d.opts.beforeCommit})
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
-	d.j = j
-	d.ownDevs = append(d.ownDevs, j.Close)
+	d.out = out
+	d.ownDevs = append(d.ownDevs, out.Close)
 
 	d.eng = kiosk.NewEngine(kiosk.EngineConfig{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, Policy: cfg.Policy, NewID: newID}, cat)
 	var snap kiosk.Snapshot
-	ok, err := j.LoadSnapshot(&snap)
+	ok, err := out.LoadSnapshot(&snap)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
@@ -202,9 +206,6 @@ func (d *Daemon) open(newID func() string) error {
 	d.srv = &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
 
 	clientID := d.opts.ClientID
-	if clientID == "" {
-		clientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
-	}
 	// The will is fixed at connect time, so it names the lane and says
 	// offline, and nothing about the session that would go stale.
 	will := protocol.LaneState{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, State: protocol.StateOffline,
@@ -219,7 +220,7 @@ func (d *Daemon) open(newID func() string) error {
 	// it in order on its own goroutine.
 	mopts.SetOrderMatters(true)
 	mopts.SetDefaultPublishHandler(d.onMessage)
-	mopts.SetStore(noStore{})
+	mopts.SetStore(outbox.NoStore{})
 	d.client = paho.NewClient(mopts)
 	return nil
 }
@@ -244,6 +245,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.Close()
 	// Connect in the background: paho retries until the broker is up;
 	// the outbox holds everything meanwhile.
+	d.out.Start(d.client)
 	d.client.Connect()
 
 	srvErr := make(chan error, 1)
@@ -253,13 +255,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 			err = nil
 		}
 		srvErr <- err
-	}()
-
-	pubStop := make(chan struct{})
-	pubDone := make(chan struct{})
-	go func() {
-		defer close(pubDone)
-		d.publisher(pubStop)
 	}()
 
 	loopCtx, cancel := context.WithCancel(ctx)
@@ -282,14 +277,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// The offline state goes through the outbox like everything else, so
 	// it is ordered after what is still pending.
-	// The engine goroutine has stopped, so journal is this one's now.
-	if err := d.journal(nil, d.stateMsg(d.offlineState())); err != nil {
+	if err := d.out.Commit(nil, d.stateMsg(d.offlineState())); err != nil {
 		d.log.Error("journal offline state", "err", err)
 	}
-	d.signalKick()
-	d.waitDrained(d.shutdownTimeout())
-	close(pubStop)
-	<-pubDone
+	if n := d.out.Drain(d.opts.ShutdownTimeout); n > 0 {
+		d.log.Warn("broker did not take every message before shutdown; they stay in the outbox for the next start", "pending", n)
+	}
+	if err := d.out.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("daemon: %w", err)
+	}
 	d.client.Disconnect(250)
 
 	d.hub.close()
@@ -308,31 +304,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		runErr = err
 	}
 	return runErr
-}
-
-func (d *Daemon) shutdownTimeout() time.Duration {
-	if d.opts.ShutdownTimeout > 0 {
-		return d.opts.ShutdownTimeout
-	}
-	return 3 * time.Second
-}
-
-// waitDrained waits until the outbox is empty or the timeout passes.
-func (d *Daemon) waitDrained(timeout time.Duration) {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		n, err := d.j.PendingCount()
-		if err != nil || n == 0 {
-			return
-		}
-		select {
-		case <-d.idle:
-		case <-deadline.C:
-			d.log.Warn("broker did not take every message before shutdown; they stay in the outbox for the next start", "pending", n)
-			return
-		}
-	}
 }
 
 // Close releases the devices and the journal. Run calls it; it is for

@@ -22,7 +22,7 @@ import (
 	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
-	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -85,9 +85,9 @@ policy:
 	return r
 }
 
-func (r *rig) config(t testing.TB) *kiosk.Config {
+func (r *rig) config(t testing.TB) *laneconfig.Config {
 	t.Helper()
-	cfg, err := kiosk.LoadConfig(r.path)
+	cfg, err := laneconfig.Load(r.path)
 	require.NoError(t, err)
 	return cfg
 }
@@ -103,13 +103,13 @@ type inProc struct {
 	done   chan error
 }
 
-func startInProc(t testing.TB, cfg *kiosk.Config) *inProc {
+func startInProc(t testing.TB, cfg *laneconfig.Config) *inProc {
 	t.Helper()
 	return startInProcOpts(t, cfg, Opts{})
 }
 
 // startInProcOpts runs a Daemon with o, on a free local API port.
-func startInProcOpts(t testing.TB, cfg *kiosk.Config, o Opts) *inProc {
+func startInProcOpts(t testing.TB, cfg *laneconfig.Config, o Opts) *inProc {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

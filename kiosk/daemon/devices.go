@@ -9,7 +9,7 @@ import (
 	"github.com/sco-project/sco/devices/scale"
 	"github.com/sco-project/sco/devices/scanner"
 	"github.com/sco-project/sco/devices/serialport"
-	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 )
 
 // openDevices opens the devices Opts did not provide, from the config.
@@ -23,9 +23,9 @@ func (d *Daemon) openDevices() error {
 	d.button = d.opts.Button
 	cfg := d.cfg
 	if d.scanner == nil {
-		enable, _ := kiosk.Unescape(cfg.Scanner.Enable) // checked by LoadConfig
-		disable, _ := kiosk.Unescape(cfg.Scanner.Disable)
-		prefix, _ := kiosk.Unescape(cfg.Scanner.Prefix)
+		enable, _ := laneconfig.Unescape(cfg.Scanner.Enable) // checked by laneconfig.Load
+		disable, _ := laneconfig.Unescape(cfg.Scanner.Disable)
+		prefix, _ := laneconfig.Unescape(cfg.Scanner.Prefix)
 		po, err := d.portOpts("scanner", cfg.Scanner.Port, cfg.Scanner.USB, cfg.Scanner.SerialConfig)
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func (d *Daemon) openDevices() error {
 	return nil
 }
 
-func (d *Daemon) portOpts(name, path, usb string, line kiosk.SerialConfig) (serialport.Opts, error) {
+func (d *Daemon) portOpts(name, path, usb string, line laneconfig.SerialConfig) (serialport.Opts, error) {
 	o := serialport.Opts{
 		Path: path, USB: usb, Name: name,
 		Baud: line.Baud, DataBits: line.DataBits, Parity: line.Parity, StopBits: line.StopBits,

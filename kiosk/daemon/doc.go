@@ -5,12 +5,13 @@
 // One goroutine owns the engine. Device readings, button presses, local
 // API requests and MQTT messages are handed to it over channels (MQTT
 // handlers never block: messages go through an unbounded inbox). After
-// each event the daemon journals the session snapshot and the messages
-// the event produced in one synced transaction, and only then publishes
-// them and answers the shopper. A publisher goroutine delivers the
-// journal's outbox in order with QoS 1 and removes each message on
-// PUBACK, so alerts raised while the broker is unreachable are delivered
-// when it returns, also after a restart.
+// each event the daemon hands the session snapshot and the messages the
+// event produced to the outbox (kiosk/outbox), which journals them in one
+// synced transaction and only then publishes them; the shopper is
+// answered after the commit. The outbox delivers in order with QoS 1 and
+// forgets each message on PUBACK, so alerts raised while the broker is
+// unreachable are delivered when it returns, also after a restart; a
+// newly raised alert goes out while its commit is being written.
 //
 // cmd/kioskd is a thin main around Run; the simulator runs lanes
 // in-process with the same code.

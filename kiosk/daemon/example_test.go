@@ -8,13 +8,13 @@ import (
 	"syscall"
 
 	"github.com/sco-project/sco/devices/devicestest"
-	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 )
 
 // A lane as kioskd runs it: devices from the config, until SIGTERM.
 func Example() {
-	cfg, err := kiosk.LoadConfig("/etc/sco/lane.yaml")
+	cfg, err := laneconfig.Load("/etc/sco/lane.yaml")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func Example() {
 // A lane run in-process with devices of the caller's (as the simulator
 // does): the scanner and scale are driven from code.
 func ExampleNew_inProcess() {
-	cfg, err := kiosk.LoadConfig("lane.yaml")
+	cfg, err := laneconfig.Load("lane.yaml")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -160,12 +160,13 @@ func (h *hub) close() {
 	}
 }
 
-// screenView is what the shopper screen template renders.
+// screenView is what the shopper screen template renders. What the
+// shopper reads is the engine's prompt, who is coming included ("Ana is
+// on the way."): the screen has no words of its own for it.
 type screenView struct {
 	protocol.LaneState
-	Total   string
-	Lines   []screenLine
-	Message string
+	Total string
+	Lines []screenLine
 }
 
 type screenLine struct{ Name, Price string }
@@ -178,24 +179,9 @@ func money(cents int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }
 
-// AssistMessage is what the shopper screen says about the attendant:
-// "Ana is on the way" once someone claimed the alert.
-func AssistMessage(a *protocol.AssistInfo) string {
-	switch {
-	case a == nil:
-		return ""
-	case a.Status == protocol.AlertClaimed && a.Name != "":
-		return a.Name + " is on the way"
-	case a.Status == protocol.AlertClaimed:
-		return "An attendant is on the way"
-	default:
-		return "An attendant has been called"
-	}
-}
-
 func (d *Daemon) serveScreen(w http.ResponseWriter, _ *http.Request) {
 	st := d.apiState()
-	v := screenView{LaneState: st, Total: money(st.TotalCents), Message: AssistMessage(st.Assist)}
+	v := screenView{LaneState: st, Total: money(st.TotalCents)}
 	for _, b := range st.Basket {
 		v.Lines = append(v.Lines, screenLine{b.Name, money(b.PriceCents)})
 	}
@@ -219,7 +205,7 @@ header{display:flex;justify-content:space-between;align-items:center;padding:1em
 #light{width:1.6em;height:1.6em;border-radius:50%;border:1px solid #999;display:inline-block;vertical-align:middle}
 .green{background:#2a2}.yellow,.yellow_flash{background:#eb0}.red,.red_flash{background:#d22}.off{background:#ccc}
 .yellow_flash,.red_flash{animation:blink 1s steps(2) infinite}@keyframes blink{50%{opacity:.2}}
-main{padding:1.5em}#prompt{font-size:2em;margin:0 0 .5em}#assist{font-size:1.6em;color:#05a;min-height:1.2em}
+main{padding:1.5em}#prompt{font-size:2em;margin:0 0 .5em}
 table{width:100%;max-width:40em;border-collapse:collapse;background:#fff}td{padding:.4em .8em;border-bottom:1px solid #eee}
 td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
 </style></head>
@@ -227,7 +213,6 @@ td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
 <header><span>Lane {{.Lane}} &middot; <span id="state">{{.State}}</span></span><span id="light" class="{{.Light}}" title="{{.Light}}"></span></header>
 <main>
 <p id="prompt">{{.Prompt}}</p>
-<p id="assist">{{.Message}}</p>
 <table><tbody id="basket">{{range .Lines}}<tr><td>{{.Name}}</td><td class="p">{{.Price}}</td></tr>{{end}}</tbody>
 <tfoot><tr><td>Total (<span id="items">{{.Items}}</span> items)</td><td class="p" id="total">{{.Total}}</td></tr></tfoot></table>
 <p><button onclick="post('/api/help')">Help</button> <button onclick="post('/api/help/cancel')">Cancel help</button> <button onclick="post('/api/finish')">Finish and pay</button></p>
@@ -235,9 +220,8 @@ td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
 </main>
 <script>
 function money(c){var s=c<0?"-":"";c=Math.abs(c);return s+Math.floor(c/100)+"."+String(c%100).padStart(2,"0")}
-function assist(a){if(!a)return"";if(a.status==="claimed")return(a.name||"An attendant")+" is on the way";return"An attendant has been called"}
 function text(id,v){document.getElementById(id).textContent=v}
-function render(s){text("state",s.state);text("prompt",s.prompt);text("assist",assist(s.assist));text("items",s.items);text("total",money(s.total_cents));
+function render(s){text("state",s.state);text("prompt",s.prompt);text("items",s.items);text("total",money(s.total_cents));
 var l=document.getElementById("light");l.className=s.light;l.title=s.light;
 var b=document.getElementById("basket");b.replaceChildren();(s.basket||[]).forEach(function(i){var r=b.insertRow(),n=r.insertCell(),p=r.insertCell();n.textContent=i.name;p.textContent=money(i.price_cents);p.className="p"})}
 function post(u){fetch(u,{method:"POST"}).then(function(r){return r.json()}).then(function(j){text("error",j.error||"")})}

@@ -3,11 +3,11 @@ package daemon
 import (
 	"context"
 	"errors"
-	"runtime"
 	"time"
 
 	"github.com/sco-project/sco/devices"
 	"github.com/sco-project/sco/kiosk"
+	"github.com/sco-project/sco/kiosk/outbox"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -187,24 +187,21 @@ func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
 // contract sets: journal (snapshot and outgoing messages, one synced
 // transaction), then publish, then the shopper screen, light and scanner.
 //
-// One message does not wait for the journal: a newly raised alert is
-// handed to the publisher before the commit, and goes out at once when
-// nothing is waiting ahead of it in the outbox, so a stuck shopper's wait
-// does not include the lane's fsync. The journaled copy is the one the
-// outbox keeps until the broker has it (the publisher matches the two);
-// if the lane dies before the commit is on disk, the bridge may page an
-// alert the restarted lane has never heard of, and the lane answers the
-// attendant's resolution with "unknown alert", which closes it on the
-// bridge. The session itself is never ahead of the disk.
+// One message does not wait for the journal: a newly raised alert is an
+// early message (outbox.Msg.Early) and goes out at once when nothing is
+// waiting ahead of it in the outbox, so a stuck shopper's wait does not
+// include the lane's fsync. If the lane dies before the commit is on
+// disk, the bridge may page an alert the restarted lane has never heard
+// of, and the lane answers the attendant's resolution with "unknown
+// alert", which closes it on the bridge. The session itself is never
+// ahead of the disk.
 func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	st := d.eng.State()
-	var msgs, first []kiosk.OutMsg
+	var msgs []outbox.Msg
 	for _, a := range eff.Alerts {
 		m := d.alertMsg(a)
+		m.Early = a.Status == protocol.AlertOpen
 		msgs = append(msgs, m)
-		if a.Status == protocol.AlertOpen {
-			first = append(first, m)
-		}
 		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
 			msgs = append(msgs, d.pageMsg(a))
 		}
@@ -221,25 +218,12 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 	if eff.Changed && !start {
 		snap = d.eng.Snapshot()
 	}
-	if len(first) > 0 {
-		// Only the newest may go early: one still in the channel has
-		// been committed since, and takes the outbox's way.
-		select {
-		case <-d.first:
-		default:
-		}
-		d.first <- firstAlerts{msgs: first, commit: d.commits.Load()}
-		// Let the publisher, which that woke, run now: otherwise it may
-		// wait in this P's run queue while the fsync below holds it.
-		runtime.Gosched()
-	}
 	if snap != nil || len(msgs) > 0 {
-		if err := d.journal(snap, msgs...); err != nil {
+		if err := d.out.Commit(snap, msgs...); err != nil {
 			// Nothing more can be done here than to say so loudly; the
 			// lane keeps serving the shopper.
 			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
 		}
-		d.signalKick()
 	}
 	if eff.Changed || start {
 		d.show(st)
@@ -249,18 +233,6 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 			d.log.Warn("scanner enable/disable", "on", *eff.Scanner, "err", err)
 		}
 	}
-}
-
-// journal commits a snapshot (when not nil) and outgoing messages in
-// one synced transaction. Only the engine goroutine calls it (and Run,
-// once that has stopped).
-func (d *Daemon) journal(snap any, msgs ...kiosk.OutMsg) error {
-	defer d.commits.Add(1) // counted once finished, failed or not: see Daemon.sendFirst
-	if d.opts.beforeCommit != nil {
-		d.opts.beforeCommit()
-	}
-	_, err := d.j.Commit(snap, msgs...)
-	return err
 }
 
 // show updates the local API's state, the SSE clients and the light.
@@ -283,16 +255,9 @@ func (d *Daemon) show(st protocol.LaneState) {
 // goroutine (New stores the first one).
 func (d *Daemon) apiState() protocol.LaneState { return *d.state.Load() }
 
-func (d *Daemon) signalKick() {
-	select {
-	case d.kick <- struct{}{}:
-	default:
-	}
-}
-
 func (d *Daemon) topic(f func(store, lane string) string) string { return f(d.cfg.Store, d.cfg.Lane) }
 
-func (d *Daemon) stateMsg(st protocol.LaneState) kiosk.OutMsg {
+func (d *Daemon) stateMsg(st protocol.LaneState) outbox.Msg {
 	st.Basket = nil // GET /api/state only
 	if st.TS.IsZero() {
 		st.TS = protocol.At(d.now()) // nothing changed since a new lane started
@@ -300,19 +265,19 @@ func (d *Daemon) stateMsg(st protocol.LaneState) kiosk.OutMsg {
 	if st.Alerts == nil {
 		st.Alerts = []string{}
 	}
-	return kiosk.OutMsg{Topic: d.topic(protocol.LaneStateTopic), Payload: protocol.Encode(st), Retain: true}
+	return outbox.Msg{Topic: d.topic(protocol.LaneStateTopic), Payload: protocol.Encode(st), Retain: true}
 }
 
-func (d *Daemon) alertMsg(a protocol.Alert) kiosk.OutMsg {
-	return kiosk.OutMsg{Topic: d.topic(protocol.LaneAlertTopic), Payload: protocol.Encode(a)}
+func (d *Daemon) alertMsg(a protocol.Alert) outbox.Msg {
+	return outbox.Msg{Topic: d.topic(protocol.LaneAlertTopic), Payload: protocol.Encode(a)}
 }
 
-func (d *Daemon) resultMsg(r protocol.CommandResult) kiosk.OutMsg {
-	return kiosk.OutMsg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
+func (d *Daemon) resultMsg(r protocol.CommandResult) outbox.Msg {
+	return outbox.Msg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
 }
 
 // pageMsg is the broadcast page a lane sends while the bridge is down.
-func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
+func (d *Daemon) pageMsg(a protocol.Alert) outbox.Msg {
 	text := protocol.BroadcastText(d.cfg.Lane, d.cfg.Zone, a.Kind)
 	if a.Item != nil && a.Item.Name != "" {
 		text += ": " + a.Item.Name
@@ -321,5 +286,5 @@ func (d *Daemon) pageMsg(a protocol.Alert) kiosk.OutMsg {
 		Alert: a.ID, Lane: d.cfg.Lane, Zone: d.cfg.Zone, Kind: a.Kind, Severity: a.Severity,
 		Text: text, Tier: 3, TS: protocol.At(d.now()),
 	}
-	return kiosk.OutMsg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
+	return outbox.Msg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
 }

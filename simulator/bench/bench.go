@@ -99,7 +99,9 @@ type Opts struct {
 	Progress io.Writer
 }
 
-func (o *Opts) defaults() error {
+// ensureDefaults checks o and fills in the fields whose zero value means a
+// default.
+func (o *Opts) ensureDefaults() error {
 	if o.Lanes < 0 || o.Pagers < 0 || o.Alerts < 0 || o.Rate < 0 || o.RawSamples < 0 || o.Wait < 0 {
 		return fmt.Errorf("bench: negative option in %+v", *o)
 	}
@@ -194,7 +196,7 @@ type Report struct {
 
 // Run starts a store, measures it and closes it.
 func Run(ctx context.Context, o Opts) (*Report, error) {
-	if err := o.defaults(); err != nil {
+	if err := o.ensureDefaults(); err != nil {
 		return nil, err
 	}
 	if err := preflight(o.Lanes); err != nil {

@@ -19,4 +19,6 @@
 // "clear", which frees the lane for its next alert.
 //
 // kiosk-sim bench is the command line; docs/benchmarks.md has the results.
+// Package footprint, below this one, measures what one kioskd process
+// costs (kiosk-sim footprint).
 package bench

@@ -6,8 +6,8 @@ import (
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/pagerclient"
 	"github.com/sco-project/sco/simulator/harness"
-	"github.com/sco-project/sco/simulator/pagerclient"
 	"github.com/sco-project/sco/simulator/vpager"
 )
 

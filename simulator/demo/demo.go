@@ -63,22 +63,28 @@ var resolutions = map[protocol.Kind]protocol.Action{
 	protocol.KindDeviceFault:    protocol.ActionClear,
 }
 
-// Run runs the demo until ctx ends, then stops everything and prints a
-// summary.
-func Run(ctx context.Context, o Opts) error {
+// ensureDefaults fills in the fields of o whose zero value means a
+// default. A nil Logger stays nil: the harness discards.
+func (o *Opts) ensureDefaults() {
 	if o.Lanes <= 0 {
 		o.Lanes = 4
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	if o.Rates == nil {
+		o.Rates = &DemoRates
+	}
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	rates := DemoRates
-	if o.Rates != nil {
-		rates = *o.Rates
-	}
+}
+
+// Run runs the demo until ctx ends, then stops everything and prints a
+// summary.
+func Run(ctx context.Context, o Opts) error {
+	o.ensureDefaults()
+	rates := *o.Rates
 	specs := make([]harness.LaneSpec, o.Lanes)
 	zones := []string{"front", "front", "back", "back"}
 	for i := range specs {

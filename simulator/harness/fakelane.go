@@ -10,8 +10,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/devices/devicestest"
-	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 )
 
 // FakeLane is a lane on the real daemon code whose scanner and scale are
@@ -76,7 +76,7 @@ func (s *Store) AddFakeLane(spec LaneSpec) (*FakeLane, error) {
 	if err := os.WriteFile(cfgPath, yml, 0o640); err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	if l.Config, err = kiosk.ParseConfig(yml, cfgPath); err != nil {
+	if l.Config, err = laneconfig.Parse(yml, cfgPath); err != nil {
 		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
 	}
 	fl := &FakeLane{Lane: l, FakeScanner: devicestest.NewScanner(nil), FakeScale: devicestest.NewScale(nil)}

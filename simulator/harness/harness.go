@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/bridge"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
-	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/vdev"
 )
@@ -79,12 +80,16 @@ type Store struct {
 
 	log     *slog.Logger
 	broker  *broker.Broker
-	bridge  *attendant.Bridge
-	bcfg    *attendant.Config
+	bridge  *bridge.Bridge
+	bcfg    *bridge.Config
 	tmp     bool
 	pagers  []*Pager
 	mu      sync.Mutex
 	closeMu sync.Once
+
+	// stopBridge stops the bridge's Run, which then sends on bridgeDone.
+	stopBridge context.CancelFunc
+	bridgeDone chan error
 }
 
 // Lane is one simulated lane: real daemon code, virtual devices.
@@ -93,7 +98,7 @@ type Lane struct {
 	Zone    string
 	Scanner *vdev.VirtualScanner
 	Scale   *vdev.VirtualScale
-	Config  *kiosk.Config
+	Config  *laneconfig.Config
 	// URL is the shopper screen, http://127.0.0.1:port/.
 	URL string
 
@@ -102,9 +107,9 @@ type Lane struct {
 	done   chan error
 }
 
-// Start starts the store and returns once every lane has published its
-// state and the bridge (if any) is online.
-func Start(ctx context.Context, o Opts) (s *Store, err error) {
+// ensureDefaults fills in the fields of o whose zero value means a
+// default.
+func (o *Opts) ensureDefaults() {
 	if o.Store == "" {
 		o.Store = "s1"
 	}
@@ -114,11 +119,16 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	if o.Roster == nil {
 		o.Roster = DefaultRoster
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s = &Store{ID: o.Store, Dir: o.Dir, log: logger, MQTT: o.MQTT, Roster: o.Roster}
+}
+
+// Start starts the store and returns once every lane has published its
+// state and the bridge (if any) is online.
+func Start(ctx context.Context, o Opts) (s *Store, err error) {
+	o.ensureDefaults()
+	s = &Store{ID: o.Store, Dir: o.Dir, log: o.Logger, MQTT: o.MQTT, Roster: o.Roster}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -149,9 +159,9 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 		return nil, fmt.Errorf("harness: catalogue: %w", err)
 	}
 	if !o.NoBridge {
-		s.bcfg = &attendant.Config{
-			Store: s.ID, MQTT: s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
-			Attendants: o.Roster, Escalation: o.Escalation,
+		s.bcfg = &bridge.Config{
+			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation},
+			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
 		}
 		if err := s.bcfg.Validate(); err != nil {
 			return nil, fmt.Errorf("harness: bridge config: %w", err)
@@ -195,11 +205,14 @@ func (s *Store) StartBridge() error {
 		return nil
 	}
 	from := s.Observer.Len()
-	b, err := attendant.New(s.bcfg, &attendant.Opts{Logger: s.log.With("component", "bridge")})
+	b, err := bridge.New(s.bcfg, &bridge.Opts{Logger: s.log.With("component", "bridge")})
 	if err != nil {
 		return fmt.Errorf("harness: bridge: %w", err)
 	}
-	s.bridge = b
+	run, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(run) }()
+	s.bridge, s.stopBridge, s.bridgeDone = b, stop, done
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_, _, err = s.Observer.Find(ctx, from, nil, func(e Event) bool { return e.Bridge != nil && e.Bridge.Online })
@@ -216,7 +229,8 @@ func (s *Store) StopBridge() error {
 	if s.bridge == nil {
 		return nil
 	}
-	err := s.bridge.Close()
+	s.stopBridge()
+	err := <-s.bridgeDone
 	s.bridge = nil
 	return err
 }
@@ -250,7 +264,7 @@ func (s *Store) startLane(i int, spec LaneSpec, catalog string) (*Lane, error) {
 		l.close()
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	if l.Config, err = kiosk.ParseConfig([]byte(yml), cfgPath); err != nil {
+	if l.Config, err = laneconfig.Parse([]byte(yml), cfgPath); err != nil {
 		l.close()
 		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
 	}

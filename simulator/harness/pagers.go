@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/sco-project/sco/pagerclient"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient"
 	"github.com/sco-project/sco/simulator/vpager"
 )
 

@@ -1,6 +1,7 @@
 package vpager_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/bridge"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/pagerclient"
+	"github.com/sco-project/sco/pagerclient/pagertest"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient"
-	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 	"github.com/sco-project/sco/simulator/vpager"
 )
 
@@ -22,15 +24,17 @@ import (
 // Ana's page is withdrawn.
 func TestWithRealBridge(t *testing.T) {
 	broker := testsupport.Mochi(t)
-	cfg := &attendant.Config{
-		Store:   "s1",
+	cfg := &bridge.Config{
+		Config: attendant.Config{
+			Store: "s1",
+			Attendants: []attendant.Attendant{
+				{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{protocol.RoleAttendant}},
+				{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{protocol.RoleAttendant}},
+			},
+			Escalation: attendant.Escalation{AckTimeout: 300 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1},
+		},
 		MQTT:    mqttc.Config{Broker: broker.URL()},
 		DataDir: t.TempDir(),
-		Attendants: []attendant.Attendant{
-			{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{protocol.RoleAttendant}},
-			{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{protocol.RoleAttendant}},
-		},
-		Escalation: attendant.Escalation{AckTimeout: 300 * time.Millisecond, ClaimTimeout: time.Minute, Repeat: 1},
 	}
 	require.NoError(t, cfg.Validate())
 
@@ -54,9 +58,14 @@ func TestWithRealBridge(t *testing.T) {
 	lane.NextPresence(presence, protocol.PresenceAvailable)
 	lane.NextPresence(presence, protocol.PresenceAvailable)
 
-	br, err := attendant.New(cfg, &attendant.Opts{Settle: 50 * time.Millisecond})
+	br, err := bridge.New(cfg, &bridge.Opts{Settle: 50 * time.Millisecond})
 	require.NoError(t, err)
-	t.Cleanup(func() { br.Close() })
+	ran := make(chan error, 1)
+	go func() { ran <- br.Run(context.Background()) }()
+	t.Cleanup(func() {
+		require.NoError(t, br.Close())
+		require.NoError(t, <-ran)
+	})
 	for online := false; !online; {
 		select {
 		case raw := <-bridgeState:

@@ -5,8 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sco-project/sco/pagerclient"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient"
 )
 
 // Behaviour is how a virtual attendant answers pages. The zero value

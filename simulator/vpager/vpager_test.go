@@ -9,9 +9,9 @@ import (
 
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/pagerclient"
+	"github.com/sco-project/sco/pagerclient/pagertest"
 	"github.com/sco-project/sco/protocol"
-	"github.com/sco-project/sco/simulator/pagerclient"
-	"github.com/sco-project/sco/simulator/pagerclient/pagertest"
 	"github.com/sco-project/sco/simulator/vpager"
 )
 

@@ -1,0 +1,232 @@
+package attendant
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/sco-project/sco/protocol"
+)
+
+// NextDeadline is the earliest time Tick has something to do.
+func (d *Dispatcher) NextDeadline() (time.Time, bool) {
+	var next time.Time
+	for _, a := range d.alerts {
+		if !a.Deadline.IsZero() && (next.IsZero() || a.Deadline.Before(next)) {
+			next = a.Deadline
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// Tick fires every deadline due at now: escalation to the next tier, and
+// claims that expired. It also forgets closed ids older than ClosedTTL
+// and command answers older than ResultTTL.
+func (d *Dispatcher) Tick(now time.Time) Effects {
+	var fx Effects
+	for id, t := range d.closed {
+		if now.Sub(t) > ClosedTTL {
+			d.forgetClosed(id)
+			fx.Changed = true
+		}
+	}
+	for k, r := range d.results {
+		if now.Sub(r.At) > ResultTTL {
+			d.forgetResult(k)
+			fx.Changed = true
+		}
+	}
+	if !d.started {
+		return fx
+	}
+	for _, id := range d.alertIDs() {
+		a := d.alerts[id]
+		if a.Deadline.IsZero() || now.Before(a.Deadline) {
+			continue
+		}
+		fx.Changed = true
+		switch a.Status {
+		case protocol.AlertClaimed:
+			if a.Pending != nil {
+				// The lane has the resolution; wait for its answer.
+				a.Deadline = now.Add(d.cfg.Escalation.ClaimTimeout)
+				continue
+			}
+			d.reopen(now, a, "claim expired", &fx)
+		default:
+			d.escalate(now, a, &fx)
+		}
+	}
+	return fx
+}
+
+// escalate moves an unclaimed alert to the next tier (or the next run of
+// the ladder).
+func (d *Dispatcher) escalate(now time.Time, a *AlertState, fx *Effects) {
+	next := a.Tier + 1
+	if a.Tier >= 3 {
+		if a.Round >= d.cfg.Escalation.Repeat {
+			a.Deadline = time.Time{}
+			return
+		}
+		a.Round++
+		next = 1
+	}
+	d.dispatch(now, a, next, fx)
+}
+
+// reopen takes the claim back and runs the ladder again from tier 1.
+func (d *Dispatcher) reopen(now time.Time, a *AlertState, reason string, fx *Effects) {
+	who := a.ClaimedBy
+	if !slices.Contains(a.Declined, who) {
+		a.Declined = append(a.Declined, who)
+	}
+	fx.Pages = append(fx.Pages, d.withdrawal(now, a.Alert.ID, who, reason))
+	a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == who })
+	a.ClaimedBy = ""
+	a.Claimed = time.Time{}
+	a.Round = 1
+	d.dispatch(now, a, 1, fx)
+}
+
+// dispatch pages the first non-empty tier from tier up. When no tier has
+// anybody the alert stays open (tier 0) until someone becomes present.
+func (d *Dispatcher) dispatch(now time.Time, a *AlertState, tier int, fx *Effects) {
+	fx.Changed = true
+	for t := tier; t <= 3; t++ {
+		members := d.members(a, t)
+		if len(members) == 0 {
+			continue
+		}
+		a.Status = protocol.AlertPaged
+		a.Tier = t
+		for _, m := range members {
+			d.sendPage(now, a, m, fx)
+		}
+		a.Deadline = now.Add(d.cfg.Escalation.AckTimeout)
+		if t == 3 && a.Round >= d.cfg.Escalation.Repeat {
+			a.Deadline = time.Time{}
+		}
+		d.publish(now, a, fx)
+		return
+	}
+	a.Status = protocol.AlertOpen
+	a.Tier = 0
+	a.Deadline = time.Time{}
+	d.publish(now, a, fx)
+}
+
+func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effects) {
+	fx.Pages = append(fx.Pages, PageOut{To: to, Page: protocol.Page{
+		Alert:    a.Alert.ID,
+		Lane:     a.Alert.Lane,
+		Zone:     a.Alert.Zone,
+		Kind:     a.Alert.Kind,
+		Severity: severity(a),
+		Text:     protocol.PageText(a.Alert),
+		Tier:     a.Tier,
+		TS:       protocol.At(now),
+	}})
+	if !slices.Contains(a.Recipients, to) {
+		a.Recipients = append(a.Recipients, to)
+	}
+	if !slices.Contains(a.Paged, to) {
+		a.Paged = append(a.Paged, to)
+	}
+	d.last[to] = now
+}
+
+// members lists who a tier pages, in roster order (tier 1: at most one).
+func (d *Dispatcher) members(a *AlertState, tier int) []string {
+	role := protocol.RoleFor(a.Alert.Kind)
+	var out []string
+	for _, at := range d.cfg.Attendants {
+		st := d.presence[at.ID]
+		available := st == protocol.PresenceAvailable
+		onShift := available || st == protocol.PresenceBusy
+		switch tier {
+		case 1:
+			if available && at.HasRole(role) && !slices.Contains(a.Declined, at.ID) {
+				out = append(out, at.ID)
+			}
+		case 2:
+			if available && at.HasRole(role) {
+				out = append(out, at.ID)
+			}
+		case 3:
+			if onShift && (at.HasRole(role) || at.HasRole(protocol.RoleSupervisor)) {
+				out = append(out, at.ID)
+			}
+		}
+	}
+	if tier == 1 && len(out) > 1 {
+		sort.SliceStable(out, func(i, j int) bool { return d.nearer(a.Alert.Zone, out[i], out[j]) })
+		out = out[:1]
+	}
+	return out
+}
+
+// nearer orders candidates for tier 1: nearest zone, then least recently
+// paged, then roster order.
+func (d *Dispatcher) nearer(zone, x, y string) bool {
+	dx, dy := d.cfg.distance(zone, d.roster[x].Zone), d.cfg.distance(zone, d.roster[y].Zone)
+	if dx != dy {
+		return dx < dy
+	}
+	lx, ly := d.last[x], d.last[y]
+	if !lx.Equal(ly) {
+		return lx.Before(ly)
+	}
+	return d.index[x] < d.index[y]
+}
+
+// Presence handles pager/{id}/presence. Zones come from the roster; the
+// zone a pager reports is not used.
+func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Effects, error) {
+	var fx Effects
+	if _, ok := d.roster[id]; !ok {
+		return fx, fmt.Errorf("attendant: presence from %q, who is not on the roster", id)
+	}
+	old := d.presence[id]
+	d.presence[id] = p.Status
+	if old == p.Status || !d.started {
+		return fx, nil
+	}
+	online := p.Status == protocol.PresenceAvailable || p.Status == protocol.PresenceBusy
+	for _, aid := range d.alertIDs() {
+		a := d.alerts[aid]
+		if a.Status == protocol.AlertClaimed {
+			continue // a claim stands until claim_timeout
+		}
+		if !online {
+			if !slices.Contains(a.Recipients, id) {
+				continue
+			}
+			fx.Changed = true
+			a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == id })
+			if len(a.Recipients) == 0 {
+				d.escalateNow(now, a, &fx)
+			}
+			continue
+		}
+		switch {
+		case a.Status == protocol.AlertOpen && slices.Contains(d.members(a, 3), id):
+			d.dispatch(now, a, 1, &fx)
+		case a.Tier >= 2 && !slices.Contains(a.Recipients, id) && slices.Contains(d.members(a, a.Tier), id):
+			fx.Changed = true
+			d.sendPage(now, a, id, &fx)
+		}
+	}
+	return fx, nil
+}
+
+// escalateNow moves an alert whose pages all went away to the next tier
+// at once; at the last tier of the last run it pages from tier 1 again.
+func (d *Dispatcher) escalateNow(now time.Time, a *AlertState, fx *Effects) {
+	if a.Tier >= 3 && a.Round >= d.cfg.Escalation.Repeat {
+		d.dispatch(now, a, 1, fx)
+		return
+	}
+	d.escalate(now, a, fx)
+}

@@ -1,0 +1,105 @@
+package attendant
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/protocol"
+)
+
+func TestLadderExactTimings(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	require.Equal(t, []string{"page ana a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "}, h.raise(t0, "a1", "front", protocol.KindBagTimeout))
+	dl, ok := h.d.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, at(20*time.Second), dl)
+	require.Empty(t, h.tick(at(20*time.Second-time.Millisecond)))
+	require.Equal(t, []string{"page ana a1 tier 2", "page ben a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "}, h.tick(at(20*time.Second)))
+	require.Equal(t, []string{"page ana a1 tier 3", "page ben a1 tier 3", "page sue a1 tier 3", "record a1 paged tier 3", "assist 3 paged tier 3 "}, h.tick(at(40*time.Second)))
+	// Second run of the ladder (repeat: 2).
+	require.Equal(t, []string{"page ana a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "}, h.tick(at(60*time.Second)))
+	require.Len(t, h.tick(at(80*time.Second)), 5)
+	require.Len(t, h.tick(at(100*time.Second)), 5)
+	st, _ := h.d.Alert("a1")
+	require.Equal(t, 3, st.Tier)
+	require.Equal(t, 2, st.Round)
+	_, ok = h.d.NextDeadline()
+	require.False(t, ok, "after the last run the alert stays at tier 3")
+	require.Empty(t, h.tick(at(time.Hour)))
+}
+
+func TestTierOneIsNearestWithRole(t *testing.T) {
+	cases := []struct {
+		name    string
+		zone    string
+		kind    protocol.Kind
+		present map[string]string
+		want    string
+	}{
+		{"same zone", "back", protocol.KindHelp, allAvailable, "page ben a1 tier 1"},
+		{"configured distance", "front", protocol.KindHelp, map[string]string{"ben": "available", "sue": "available"}, "page ben a1 tier 1"},
+		{"age check needs age_verifier; unlisted zones are 1 apart", "back", protocol.KindAgeCheck, allAvailable, "page sue a1 tier 1"},
+		{"busy is not available", "front", protocol.KindHelp, map[string]string{"ana": "busy", "ben": "available"}, "page ben a1 tier 1"},
+		{"break is not paged", "front", protocol.KindHelp, map[string]string{"ana": "break", "sue": "available"}, "page sue a1 tier 1"},
+		{"nobody available: tier 3 at once", "front", protocol.KindHelp, map[string]string{"ana": "busy", "ben": "offline"}, "page ana a1 tier 3"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(t), c.present)
+			got := h.raise(t0, "a1", c.zone, c.kind)
+			require.Equal(t, c.want, got[0], got)
+			require.Contains(t, got[1], "record a1 paged")
+		})
+	}
+}
+
+func TestTierOneTiesGoToLeastRecentlyPaged(t *testing.T) {
+	cfg := testConfig(t, Attendant{ID: "dan", Name: "Dan", Zone: "front", Roles: []string{"attendant"}})
+	h := newHarness(t, cfg, map[string]string{"ana": "available", "dan": "available"})
+	require.Equal(t, "page ana a1 tier 1", h.raise(t0, "a1", "front", protocol.KindHelp)[0])
+	require.Equal(t, "page dan a2 tier 1", h.raise(at(time.Second), "a2", "front", protocol.KindHelp)[0])
+	require.Equal(t, "page ana a3 tier 1", h.raise(at(2*time.Second), "a3", "front", protocol.KindHelp)[0])
+}
+
+func TestTierThreePagesSupervisorsAndBusy(t *testing.T) {
+	cfg := testConfig(t, Attendant{ID: "max", Name: "Max", Zone: "office", Roles: []string{"supervisor"}})
+	h := newHarness(t, cfg, map[string]string{"ana": "available", "ben": "busy", "sue": "offline", "max": "busy"})
+	h.raise(t0, "a1", "front", protocol.KindAgeCheck)
+	require.Equal(t, []string{"page ana a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "}, h.tick(at(20*time.Second)))
+	// ben is busy but lacks age_verifier; max is a supervisor.
+	require.Equal(t, []string{"page ana a1 tier 3", "page max a1 tier 3", "record a1 paged tier 3", "assist 3 paged tier 3 "}, h.tick(at(40*time.Second)))
+	// max may claim (he was paged) but not decide the age check.
+	require.Equal(t, []string{"result max c1 ok=true claimed_by=max", "withdraw ana a1: claimed by max", "record a1 claimed tier 3 by max", "assist 3 claimed tier 3 Max"},
+		h.cmd(at(41*time.Second), "max", "c1", "a1", "claim", ""))
+	require.Equal(t, []string{"result max c2 ok=false error=role required: age_ok needs age_verifier claimed_by=max"},
+		h.cmd(at(42*time.Second), "max", "c2", "a1", "resolve", protocol.ActionAgeOK))
+}
+
+func TestNobodyPresentWaitsThenPages(t *testing.T) {
+	h := newHarness(t, testConfig(t), nil)
+	require.Equal(t, []string{"record a1 open tier 0", "assist 3 open tier 0 "}, h.raise(t0, "a1", "front", protocol.KindHelp))
+	_, ok := h.d.NextDeadline()
+	require.False(t, ok)
+	require.Equal(t, []string{"page ben a1 tier 1", "record a1 paged tier 1", "assist 3 paged tier 1 "}, h.presence(at(5*time.Second), "ben", "available"))
+}
+
+func TestPagerOfflineMidAlert(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	// ana, paged at tier 1, drops off: tier 2 at once, without her.
+	require.Equal(t, []string{"page ben a1 tier 2", "page sue a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "}, h.presence(at(time.Second), "ana", "offline"))
+	// She comes back: she is paged at the current tier.
+	require.Equal(t, []string{"page ana a1 tier 2"}, h.presence(at(2*time.Second), "ana", "available"))
+	// An offline attendant is never paged.
+	h.presence(at(3*time.Second), "ben", "offline")
+	require.Equal(t, []string{"page ana a1 tier 3", "page sue a1 tier 3", "record a1 paged tier 3", "assist 3 paged tier 3 "}, h.tick(at(22*time.Second)))
+}
+
+func TestPresenceWithoutTheRoleChangesNothing(t *testing.T) {
+	h := newHarness(t, testConfig(t), nil)
+	h.raise(t0, "a1", "front", protocol.KindAgeCheck)
+	require.Empty(t, h.presence(at(time.Second), "ben", "available"), "ben cannot check ages")
+	require.Equal(t, "page sue a1 tier 1", h.presence(at(2*time.Second), "sue", "available")[0])
+}

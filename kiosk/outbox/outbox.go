@@ -1,0 +1,539 @@
+package outbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Msg is one MQTT message for the outbox, published with QoS 1.
+type Msg struct {
+	// Seq is the message's place in the outbox, set by Commit.
+	Seq     uint64 `json:"-"`
+	Topic   string `json:"topic"`
+	Payload []byte `json:"payload"`
+	Retain  bool   `json:"retain"`
+	// Early lets the message go out while its Commit is still being
+	// written, when nothing older is waiting (a newly raised alert: a
+	// stuck shopper's page does not wait for the fsync). Commit
+	// publishes it itself, on its caller's goroutine, with no hand-over
+	// to the publisher (paho passes it to its writer at once; the
+	// client's write timeout bounds a stalled one). It still stays in the
+	// outbox until the broker acknowledges it, and is not sent a second
+	// time on the same connection.
+	Early bool `json:"-"`
+}
+
+// Publisher is what the outbox needs from an MQTT client; a paho.Client
+// is one. Its own store must keep nothing (NoStore): the outbox is the
+// only copy of what is to be sent, and re-sends after a reconnect.
+type Publisher interface {
+	IsConnectionOpen() bool
+	Publish(topic string, qos byte, retained bool, payload any) paho.Token
+}
+
+var _ Publisher = paho.Client(nil)
+
+// Opts configures an Outbox. The zero value waits 2s for the journal's
+// lock, checks the connection every 250ms while a message waits for its
+// PUBACK, and logs to slog.Default().
+type Opts struct {
+	// LockTimeout bounds the wait for another process's lock on the
+	// journal.
+	LockTimeout time.Duration
+	// CheckInterval is how often the connection is looked at while a
+	// message is in flight or the client is offline (a lost connection
+	// completes no token).
+	CheckInterval time.Duration
+	// Logger gets publish failures; nil means slog.Default().
+	Logger *slog.Logger
+	// BeforeWrite, when set, runs in every Commit after its early
+	// publishes and before its journal write (tests hold a commit with
+	// it).
+	BeforeWrite func()
+}
+
+// maxDeferredAcks bounds the acknowledged messages kept on disk until the
+// next Commit.
+const maxDeferredAcks = 256
+
+// Outbox is the lane's state that must not be lost, with one owner: the
+// journal (data_dir/lane.db) holding the session snapshot and the
+// messages for the broker, and the publisher that delivers them.
+//
+// Commit writes a snapshot and the messages it produced in one synced
+// transaction (a crash leaves both or neither). A publisher goroutine
+// then sends the messages in order, one at a time with QoS 1: publish,
+// wait for the PUBACK, next. It publishes only on an open connection;
+// when the connection is lost or replaced while a message waits for its
+// PUBACK, it sends that message again on the next one, so a message may
+// arrive twice but never zero times. An acknowledged message leaves the
+// outbox at once and the disk with the next Commit (or Close): an ack
+// costs no sync of its own, and a lane killed before then sends it again.
+//
+// One kind of message does not wait for the disk: Msg.Early (see there).
+//
+// Its methods are safe from any goroutine; Commits are serialised, and
+// their order is the outbox's.
+type Outbox struct {
+	db  *bolt.DB
+	log *slog.Logger
+	o   Opts
+
+	// wmu serialises the writers (Commit, flush) and guards last.
+	wmu  sync.Mutex
+	last uint64 // the last sequence number given out
+
+	// mu guards the rest; a publish is made holding it, so that the
+	// order of the Publish calls is the outbox's order.
+	mu       sync.Mutex
+	pub      Publisher
+	queue    []Msg    // committed, not acknowledged, in order
+	acked    []uint64 // acknowledged, still on disk
+	early    map[uint64]inflight
+	inflight inflight // the message waiting for its PUBACK; seq 0 when none
+	gen      uint64   // counts Connected calls
+	ready    bool     // Connected since the connection was last seen closed
+	closed   bool
+
+	kick   chan struct{} // the queue grew
+	conn   chan struct{} // Connected was called
+	shrunk chan struct{} // the queue shrank
+	stop   chan struct{}
+	wg     sync.WaitGroup
+
+	startOnce sync.Once
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// inflight is a message published on connection gen.
+type inflight struct {
+	seq uint64
+	tok paho.Token
+	gen uint64
+}
+
+// Open opens (creating if needed) the journal in dir and loads the
+// messages still waiting in it. Only one process may hold it: a second
+// opener fails after Opts.LockTimeout. Nothing is published until Start.
+func Open(dir string, o *Opts) (*Outbox, error) {
+	var oo Opts
+	if o != nil {
+		oo = *o
+	}
+	if oo.LockTimeout <= 0 {
+		oo.LockTimeout = 2 * time.Second
+	}
+	if oo.CheckInterval <= 0 {
+		oo.CheckInterval = 250 * time.Millisecond
+	}
+	log := oo.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := openJournal(dir, oo.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	queue, last, bad, errs, err := loadQueue(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, err := range errs {
+		log.Error("outbox: dropped an entry that does not decode", "err", err)
+	}
+	return &Outbox{
+		db: db, log: log, o: oo,
+		last:   last,
+		queue:  queue,
+		acked:  bad, // deleted by the next write
+		early:  map[uint64]inflight{},
+		kick:   make(chan struct{}, 1),
+		conn:   make(chan struct{}, 1),
+		shrunk: make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+	}, nil
+}
+
+// LoadSnapshot decodes the stored snapshot into v. It returns false when
+// there is none (a new lane).
+func (o *Outbox) LoadSnapshot(v any) (bool, error) { return loadSnapshot(o.db, v) }
+
+// Start starts delivering through p. Call it once, before the client
+// connects; later calls do nothing.
+func (o *Outbox) Start(p Publisher) {
+	o.startOnce.Do(func() {
+		o.mu.Lock()
+		o.pub = p
+		o.mu.Unlock()
+		o.wg.Add(1)
+		go o.run()
+	})
+}
+
+// Connected tells the outbox that the client has (re)connected: a message
+// still waiting for its PUBACK from an earlier connection is sent again.
+// Call it from the client's on-connect handler. Nothing is published on a
+// connection before it has been announced so: paho reports a connection
+// open before it calls that handler, and a message published in between
+// would be sent twice.
+func (o *Outbox) Connected() {
+	o.mu.Lock()
+	o.gen++
+	o.ready = true
+	o.mu.Unlock()
+	signal(o.conn)
+}
+
+// connOpen says whether the client may publish now: connected, and
+// announced by Connected. Called with mu held.
+func (o *Outbox) connOpen() bool {
+	if !o.pub.IsConnectionOpen() {
+		o.ready = false
+	}
+	return o.ready
+}
+
+// Commit stores snapshot (when not nil) and appends msgs to the outbox in
+// one synced transaction, so that a crash leaves either both or neither:
+// the session never holds an alert whose message was not queued.
+//
+// A retained message replaces the retained messages still waiting for
+// the same topic, as the broker would: after a long outage the lane sends
+// its latest state, not every state it went through. Other messages keep
+// their order.
+//
+// Early messages are published before the write when nothing older is
+// waiting (the outbox holds at most the message in flight on the current
+// connection) and the client is connected; otherwise, and always for the
+// others, the publisher sends them once the write is done. When the write
+// fails the early ones may have gone out all the same.
+func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
+	var snap []byte
+	if snapshot != nil {
+		b, err := json.Marshal(snapshot)
+		if err != nil {
+			return fmt.Errorf("journal: encode snapshot: %w", err)
+		}
+		snap = b
+	}
+	msgs = slices.Clone(msgs)
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	for i := range msgs {
+		o.last++
+		msgs[i].Seq = o.last
+	}
+
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return errors.New("journal: commit: outbox closed")
+	}
+	o.publishEarly(msgs)
+	acked := slices.Clone(o.acked)
+	stale := o.staleRetained(msgs)
+	o.mu.Unlock()
+
+	if o.o.BeforeWrite != nil {
+		o.o.BeforeWrite()
+	}
+	err := write(o.db, snap, append(slices.Clone(acked), stale...), msgs)
+
+	o.mu.Lock()
+	if err != nil {
+		for _, m := range msgs {
+			delete(o.early, m.Seq) // never reached the outbox
+		}
+		o.mu.Unlock()
+		return fmt.Errorf("journal: commit: %w", err)
+	}
+	o.acked = without(o.acked, acked)
+	if len(stale) > 0 {
+		o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool { return slices.Contains(stale, m.Seq) })
+		for _, seq := range stale {
+			delete(o.early, seq)
+		}
+	}
+	o.queue = append(o.queue, msgs...)
+	o.mu.Unlock()
+	if len(stale) > 0 {
+		signal(o.shrunk)
+	}
+	if len(msgs) > 0 {
+		signal(o.kick)
+	}
+	return nil
+}
+
+// publishEarly publishes the early messages of msgs when nothing older
+// may go before them. Called with mu held.
+func (o *Outbox) publishEarly(msgs []Msg) {
+	if o.pub == nil || !slices.ContainsFunc(msgs, func(m Msg) bool { return m.Early }) {
+		return
+	}
+	switch {
+	case len(o.queue) == 0:
+	case len(o.queue) == 1 && o.queue[0].Seq == o.inflight.seq && o.inflight.gen == o.gen:
+		// Published before these, on this connection: they follow it.
+	default:
+		return
+	}
+	if !o.connOpen() {
+		return
+	}
+	for _, m := range msgs {
+		if m.Early {
+			o.early[m.Seq] = inflight{seq: m.Seq, tok: o.pub.Publish(m.Topic, 1, m.Retain, m.Payload), gen: o.gen}
+		}
+	}
+}
+
+// staleRetained lists the waiting retained messages on the topics msgs
+// retain anew. Called with mu held.
+func (o *Outbox) staleRetained(msgs []Msg) []uint64 {
+	var stale []uint64
+	for _, q := range o.queue {
+		if q.Retain && slices.ContainsFunc(msgs, func(m Msg) bool { return m.Retain && m.Topic == q.Topic }) {
+			stale = append(stale, q.Seq)
+		}
+	}
+	return stale
+}
+
+// Pending returns the messages waiting for the broker, in order.
+func (o *Outbox) Pending() []Msg {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.queue)
+}
+
+// Drain waits until the broker has every message or timeout has passed,
+// and returns how many are still waiting.
+func (o *Outbox) Drain(timeout time.Duration) int {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		o.mu.Lock()
+		n := len(o.queue)
+		o.mu.Unlock()
+		if n == 0 {
+			return 0
+		}
+		select {
+		case <-o.shrunk:
+		case <-deadline.C:
+			return n
+		}
+	}
+}
+
+// Close stops the publisher, deletes the acknowledged messages from the
+// journal and closes it. What is still waiting is sent after the next
+// Open. Safe to call twice.
+func (o *Outbox) Close() error {
+	o.closeOnce.Do(func() {
+		close(o.stop)
+		o.wg.Wait()
+		o.mu.Lock()
+		o.closed = true // a Commit still writing finishes before flush
+		o.mu.Unlock()
+		ferr := o.flush()
+		o.closeErr = errors.Join(ferr, o.db.Close())
+	})
+	return o.closeErr
+}
+
+// flush deletes the acknowledged messages from the journal, synced.
+func (o *Outbox) flush() error {
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	o.mu.Lock()
+	acked := slices.Clone(o.acked)
+	o.mu.Unlock()
+	if len(acked) == 0 {
+		return nil
+	}
+	if err := write(o.db, nil, acked, nil); err != nil {
+		return fmt.Errorf("journal: flush acks: %w", err)
+	}
+	o.mu.Lock()
+	o.acked = without(o.acked, acked)
+	o.mu.Unlock()
+	return nil
+}
+
+// run is the publisher goroutine.
+func (o *Outbox) run() {
+	defer o.wg.Done()
+	check := time.NewTicker(o.o.CheckInterval)
+	defer check.Stop()
+	for {
+		cur, m, st := o.next()
+		switch st {
+		case empty:
+			select {
+			case <-o.kick:
+			case <-o.conn:
+			case <-o.stop:
+				return
+			}
+			continue
+		case offline:
+			select {
+			case <-o.conn:
+			case <-check.C:
+			case <-o.stop:
+				return
+			}
+			continue
+		}
+		if !o.await(cur, m, check.C) {
+			return
+		}
+	}
+}
+
+type nextState uint8
+
+const (
+	sending nextState = iota
+	empty
+	offline
+)
+
+// next publishes the first waiting message (or takes its early publish
+// on this connection) and makes it the one in flight.
+func (o *Outbox) next() (inflight, Msg, nextState) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inflight = inflight{}
+	if len(o.queue) == 0 {
+		return inflight{}, Msg{}, empty
+	}
+	if !o.connOpen() {
+		return inflight{}, Msg{}, offline
+	}
+	m := o.queue[0]
+	cur := inflight{seq: m.Seq, gen: o.gen}
+	if e, ok := o.early[m.Seq]; ok {
+		delete(o.early, m.Seq)
+		if e.gen == o.gen {
+			cur.tok = e.tok
+		}
+	}
+	if cur.tok == nil {
+		cur.tok = o.pub.Publish(m.Topic, 1, m.Retain, m.Payload)
+	}
+	o.inflight = cur
+	return cur, m, sending
+}
+
+// await waits for cur's PUBACK and acknowledges m; it returns early when
+// the connection went away (the message is sent again on the next one).
+// It returns false when the outbox is stopping.
+func (o *Outbox) await(cur inflight, m Msg, check <-chan time.Time) bool {
+	for {
+		select {
+		case <-cur.tok.Done():
+			if err := cur.tok.Error(); err != nil {
+				o.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err)
+				o.clearInflight()
+				// Not at once: the client has just said it cannot.
+				select {
+				case <-check:
+				case <-o.conn:
+				case <-o.stop:
+					return false
+				}
+				return true
+			}
+			o.ack(m.Seq)
+			return true
+		case <-o.conn:
+			if !o.sameConn(cur.gen) {
+				return true
+			}
+		case <-check:
+			if !o.sameConn(cur.gen) {
+				return true
+			}
+		case <-o.stop:
+			return false
+		}
+	}
+}
+
+// sameConn says whether the connection gen is still open.
+func (o *Outbox) sameConn(gen uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.connOpen() && o.gen == gen
+}
+
+func (o *Outbox) clearInflight() {
+	o.mu.Lock()
+	o.inflight = inflight{}
+	o.mu.Unlock()
+}
+
+// ack removes a delivered message from the outbox; the disk forgets it
+// with the next write.
+func (o *Outbox) ack(seq uint64) {
+	o.mu.Lock()
+	o.inflight = inflight{}
+	if i := slices.IndexFunc(o.queue, func(m Msg) bool { return m.Seq == seq }); i >= 0 {
+		o.queue = slices.Delete(o.queue, i, i+1)
+		o.acked = append(o.acked, seq)
+	}
+	full := len(o.acked) >= maxDeferredAcks
+	o.mu.Unlock()
+	signal(o.shrunk)
+	if full {
+		if err := o.flush(); err != nil {
+			o.log.Error("outbox", "err", err)
+		}
+	}
+}
+
+// without returns s without the elements of drop.
+func without(s, drop []uint64) []uint64 {
+	if len(drop) == 0 {
+		return s
+	}
+	return slices.DeleteFunc(s, func(v uint64) bool { return slices.Contains(drop, v) })
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// NoStore is a paho Store that keeps nothing: the outbox is the lane's
+// only copy of what is to be sent, and its publisher re-sends after a
+// reconnect. Set it on the client (ClientOptions.SetStore). (paho's own
+// resend of stored messages races with publishes made while it
+// reconnects: eclipse-paho/paho.mqtt.golang#703.)
+type NoStore struct{}
+
+func (NoStore) Open()                             {}
+func (NoStore) Put(string, packets.ControlPacket) {}
+func (NoStore) Get(string) packets.ControlPacket  { return nil }
+func (NoStore) All() []string                     { return nil }
+func (NoStore) Del(string)                        {}
+func (NoStore) Close()                            {}
+func (NoStore) Reset()                            {}
+
+var _ paho.Store = NoStore{}
