@@ -19,9 +19,9 @@ import (
 )
 
 // Opts configures a Bridge. The zero value logs nothing, uses the system
-// clock, waits 500ms after subscribing before paging, and connects as
-// client id "sco-bridge-{store}". New fills the defaults in
-// (Opts.ensureDefaults).
+// clock, waits 500ms after subscribing before paging, and connects with
+// the MQTT username as client id ("sco-bridge-{store}" without one). New
+// fills the defaults in (Opts.ensureDefaults).
 type Opts struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
@@ -31,7 +31,8 @@ type Opts struct {
 	// before it pages anybody, so that the retained presence of every
 	// pager has arrived and nobody is skipped as offline. 0 means 500ms.
 	Settle time.Duration
-	// ClientID is the MQTT client id; "" means "sco-bridge-{store}".
+	// ClientID is the MQTT client id; "" means the MQTT username, or
+	// "sco-bridge-{store}" without one.
 	ClientID string
 
 	// beforeSave, when set (tests), runs on the saver before each save.
@@ -88,7 +89,7 @@ type inMsg struct {
 
 // ensureDefaults fills in the fields of o whose zero value means a
 // default.
-func (o *Opts) ensureDefaults(store string) {
+func (o *Opts) ensureDefaults(cfg *Config) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,7 +100,7 @@ func (o *Opts) ensureDefaults(store string) {
 		o.Settle = 500 * time.Millisecond
 	}
 	if o.ClientID == "" {
-		o.ClientID = "sco-bridge-" + store
+		o.ClientID = cfg.MQTT.ClientID("sco-bridge-" + cfg.Store)
 	}
 }
 
@@ -114,7 +115,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	if o != nil {
 		oo = *o
 	}
-	oo.ensureDefaults(cfg.Store)
+	oo.ensureDefaults(cfg)
 	b := &Bridge{
 		cfg:     cfg,
 		log:     oo.Logger,
@@ -155,6 +156,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	opts.SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
 		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
 	})
+	(&mqttc.Reporter{Log: b.log}).Watch(opts) // failed connects are logged, with why
 	b.client = paho.NewClient(opts)
 	return b, nil
 }

@@ -48,7 +48,8 @@ type Opts struct {
 	Catalog kiosk.Catalog
 	// Listener serves the local API; nil listens on cfg.UI.Listen.
 	Listener net.Listener
-	// ClientID is the MQTT client id; "" means sco-lane-{store}-{lane}.
+	// ClientID is the MQTT client id; "" means the MQTT username, or
+	// sco-lane-{store}-{lane} without one.
 	ClientID string
 	// ShutdownTimeout bounds how long Run waits on SIGTERM for the
 	// broker to take the offline state; 0 means 3s.
@@ -147,7 +148,7 @@ func (o *Opts) ensureDefaults(cfg *laneconfig.Config) {
 		o.NewID = func() string { return NewID(cfg.Lane, now()) }
 	}
 	if o.ClientID == "" {
-		o.ClientID = "sco-lane-" + cfg.Store + "-" + cfg.Lane
+		o.ClientID = cfg.MQTT.ClientID("sco-lane-" + cfg.Store + "-" + cfg.Lane)
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 3 * time.Second
@@ -221,6 +222,7 @@ func (d *Daemon) open(newID func() string) error {
 	mopts.SetOrderMatters(true)
 	mopts.SetDefaultPublishHandler(d.onMessage)
 	mopts.SetStore(outbox.NoStore{})
+	(&mqttc.Reporter{Log: d.log}).Watch(mopts) // failed connects are logged, with why
 	d.client = paho.NewClient(mopts)
 	return nil
 }
