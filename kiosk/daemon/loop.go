@@ -93,8 +93,8 @@ func (d *Daemon) loop(ctx context.Context) {
 				scans = nil
 				continue
 			}
-			d.log.Info("scan", "data", s.Data, "aim", s.AIM)
 			d.handle(kiosk.Event{Kind: kiosk.EvScan, Scan: s})
+			d.log.Info("scan", "data", s.Data, "aim", s.AIM)
 		case r, ok := <-readings:
 			if !ok {
 				readings = nil
@@ -205,7 +205,6 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
 			msgs = append(msgs, d.pageMsg(a))
 		}
-		d.log.Info("alert", "id", a.ID, "kind", a.Kind, "status", a.Status, "detail", a.Detail)
 	}
 	for _, r := range eff.Results {
 		msgs = append(msgs, d.resultMsg(r))
@@ -224,6 +223,9 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 			// lane keeps serving the shopper.
 			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
 		}
+	}
+	for _, a := range eff.Alerts {
+		d.log.Info("alert", "id", a.ID, "kind", a.Kind, "status", a.Status, "detail", a.Detail)
 	}
 	if eff.Changed || start {
 		d.show(st)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -219,14 +220,6 @@ func (o *Outbox) connOpen() bool {
 // others, the publisher sends them once the write is done. When the write
 // fails the early ones may have gone out all the same.
 func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
-	var snap []byte
-	if snapshot != nil {
-		b, err := json.Marshal(snapshot)
-		if err != nil {
-			return fmt.Errorf("journal: encode snapshot: %w", err)
-		}
-		snap = b
-	}
 	msgs = slices.Clone(msgs)
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
@@ -240,10 +233,28 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 		o.mu.Unlock()
 		return errors.New("journal: commit: outbox closed")
 	}
-	o.publishEarly(msgs)
+	early := o.publishEarly(msgs)
 	acked := slices.Clone(o.acked)
 	stale := o.staleRetained(msgs)
 	o.mu.Unlock()
+	if early {
+		// paho's writer, which the publish readied, runs now: the
+		// fsync below would hold this P while it waits.
+		runtime.Gosched()
+	}
+	var snap []byte
+	if snapshot != nil {
+		b, err := json.Marshal(snapshot)
+		if err != nil {
+			o.mu.Lock()
+			for _, m := range msgs {
+				delete(o.early, m.Seq)
+			}
+			o.mu.Unlock()
+			return fmt.Errorf("journal: encode snapshot: %w", err)
+		}
+		snap = b
+	}
 
 	if o.o.BeforeWrite != nil {
 		o.o.BeforeWrite()
@@ -278,25 +289,26 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 
 // publishEarly publishes the early messages of msgs when nothing older
 // may go before them. Called with mu held.
-func (o *Outbox) publishEarly(msgs []Msg) {
+func (o *Outbox) publishEarly(msgs []Msg) bool {
 	if o.pub == nil || !slices.ContainsFunc(msgs, func(m Msg) bool { return m.Early }) {
-		return
+		return false
 	}
 	switch {
 	case len(o.queue) == 0:
 	case len(o.queue) == 1 && o.queue[0].Seq == o.inflight.seq && o.inflight.gen == o.gen:
 		// Published before these, on this connection: they follow it.
 	default:
-		return
+		return false
 	}
 	if !o.connOpen() {
-		return
+		return false
 	}
 	for _, m := range msgs {
 		if m.Early {
 			o.early[m.Seq] = inflight{seq: m.Seq, tok: o.pub.Publish(m.Topic, 1, m.Retain, m.Payload), gen: o.gen}
 		}
 	}
+	return true
 }
 
 // staleRetained lists the waiting retained messages on the topics msgs
