@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,6 +22,9 @@ import (
 // (copy-on-write pages, fsync on commit): no cgo, no server, no
 // compaction to run on a lane PC.
 
+// lost is what moving a damaged lane.db aside forgets.
+const lost = "the open session and the messages not yet sent to the broker"
+
 var (
 	bucketSession = []byte("session")
 	bucketOutbox  = []byte("outbox")
@@ -29,9 +33,14 @@ var (
 
 // openJournal opens (creating if needed) dir/lane.db. Only one process
 // may hold it: a second kioskd on the same data_dir fails here after
-// timeout.
-func openJournal(dir string, timeout time.Duration) (*bolt.DB, error) {
-	db, err := boltdb.Open(dir, "lane.db", "another kioskd", timeout, bucketSession, bucketOutbox)
+// timeout. A damaged file is an error that says to move it aside
+// (boltdb.ErrDamaged); an empty one starts afresh, logged on log.
+func openJournal(dir string, timeout time.Duration, log *slog.Logger) (*bolt.DB, error) {
+	db, err := boltdb.OpenWith(dir, "lane.db", &boltdb.Opts{
+		Owner: "another kioskd", Timeout: timeout, Logger: log,
+		Buckets: [][]byte{bucketSession, bucketOutbox},
+		Lost:    lost,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -42,17 +51,20 @@ func openJournal(dir string, timeout time.Duration) (*bolt.DB, error) {
 // none.
 func loadSnapshot(db *bolt.DB, v any) (bool, error) {
 	var raw []byte
-	err := db.View(func(tx *bolt.Tx) error {
+	err := boltdb.View(db, func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketSession).Get(keySnapshot); b != nil {
 			raw = append([]byte(nil), b...)
 		}
 		return nil
 	})
-	if err != nil || raw == nil {
-		return false, err
+	if err != nil {
+		return false, fmt.Errorf("journal: %w", boltdb.Damaged(db.Path(), err, lost))
+	}
+	if raw == nil {
+		return false, nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("journal: decode snapshot: %w", err)
+		return false, fmt.Errorf("journal: %w", boltdb.Damaged(db.Path(), fmt.Errorf("the session snapshot does not decode: %w", err), lost))
 	}
 	return true, nil
 }
@@ -61,7 +73,7 @@ func loadSnapshot(db *bolt.DB, v any) (bool, error) {
 // number given out, and the keys of entries that do not decode (bad
 // lists them so they can be deleted; they are never sent).
 func loadQueue(db *bolt.DB) (msgs []Msg, last uint64, bad []uint64, errs []error, err error) {
-	err = db.View(func(tx *bolt.Tx) error {
+	err = boltdb.View(db, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
 		last = b.Sequence()
 		return b.ForEach(func(k, v []byte) error {
@@ -87,7 +99,7 @@ func loadQueue(db *bolt.DB) (msgs []Msg, last uint64, bad []uint64, errs []error
 // write stores snap (when not nil), deletes the entries del and adds msgs
 // (their Seq set) in one synced transaction.
 func write(db *bolt.DB, snap []byte, del []uint64, msgs []Msg) error {
-	return db.Update(func(tx *bolt.Tx) error {
+	return boltdb.Update(db, func(tx *bolt.Tx) error {
 		if snap != nil {
 			if err := tx.Bucket(bucketSession).Put(keySnapshot, snap); err != nil {
 				return err

@@ -140,7 +140,7 @@ func Open(dir string, o *Opts) (*Outbox, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	db, err := openJournal(dir, oo.LockTimeout)
+	db, err := openJournal(dir, oo.LockTimeout, log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,90 @@
+package daemon
+
+// End-to-end tests of what the lane does against a bad disk, a bad file
+// and a hostile local client (issue 15): the real kioskd binary.
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/internal/boltdb/boltdbtest"
+	"github.com/sco-project/sco/kiosk/outbox"
+)
+
+// runKioskdToExit runs kioskd on r's config, expecting it to stop by
+// itself, and returns its exit code and stderr.
+func runKioskdToExit(t testing.TB, r *rig) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kioskdBin, "-config", r.path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	require.NoError(t, ctx.Err(), "kioskd did not exit by itself:\n%s", stderr.String())
+	var ee *exec.ExitError
+	if err != nil {
+		require.ErrorAs(t, err, &ee)
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// laneDB writes a journal with a session and a waiting message to r's
+// data_dir and returns the path of lane.db.
+func laneDB(t testing.TB, r *rig) string {
+	t.Helper()
+	dir := filepath.Join(r.dir, "data")
+	o, err := outbox.Open(dir, nil)
+	require.NoError(t, err)
+	require.NoError(t, o.Commit(map[string]any{"version": 1, "lane": r.lane}, outbox.Msg{Topic: "t/x", Payload: []byte("x")}))
+	require.NoError(t, o.Close())
+	return filepath.Join(dir, "lane.db")
+}
+
+// A damaged lane.db (bbolt panicked on each of these) is one clear line
+// naming the file and what to do, and exit status 1: no panic, no
+// restart loop of panics.
+func TestE2EDamagedJournal(t *testing.T) {
+	for _, damage := range []boltdbtest.Damage{boltdbtest.FreelistPage, boltdbtest.PageID, boltdbtest.ElementCount, boltdbtest.Truncated} {
+		t.Run(string(damage), func(t *testing.T) {
+			r := newRig(t, "30", "tcp://127.0.0.1:1")
+			db := laneDB(t, r)
+			require.NoError(t, boltdbtest.Apply(db, damage))
+			code, stderr := runKioskdToExit(t, r)
+			require.Equal(t, 1, code, stderr)
+			require.NotContains(t, stderr, "panic")
+			require.NotContains(t, stderr, "goroutine")
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			last := lines[len(lines)-1]
+			require.True(t, strings.HasPrefix(last, "kioskd: "), last)
+			require.Contains(t, last, db+" is damaged (")
+			require.Contains(t, last, "move it aside (mv "+db+" "+db+".damaged) and start again")
+			require.Contains(t, last, "the open session")
+
+			// Done as it says, the lane starts (afresh).
+			require.NoError(t, os.Rename(db, db+".damaged"))
+			p := startKioskd(t, r)
+			require.Empty(t, p.state().Session)
+			p.term()
+		})
+	}
+}
+
+// A 0-byte lane.db (the disk filled up as it was created) starts afresh,
+// and the log says so.
+func TestE2EEmptyJournalStartsAfresh(t *testing.T) {
+	r := newRig(t, "31", "tcp://127.0.0.1:1")
+	db := filepath.Join(r.dir, "data", "lane.db")
+	require.NoError(t, os.MkdirAll(filepath.Dir(db), 0o750))
+	require.NoError(t, os.WriteFile(db, nil, 0o600))
+	p := startKioskd(t, r)
+	rec := p.waitLog(func(m map[string]any) bool { return strings.Contains(m["msg"].(string), "empty (0 bytes)") })
+	require.Equal(t, db, rec["file"])
+	p.term()
+}
