@@ -44,7 +44,8 @@ var _ Publisher = paho.Client(nil)
 
 // Opts configures an Outbox. The zero value waits 2s for the journal's
 // lock, checks the connection every 250ms while a message waits for its
-// PUBACK, and logs to slog.Default().
+// PUBACK, backs off failed publishes from 250ms to 10s, and logs to
+// slog.Default().
 type Opts struct {
 	// LockTimeout bounds the wait for another process's lock on the
 	// journal.
@@ -59,6 +60,14 @@ type Opts struct {
 	// publishes and before its journal write (tests hold a commit with
 	// it).
 	BeforeWrite func()
+	// MaxBackoff caps the wait before a message whose publish failed is
+	// tried again: CheckInterval after the first failure, doubling with
+	// each failure in a row. 0 means 10s.
+	MaxBackoff time.Duration
+
+	// after waits for a backoff; nil means time.After (tests see the
+	// waits and end them).
+	after func(time.Duration) <-chan time.Time
 }
 
 // maxDeferredAcks bounds the acknowledged messages kept on disk until the
@@ -103,6 +112,10 @@ type Outbox struct {
 	gen      uint64   // counts Connected calls
 	ready    bool     // Connected since the connection was last seen closed
 	closed   bool
+	// flushFailed: a flush of the acks failed; the next Commit retries.
+	flushFailed bool
+
+	failures int // publishes failed in a row; the publisher's own
 
 	kick   chan struct{} // the queue grew
 	conn   chan struct{} // Connected was called
@@ -136,6 +149,12 @@ func Open(dir string, o *Opts) (*Outbox, error) {
 	if oo.CheckInterval <= 0 {
 		oo.CheckInterval = 250 * time.Millisecond
 	}
+	if oo.MaxBackoff <= 0 {
+		oo.MaxBackoff = 10 * time.Second
+	}
+	if oo.after == nil {
+		oo.after = time.After
+	}
 	log := oo.Logger
 	if log == nil {
 		log = slog.Default()
@@ -144,19 +163,23 @@ func Open(dir string, o *Opts) (*Outbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	queue, last, bad, errs, err := loadQueue(db)
+	queue, last, bad, err := loadQueue(db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	for _, err := range errs {
-		log.Error("outbox: dropped an entry that does not decode", "err", err)
+	if len(bad) > 0 {
+		// One line, however many: each is kept as it was, never sent.
+		attrs := []any{"count", len(bad), "file", db.Path(), "bucket", string(bucketBad), "first", bad[0].err}
+		if err := setAside(db, bad); err != nil {
+			attrs = append(attrs, "err", fmt.Errorf("not moved (skipped until the next start): %w", err))
+		}
+		log.Error("outbox: entries that cannot be sent were set aside", attrs...)
 	}
 	return &Outbox{
 		db: db, log: log, o: oo,
 		last:   last,
 		queue:  queue,
-		acked:  bad, // deleted by the next write
 		early:  map[uint64]inflight{},
 		kick:   make(chan struct{}, 1),
 		conn:   make(chan struct{}, 1),
@@ -259,6 +282,7 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 		return fmt.Errorf("journal: commit: %w", err)
 	}
 	o.acked = without(o.acked, acked)
+	o.flushFailed = false
 	if len(stale) > 0 {
 		o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool { return slices.Contains(stale, m.Seq) })
 		for _, seq := range stale {
@@ -447,17 +471,21 @@ func (o *Outbox) await(cur inflight, m Msg, check <-chan time.Time) bool {
 		select {
 		case <-cur.tok.Done():
 			if err := cur.tok.Error(); err != nil {
-				o.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err)
+				// Not at once: the client has just said it cannot. Each
+				// failure in a row doubles the wait, up to MaxBackoff, so
+				// a message that always fails costs a log line now and
+				// then, not a core.
+				wait := o.backoff()
+				o.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err, "retry_in", wait)
 				o.clearInflight()
-				// Not at once: the client has just said it cannot.
 				select {
-				case <-check:
-				case <-o.conn:
+				case <-o.o.after(wait):
 				case <-o.stop:
 					return false
 				}
 				return true
 			}
+			o.failures = 0
 			o.ack(m.Seq)
 			return true
 		case <-o.conn:
@@ -472,6 +500,17 @@ func (o *Outbox) await(cur inflight, m Msg, check <-chan time.Time) bool {
 			return false
 		}
 	}
+}
+
+// backoff counts a failed publish and returns the wait before the next
+// try. Called by the publisher goroutine only.
+func (o *Outbox) backoff() time.Duration {
+	wait := o.o.CheckInterval
+	for i := 0; i < o.failures && wait < o.o.MaxBackoff; i++ {
+		wait *= 2
+	}
+	o.failures++
+	return min(wait, o.o.MaxBackoff)
 }
 
 // sameConn says whether the connection gen is still open.
@@ -496,12 +535,17 @@ func (o *Outbox) ack(seq uint64) {
 		o.queue = slices.Delete(o.queue, i, i+1)
 		o.acked = append(o.acked, seq)
 	}
-	full := len(o.acked) >= maxDeferredAcks
+	full := len(o.acked) >= maxDeferredAcks && !o.flushFailed
 	o.mu.Unlock()
 	signal(o.shrunk)
 	if full {
 		if err := o.flush(); err != nil {
-			o.log.Error("outbox", "err", err)
+			// Once: the next Commit deletes them, or tells its caller
+			// that the journal cannot be written.
+			o.mu.Lock()
+			o.flushFailed = true
+			o.mu.Unlock()
+			o.log.Error("outbox: acknowledged messages stay in the journal until the next write", "err", err)
 		}
 	}
 }

@@ -277,16 +277,99 @@ func TestEarlyOnAnOldConnectionIsSentAgain(t *testing.T) {
 	require.Equal(t, []string{"alert=", "alert="}, f.topics())
 }
 
-// A publish the client fails is tried again, in its place.
+// waits is Opts.after for tests: it records each backoff and hands its
+// channel to the test, which ends the wait (or never does).
+type waits struct {
+	asked chan time.Duration
+	fire  chan time.Time
+}
+
+func newWaits() *waits {
+	return &waits{asked: make(chan time.Duration, 64), fire: make(chan time.Time)}
+}
+
+func (w *waits) after(d time.Duration) <-chan time.Time {
+	w.asked <- d
+	return w.fire
+}
+
+// next waits for the publisher to ask for a wait and returns its length.
+func (w *waits) next(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-w.asked:
+		return d
+	case <-time.After(waitFor):
+		t.Fatal("the publisher never backed off")
+		return 0
+	}
+}
+
+// A publish the client fails is tried again, in its place, after a
+// backoff.
 func TestFailedPublishIsRetried(t *testing.T) {
-	o, f := openFake(t, nil)
+	w := newWaits()
+	o, f := openFake(t, &Opts{after: w.after})
 	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"}))
 	f.published(t, 1).fail(errors.New("publish was broken by timeout"))
-	o.Connected() // or the next check
+	w.next(t)
+	o.Connected() // a new connection does not cut the backoff short
+	require.Len(t, f.topics(), 1, "retried before the backoff ended")
+	w.fire <- time.Now()
 	f.published(t, 2).ack()
 	f.published(t, 3).ack()
 	drained(t, o)
 	require.Equal(t, []string{"a=", "a=", "b="}, f.topics())
+}
+
+// A message that always fails costs a retry that backs off, doubling
+// from CheckInterval to MaxBackoff, not a hot loop; a delivery starts the
+// backoff again from the bottom.
+func TestFailuresBackOffExponentially(t *testing.T) {
+	w := newWaits()
+	o, f := openFake(t, &Opts{CheckInterval: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, after: w.after})
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"}))
+	var got []time.Duration
+	for i := 1; i <= 6; i++ {
+		f.published(t, i).fail(errors.New("no message IDs available"))
+		got = append(got, w.next(t))
+		w.fire <- time.Now()
+	}
+	ms := time.Millisecond
+	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 40 * ms, 80 * ms, 80 * ms, 80 * ms}, got)
+	f.published(t, 7).ack()
+	f.published(t, 8).fail(errors.New("no message IDs available"))
+	require.Equal(t, 10*ms, w.next(t), "a delivery resets the backoff")
+	w.fire <- time.Now()
+	f.published(t, 9).ack()
+	drained(t, o)
+}
+
+// Stop is always honoured: Close returns while the publisher waits out
+// a backoff that would never end.
+func TestCloseDuringBackoff(t *testing.T) {
+	w := newWaits()
+	dir := t.TempDir()
+	o, err := Open(dir, &Opts{Logger: quiet, CheckInterval: time.Hour, after: w.after})
+	require.NoError(t, err)
+	f := newFakePub()
+	o.Start(f)
+	o.Connected()
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}))
+	f.published(t, 1).fail(errors.New("publish was broken by timeout"))
+	w.next(t)
+	closed := make(chan error, 1)
+	go func() { closed <- o.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(waitFor):
+		t.Fatal("Close did not return while the publisher backed off")
+	}
+	o, err = Open(dir, nil)
+	require.NoError(t, err)
+	defer o.Close()
+	require.Equal(t, []string{"a="}, topics(o.Pending()), "still waiting, for the next start")
 }
 
 // A retained message that a newer one replaced while it was in flight:
