@@ -21,6 +21,7 @@ const (
 	EvFinish                      // the shopper pressed finish / pay
 	EvCommand                     // Command from the attendant bridge
 	EvAssist                      // Assist from the bridge (nil Assist clears)
+	EvJournal                     // the journal cannot be written (Err), or can again (nil Err)
 )
 
 // Event is one input to the engine. At is the time of the event and is the
@@ -33,6 +34,10 @@ type Event struct {
 	Conn    devices.ConnEvent
 	Command protocol.Command
 	Assist  *protocol.Assist
+	// Err is why the journal cannot be written (EvJournal; its text
+	// names the file and becomes the device_fault detail), nil when it
+	// can again.
+	Err error
 }
 
 // Effects is what the daemon must do after an event, in this order:

@@ -62,6 +62,9 @@ type Opts struct {
 	// beforeCommit, when set (tests), runs in each outbox commit before
 	// its journal write (outbox.Opts.BeforeWrite).
 	beforeCommit func()
+	// writeError, when set (tests), fails the journal writes while it
+	// returns an error (outbox.Opts.WriteError).
+	writeError func() error
 }
 
 // Daemon is one running lane. Create it with New, run it with Run.
@@ -93,6 +96,12 @@ type Daemon struct {
 	// Owned by the engine goroutine.
 	bridge    bridgeStatus
 	lastLight devices.LightPattern
+	// The journal cannot be written (fault.go): the next try at probeAt,
+	// after probeWait; the rolled-back events to handle again after.
+	faulted   bool
+	probeAt   time.Time
+	probeWait time.Duration
+	kept      []kiosk.Event
 
 	closeOnce sync.Once
 	closeErr  error
@@ -164,7 +173,8 @@ func (d *Daemon) open(newID func() string) error {
 		}
 		cat = c
 	}
-	out, err := outbox.Open(cfg.DataDir, &outbox.Opts{LockTimeout: 2 * time.Second, Logger: d.log, BeforeWrite: d.opts.beforeCommit})
+	out, err := outbox.Open(cfg.DataDir, &outbox.Opts{LockTimeout: 2 * time.Second, Logger: d.log,
+		BeforeWrite: d.opts.beforeCommit, WriteError: d.opts.writeError})
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
@@ -276,9 +286,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("shutting down")
 
 	// The offline state goes through the outbox like everything else, so
-	// it is ordered after what is still pending.
-	if err := d.out.Commit(nil, d.stateMsg(d.offlineState())); err != nil {
+	// it is ordered after what is still pending (without the journal when
+	// it cannot be written).
+	off := d.stateMsg(d.offlineState())
+	if d.faulted {
+		d.send(off)
+	} else if err := d.out.Commit(nil, off); err != nil {
 		d.log.Error("journal offline state", "err", err)
+		d.send(off)
 	}
 	if n := d.out.Drain(d.opts.ShutdownTimeout); n > 0 {
 		d.log.Warn("broker did not take every message before shutdown; they stay in the outbox for the next start", "pending", n)

@@ -6,6 +6,7 @@ package daemon
 import (
 	"context"
 	"encoding/binary"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,4 +138,97 @@ func TestE2EBadOutboxEntriesSetAside(t *testing.T) {
 	p.term()
 	require.Less(t, time.Since(start), 3*time.Second+2*time.Second, "SIGTERM ends kioskd within its shutdown timeout")
 	require.Less(t, strings.Count(p.log(), "\n"), 40, "a handful of lines, not a flood:\n%s", p.log())
+}
+
+// tmpfs mounts a small tmpfs on dir for the test, or skips the test when
+// this machine does not let it (mounting needs root).
+func tmpfs(t *testing.T, dir string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o750))
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("a full disk needs a small tmpfs, and mount failed here (not root?): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+}
+
+// fill writes dir/filler until the file system is full.
+func fill(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	require.NoError(t, err)
+	defer f.Close()
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			require.ErrorContains(t, err, "no space left on device")
+			return
+		}
+	}
+}
+
+// TestE2EFullDisk: the attack of issue 15.5 on the real kioskd. The disk
+// under data_dir fills up while the shopper scans. The lane goes out of
+// service with a device_fault alert naming the journal as soon as a write
+// fails; every item the shopper saw survives kill -9, also a kill while
+// the disk is still full; with space again the lane is back by itself.
+func TestE2EFullDisk(t *testing.T) {
+	const lane = "33"
+	b := testsupport.Mochi(t)
+	w := newWatcher(t, b.URL())
+	r := newRig(t, lane, b.URL())
+	data := filepath.Join(r.dir, "data")
+	tmpfs(t, data)
+	p := startKioskd(t, r)
+	at := 0
+	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+	r.scale.waitPolls(t, 4)
+
+	// Scans until a write fails: the lane is out of service, having shown
+	// the items it could journal.
+	untilFault := func(from int) int {
+		fill(t, data)
+		for i := from + 1; ; i++ {
+			require.Less(t, i, from+500, "the lane kept selling on a full disk")
+			r.scan("0012345678905") // garden chair, no_bag
+			st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == i || s.State == protocol.StateOutOfService })
+			if st.State == protocol.StateOutOfService {
+				return st.Items
+			}
+		}
+	}
+	alertTopic := protocol.LaneAlertTopic(testStore, lane)
+	shown := untilFault(0)
+	a := decodeAlert(t, w.next(&at, alertTopic, isKind(protocol.KindDeviceFault, protocol.AlertOpen)))
+	require.Contains(t, a.Detail, "cannot write the journal "+filepath.Join(data, "lane.db"))
+	require.Contains(t, a.Detail, "no space left on device")
+	t.Logf("out of service after %d items", shown)
+
+	// Refused while the disk is full.
+	r.scan("0012345678905")
+	var e map[string]string
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/finish", &e))
+	require.Equal(t, shown, p.state().Items)
+
+	// Space again: back in service by itself, and selling.
+	require.NoError(t, os.Remove(filepath.Join(data, "filler")))
+	require.Equal(t, protocol.AlertCancelled, decodeAlert(t, w.next(&at, alertTopic, isID(a.ID))).Status)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.State == protocol.StateShopping && len(s.Alerts) == 0 })
+	r.scan("0012345678905")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == shown+1 })
+
+	// Full again, and killed while it is: restarted on the full disk,
+	// the lane comes back with everything the shopper saw (in service if
+	// its first write fits in the file's free pages, out of service if
+	// not).
+	shown = untilFault(shown + 1)
+	p.kill9()
+	p = startKioskd(t, r)
+	require.Equal(t, shown, p.state().Items, "items the shopper saw were lost")
+	require.NoError(t, os.Remove(filepath.Join(data, "filler")))
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.State == protocol.StateShopping && len(s.Alerts) == 0 })
+	p.term()
 }

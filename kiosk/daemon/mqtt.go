@@ -130,10 +130,7 @@ func (d *Daemon) onBridgeState(m inMsg) {
 			}
 		}
 	}
-	if len(msgs) == 0 {
-		return
-	}
-	if err := d.out.Commit(nil, msgs...); err != nil {
-		d.log.Error("journal write failed", "err", err)
+	if len(msgs) > 0 {
+		d.enqueue(msgs...)
 	}
 }

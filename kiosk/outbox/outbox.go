@@ -30,6 +30,9 @@ type Msg struct {
 	// outbox until the broker acknowledges it, and is not sent a second
 	// time on the same connection.
 	Early bool `json:"-"`
+
+	// volatile: given to Send, never journaled.
+	volatile bool
 }
 
 // Publisher is what the outbox needs from an MQTT client; a paho.Client
@@ -60,6 +63,10 @@ type Opts struct {
 	// publishes and before its journal write (tests hold a commit with
 	// it).
 	BeforeWrite func()
+	// WriteError, when set, runs in every Commit just before its journal
+	// write; an error it returns fails the write as a full or failing
+	// disk would (tests make the journal fail with it).
+	WriteError func() error
 	// MaxBackoff caps the wait before a message whose publish failed is
 	// tried again: CheckInterval after the first failure, doubling with
 	// each failure in a row. 0 means 10s.
@@ -93,9 +100,10 @@ const maxDeferredAcks = 256
 // Its methods are safe from any goroutine; Commits are serialised, and
 // their order is the outbox's.
 type Outbox struct {
-	db  *bolt.DB
-	log *slog.Logger
-	o   Opts
+	db   *bolt.DB
+	path string // of the journal, for errors
+	log  *slog.Logger
+	o    Opts
 
 	// wmu serialises the writers (Commit, flush) and guards last.
 	wmu  sync.Mutex
@@ -177,7 +185,7 @@ func Open(dir string, o *Opts) (*Outbox, error) {
 		log.Error("outbox: entries that cannot be sent were set aside", attrs...)
 	}
 	return &Outbox{
-		db: db, log: log, o: oo,
+		db: db, path: db.Path(), log: log, o: oo,
 		last:   last,
 		queue:  queue,
 		early:  map[uint64]inflight{},
@@ -271,7 +279,13 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 	if o.o.BeforeWrite != nil {
 		o.o.BeforeWrite()
 	}
-	err := write(o.db, snap, append(slices.Clone(acked), stale...), msgs)
+	var err error
+	if o.o.WriteError != nil {
+		err = o.o.WriteError()
+	}
+	if err == nil {
+		err = write(o.db, snap, append(slices.Clone(acked), stale...), msgs)
+	}
 
 	o.mu.Lock()
 	if err != nil {
@@ -279,7 +293,7 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 			delete(o.early, m.Seq) // never reached the outbox
 		}
 		o.mu.Unlock()
-		return fmt.Errorf("journal: commit: %w", err)
+		return fmt.Errorf("cannot write the journal %s: %w", o.path, err)
 	}
 	o.acked = without(o.acked, acked)
 	o.flushFailed = false
@@ -289,6 +303,50 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 			delete(o.early, seq)
 		}
 	}
+	o.queue = append(o.queue, msgs...)
+	o.mu.Unlock()
+	if len(stale) > 0 {
+		signal(o.shrunk)
+	}
+	if len(msgs) > 0 {
+		signal(o.kick)
+	}
+	return nil
+}
+
+// Send appends msgs to the outbox without journaling them: they are
+// published in order after everything waiting, sent again after a lost
+// connection like the rest, and lost if the lane stops first. It is for
+// what must reach the broker while the journal cannot be written (the
+// alert that says so, the state that shows the lane closed) and for what
+// a restarted lane derives again anyway. A retained message replaces
+// the waiting ones on its topic, as in Commit. Early is ignored.
+func (o *Outbox) Send(msgs ...Msg) error {
+	msgs = slices.Clone(msgs)
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	for i := range msgs {
+		o.last++
+		msgs[i].Seq = o.last
+		msgs[i].Early = false
+		msgs[i].volatile = true
+	}
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return errors.New("outbox: send: outbox closed")
+	}
+	stale := o.staleRetained(msgs)
+	o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool {
+		if !slices.Contains(stale, m.Seq) {
+			return false
+		}
+		if !m.volatile {
+			o.acked = append(o.acked, m.Seq) // the next write deletes it
+		}
+		delete(o.early, m.Seq)
+		return true
+	})
 	o.queue = append(o.queue, msgs...)
 	o.mu.Unlock()
 	if len(stale) > 0 {
@@ -389,7 +447,7 @@ func (o *Outbox) flush() error {
 		return nil
 	}
 	if err := write(o.db, nil, acked, nil); err != nil {
-		return fmt.Errorf("journal: flush acks: %w", err)
+		return fmt.Errorf("cannot write the journal %s: %w", o.path, err)
 	}
 	o.mu.Lock()
 	o.acked = without(o.acked, acked)
@@ -532,8 +590,10 @@ func (o *Outbox) ack(seq uint64) {
 	o.mu.Lock()
 	o.inflight = inflight{}
 	if i := slices.IndexFunc(o.queue, func(m Msg) bool { return m.Seq == seq }); i >= 0 {
+		if !o.queue[i].volatile {
+			o.acked = append(o.acked, seq)
+		}
 		o.queue = slices.Delete(o.queue, i, i+1)
-		o.acked = append(o.acked, seq)
 	}
 	full := len(o.acked) >= maxDeferredAcks && !o.flushFailed
 	o.mu.Unlock()

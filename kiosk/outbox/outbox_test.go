@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -384,4 +385,51 @@ func TestReplacedWhileInFlight(t *testing.T) {
 	f.published(t, 2).ack()
 	drained(t, o)
 	require.Equal(t, []string{"state=1", "state=2"}, f.topics())
+}
+
+// A journal that cannot be written fails the Commit, naming the file,
+// and queues nothing of it; Send still delivers, in order after what
+// waits, without the disk, and a restart forgets what was only sent.
+func TestFailedWriteAndSend(t *testing.T) {
+	var fail atomic.Bool
+	dir := t.TempDir()
+	o, err := Open(dir, &Opts{Logger: quiet, CheckInterval: time.Hour, WriteError: func() error {
+		if fail.Load() {
+			return errors.New("no space left on device")
+		}
+		return nil
+	}})
+	require.NoError(t, err)
+	f := newFakePub()
+	o.Start(f)
+	o.Connected()
+	require.NoError(t, o.Commit(map[string]int{"items": 1}, Msg{Topic: "a"}, Msg{Topic: "state", Payload: []byte("1"), Retain: true}))
+	fail.Store(true)
+	err = o.Commit(map[string]int{"items": 2}, Msg{Topic: "b"})
+	require.EqualError(t, err, "cannot write the journal "+filepath.Join(dir, "lane.db")+": no space left on device")
+	require.Equal(t, []string{"a=", "state=1"}, topics(o.Pending()), "nothing of a failed commit is queued")
+
+	require.NoError(t, o.Send(Msg{Topic: "fault", Payload: []byte("f")}, Msg{Topic: "state", Payload: []byte("2"), Retain: true}))
+	require.Equal(t, []string{"a=", "fault=f", "state=2"}, topics(o.Pending()), "the new state replaced the waiting one")
+	for i, want := range []string{"a=", "fault=f", "state=2"} {
+		s := f.published(t, i+1)
+		require.Equal(t, want, s.topic)
+		s.ack()
+	}
+	drained(t, o)
+	fail.Store(false)
+	require.NoError(t, o.Commit(nil))
+	require.Zero(t, onDisk(t, o), "a, and the replaced state, left the disk")
+	require.NoError(t, o.Send(Msg{Topic: "lost"}))
+	require.NoError(t, o.Close())
+
+	o, err = Open(dir, nil)
+	require.NoError(t, err)
+	defer o.Close()
+	require.Empty(t, o.Pending(), "what was only sent is not on disk")
+	var snap map[string]int
+	ok, err := o.LoadSnapshot(&snap)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 1, snap["items"], "the failed commit's snapshot was not written")
 }
