@@ -65,6 +65,18 @@ type Opts struct {
 	// writeError, when set (tests), fails the journal writes while it
 	// returns an error (outbox.Opts.WriteError).
 	writeError func() error
+	// httpTimeouts, when set (tests), replaces the local API's read and
+	// write timeouts; keepalive the event stream's keep-alive interval
+	// (15s).
+	httpTimeouts time.Duration
+	keepalive    time.Duration
+}
+
+func (o *Opts) httpTimeout(d time.Duration) time.Duration {
+	if o.httpTimeouts > 0 {
+		return o.httpTimeouts
+	}
+	return d
 }
 
 // Daemon is one running lane. Create it with New, run it with Run.
@@ -85,9 +97,10 @@ type Daemon struct {
 	client paho.Client
 	inbox  *fifo.Queue[inMsg] // paho handlers -> engine goroutine
 
-	ln  net.Listener
-	srv *http.Server
-	hub *hub
+	ln    net.Listener
+	srv   *http.Server
+	guard *guard // Host, origin, token and size checks (guard.go)
+	hub   *hub
 
 	reqs     chan request
 	loopDone chan struct{}
@@ -124,7 +137,7 @@ func New(cfg *laneconfig.Config, o *Opts) (*Daemon, error) {
 	d := &Daemon{
 		cfg:      cfg,
 		inbox:    fifo.New[inMsg](),
-		hub:      newHub(),
+		hub:      newHub(maxStreams),
 		reqs:     make(chan request),
 		loopDone: make(chan struct{}),
 	}
@@ -213,7 +226,11 @@ func (d *Daemon) open(newID func() string) error {
 		}
 		d.ln = ln
 	}
-	d.srv = &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
+	srv, err := d.newServer(cfg.UI)
+	if err != nil {
+		return err
+	}
+	d.srv = srv
 
 	clientID := d.opts.ClientID
 	// The will is fixed at connect time, so it names the lane and says

@@ -6,6 +6,7 @@ package daemon
 import (
 	"context"
 	"encoding/binary"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -230,5 +231,53 @@ func TestE2EFullDisk(t *testing.T) {
 	require.Equal(t, shown, p.state().Items, "items the shopper saw were lost")
 	require.NoError(t, os.Remove(filepath.Join(data, "filler")))
 	pollState(t, p.base, func(s protocol.LaneState) bool { return s.State == protocol.StateShopping && len(s.Alerts) == 0 })
+	p.term()
+}
+
+// The local API against a hostile web page, on the real kioskd (issue
+// 15.8): a cross-origin POST /api/finish once ended a session, and DNS
+// rebinding could read the basket.
+func TestE2ELocalAPIRefusesOtherOrigins(t *testing.T) {
+	const lane = "34"
+	_, r, p, _ := e2eLane(t, testsupport.Mochi(t).URL(), lane)
+	r.scan("0012345678905")
+	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+
+	code, _ := do(t, "POST", p.base+"/api/finish", nil, "Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site")
+	require.Equal(t, http.StatusForbidden, code)
+	code, body := do(t, "GET", p.base+"/api/state", nil, "Host", "evil.example:80")
+	require.Equal(t, http.StatusMisdirectedRequest, code)
+	require.NotContains(t, body, "Garden chair", "the basket stays on the lane")
+	require.Equal(t, st.Session, p.state().Session, "the session goes on")
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil), "the lane's own request")
+	p.term()
+}
+
+// Off loopback the lane does not start without a token, and with one
+// its state changes need it.
+func TestE2ELocalAPIOffLoopbackNeedsAToken(t *testing.T) {
+	const lane = "35"
+	r := newRig(t, lane, testsupport.Mochi(t).URL())
+	conf, err := os.ReadFile(r.path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(r.path, []byte(strings.Replace(string(conf), "listen: 127.0.0.1:0", "listen: 0.0.0.0:0", 1)), 0o600))
+	code, stderr := runKioskdToExit(t, r)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "ui.token: is required when ui.listen (0.0.0.0:0) is not a loopback address")
+
+	const token = "f00dfeedf00dfeedf00d"
+	require.NoError(t, os.WriteFile(filepath.Join(r.dir, "ui.token"), []byte(token+"\n"), 0o600))
+	conf, err = os.ReadFile(r.path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(r.path, []byte(strings.Replace(string(conf), "listen: 0.0.0.0:0\n", "listen: 0.0.0.0:0\n  token_file: ui.token\n", 1)), 0o600))
+	p := startKioskd(t, r)
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(p.base, "http://"))
+	require.NoError(t, err)
+	base := "http://127.0.0.1:" + port
+	code, _ = do(t, "POST", base+"/api/help", nil)
+	require.Equal(t, http.StatusUnauthorized, code)
+	code, _ = do(t, "POST", base+"/api/help", nil, "Authorization", "Bearer "+token)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, getBody(t, base+"/"), token, "the lane's own browser gets the token in the page")
 	p.term()
 }

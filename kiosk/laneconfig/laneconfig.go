@@ -127,9 +127,49 @@ type GPIOConfig struct {
 	Debounce time.Duration `yaml:"debounce"`
 }
 
-// UIConfig is the `ui:` block. Listen defaults to 127.0.0.1:8090.
+// UIConfig is the `ui:` block: the shopper screen and the local API.
+// Listen defaults to 127.0.0.1:8090. Off loopback a token is required
+// (Token or TokenFile): state-changing requests carry it as
+// "Authorization: Bearer <token>".
 type UIConfig struct {
 	Listen string `yaml:"listen"`
+	// Token is the local API's bearer token, at least MinTokenLen
+	// characters; or TokenFile names a file whose first line it is
+	// (relative to the config file). Not both.
+	Token     string `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+}
+
+// MinTokenLen is the shortest ui.token accepted.
+const MinTokenLen = 16
+
+// BearerToken returns the local API's token: Token, or the first line of
+// TokenFile; "" when neither is set.
+func (u UIConfig) BearerToken() (string, error) {
+	if u.TokenFile == "" {
+		return u.Token, nil
+	}
+	b, err := os.ReadFile(u.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("ui.token_file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// Loopback reports whether listen (host:port) only listens on this
+// machine: localhost or a loopback address. An empty host listens on
+// every address.
+func Loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // BarcodeConfig holds the store's variable-measure barcode layouts
@@ -280,6 +320,7 @@ func (c *Config) applyDefaults() {
 	c.MQTT.CAFile = abs(c.MQTT.CAFile)
 	c.MQTT.CertFile = abs(c.MQTT.CertFile)
 	c.MQTT.KeyFile = abs(c.MQTT.KeyFile)
+	c.UI.TokenFile = abs(c.UI.TokenFile)
 	if c.MQTT.Broker == "" {
 		c.MQTT.Broker = mqttc.DefaultBroker
 	}
@@ -388,6 +429,7 @@ func (c *Config) validate() []string {
 	if _, _, err := net.SplitHostPort(c.UI.Listen); err != nil {
 		add("ui.listen", "%q is not host:port", c.UI.Listen)
 	}
+	p = append(p, c.UI.validate()...)
 	if err := c.Policy.Validate(); err != nil {
 		p = append(p, strings.TrimPrefix(err.Error(), "kiosk: "))
 	}
@@ -397,6 +439,28 @@ func (c *Config) validate() []string {
 		}
 	}
 	return p
+}
+
+// validate checks the token: set when the screen listens off loopback,
+// long enough, and from one place.
+func (u UIConfig) validate() []string {
+	if u.Token != "" && u.TokenFile != "" {
+		return []string{"ui.token: set ui.token or ui.token_file, not both"}
+	}
+	tok, err := u.BearerToken()
+	switch {
+	case err != nil:
+		return []string{err.Error()}
+	case tok == "" && u.TokenFile != "":
+		return []string{fmt.Sprintf("ui.token_file: %s is empty", u.TokenFile)}
+	case tok == "" && !Loopback(u.Listen):
+		return []string{fmt.Sprintf("ui.token: is required when ui.listen (%s) is not a loopback address (or ui.token_file)", u.Listen)}
+	case tok != "" && len(tok) < MinTokenLen:
+		return []string{fmt.Sprintf("ui.token: %d characters is too short (at least %d; openssl rand -hex 16 makes one)", len(tok), MinTokenLen)}
+	case strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return []string{"ui.token: has a space or a control character"}
+	}
+	return nil
 }
 
 func (s SerialConfig) validate(block string) []string {
