@@ -120,6 +120,7 @@ type EngineConfig struct {
 	Store, Lane, Zone string
 	Policy            Policy
 	// NewID returns a new unique id (session and alert ids). It must be
-	// unique across restarts of the lane.
+	// unique across restarts of the lane, and at most 128 bytes of
+	// [A-Za-z0-9._:-] (the contract's ids).
 	NewID func() string
 }

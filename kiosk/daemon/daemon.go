@@ -106,6 +106,11 @@ type Daemon struct {
 	loopDone chan struct{}
 	state    atomic.Pointer[protocol.LaneState] // latest, with basket
 
+	// bridgeDown: the bridge is known to be offline on the current
+	// connection (broadcast pages are valid); set by the engine
+	// goroutine, cleared on every connect.
+	bridgeDown atomic.Bool
+
 	// Owned by the engine goroutine.
 	bridge    bridgeStatus
 	lastLight devices.LightPattern

@@ -53,6 +53,7 @@ func (d *Daemon) journalFailed(err error, failed kiosk.Effects) {
 	}
 	eff := d.eng.Handle(kiosk.Event{Kind: kiosk.EvJournal, At: d.now(), Err: err})
 	msgs = append(msgs, d.messages(eff, false)...)
+	msgs = append(msgs, d.pages(eff)...)
 	d.send(msgs...)
 	d.logEffects(eff)
 	d.apply(eff, false)

@@ -232,23 +232,20 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
 			return err
 		}
 	}
+	d.send(d.pages(eff)...)
 	d.logEffects(eff)
 	d.apply(eff, start)
 	return nil
 }
 
-// messages are the MQTT messages for eff: its alerts (and their
-// broadcast pages while the bridge is offline), its command results, and
-// the lane state when it changed (always at start).
+// messages are the MQTT messages to journal for eff: its alerts, its
+// command results, and the lane state when it changed (always at start).
 func (d *Daemon) messages(eff kiosk.Effects, start bool) []outbox.Msg {
 	var msgs []outbox.Msg
 	for _, a := range eff.Alerts {
 		m := d.alertMsg(a)
 		m.Early = a.Status == protocol.AlertOpen
 		msgs = append(msgs, m)
-		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
-			msgs = append(msgs, d.pageMsg(a))
-		}
 	}
 	for _, r := range eff.Results {
 		msgs = append(msgs, d.resultMsg(r))
@@ -322,7 +319,28 @@ func (d *Daemon) resultMsg(r protocol.CommandResult) outbox.Msg {
 	return outbox.Msg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
 }
 
+// pages are the broadcast pages for the alerts eff raised, while the
+// bridge is offline.
+func (d *Daemon) pages(eff kiosk.Effects) []outbox.Msg {
+	if d.bridge != bridgeOffline {
+		return nil
+	}
+	var msgs []outbox.Msg
+	for _, a := range eff.Alerts {
+		if a.Status == protocol.AlertOpen {
+			msgs = append(msgs, d.pageMsg(a))
+		}
+	}
+	return msgs
+}
+
 // pageMsg is the broadcast page a lane sends while the bridge is down.
+// It is not journaled (Outbox.Send): the pages are derived again on each
+// connection from the bridge's retained state. It is only ever published
+// while the bridge is known to be offline on the current connection
+// (Msg.Valid), so a page that waited in the outbox while the bridge came
+// back, or while the lane reconnected, is dropped: pagers do not ring
+// for broadcast/page while the bridge is online.
 func (d *Daemon) pageMsg(a protocol.Alert) outbox.Msg {
 	text := protocol.BroadcastText(d.cfg.Lane, d.cfg.Zone, a.Kind)
 	if a.Item != nil && a.Item.Name != "" {
@@ -332,5 +350,5 @@ func (d *Daemon) pageMsg(a protocol.Alert) outbox.Msg {
 		Alert: a.ID, Lane: d.cfg.Lane, Zone: d.cfg.Zone, Kind: a.Kind, Severity: a.Severity,
 		Text: text, Tier: 3, TS: protocol.At(d.now()),
 	}
-	return outbox.Msg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
+	return outbox.Msg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p), Valid: d.bridgeDown.Load}
 }

@@ -179,6 +179,11 @@ type BarcodeConfig struct {
 	Layouts []barcode.Layout `yaml:"layouts"`
 }
 
+// MaxIDLen bounds store, lane and zone ids: they are topic levels, and a
+// lane id is the first part of the lane's session and alert ids, which
+// must stay within 128 bytes.
+const MaxIDLen = 64
+
 // Default values applied by Load that no driver owns.
 const (
 	DefaultListen      = "127.0.0.1:8090"
@@ -381,6 +386,8 @@ func (c *Config) validate() []string {
 		switch {
 		case v == "":
 			add(key, "is required")
+		case len(v) > MaxIDLen:
+			add(key, "is %d characters, at most %d", len(v), MaxIDLen)
 		case !protocol.ValidID(v):
 			add(key, "%q must be lower-case letters, digits and '-'", v)
 		}

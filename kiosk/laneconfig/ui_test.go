@@ -3,6 +3,7 @@ package laneconfig
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -56,4 +57,12 @@ func TestLoopback(t *testing.T) {
 	} {
 		require.Equal(t, want, Loopback(listen), listen)
 	}
+}
+
+func TestIDsAreBounded(t *testing.T) {
+	long := strings.Repeat("a", MaxIDLen)
+	_, err := Parse([]byte(strings.Replace(uiBase, `lane: "3"`, "lane: "+long, 1)), "lane.yaml")
+	require.NoError(t, err)
+	_, err = Parse([]byte(strings.Replace(uiBase, `lane: "3"`, "lane: "+long+"a", 1)), "lane.yaml")
+	require.EqualError(t, err, "lane.yaml: lane: is 65 characters, at most 64")
 }

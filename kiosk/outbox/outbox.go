@@ -31,6 +31,13 @@ type Msg struct {
 	// time on the same connection.
 	Early bool `json:"-"`
 
+	// Valid, for a message given to Send, is asked just before each
+	// time the message would be published; when it says false the
+	// message is dropped instead. A lane's broadcast page is sent only
+	// while the bridge is offline, also when it waited in the outbox
+	// while the bridge came back. Commit ignores it.
+	Valid func() bool `json:"-"`
+
 	// volatile: given to Send, never journaled.
 	volatile bool
 }
@@ -264,6 +271,7 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 	for i := range msgs {
 		o.last++
 		msgs[i].Seq = o.last
+		msgs[i].Valid = nil
 	}
 
 	o.mu.Lock()
@@ -320,7 +328,9 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 // what must reach the broker while the journal cannot be written (the
 // alert that says so, the state that shows the lane closed) and for what
 // a restarted lane derives again anyway. A retained message replaces
-// the waiting ones on its topic, as in Commit. Early is ignored.
+// the waiting ones on its topic, as in Commit. Early is ignored; Valid,
+// when set, is asked before each publish, and a message it refuses is
+// dropped.
 func (o *Outbox) Send(msgs ...Msg) error {
 	msgs = slices.Clone(msgs)
 	o.wmu.Lock()
@@ -505,6 +515,14 @@ func (o *Outbox) next() (inflight, Msg, nextState) {
 	}
 	if !o.connOpen() {
 		return inflight{}, Msg{}, offline
+	}
+	for len(o.queue) > 0 && o.queue[0].volatile && o.queue[0].Valid != nil && !o.queue[0].Valid() {
+		delete(o.early, o.queue[0].Seq)
+		o.queue = slices.Delete(o.queue, 0, 1)
+		signal(o.shrunk)
+	}
+	if len(o.queue) == 0 {
+		return inflight{}, Msg{}, empty
 	}
 	m := o.queue[0]
 	cur := inflight{seq: m.Seq, gen: o.gen}

@@ -433,3 +433,26 @@ func TestFailedWriteAndSend(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, 1, snap["items"], "the failed commit's snapshot was not written")
 }
+
+// A sent message whose Valid says no by the time it would go out is
+// dropped, also one that was in flight on a connection that was lost:
+// a broadcast page that waited while the bridge came back is not sent.
+func TestSendValid(t *testing.T) {
+	o, f := openFake(t, nil)
+	var valid atomic.Bool
+	valid.Store(true)
+	page := Msg{Topic: "page", Valid: valid.Load}
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}))
+	require.NoError(t, o.Send(page, Msg{Topic: "b"}))
+	f.published(t, 1).ack()
+	f.published(t, 2) // the page, in flight: the connection goes
+	valid.Store(false)
+	o.Connected()
+	s := f.published(t, 3)
+	require.Equal(t, "b=", s.topic, "the page is not sent again")
+	s.ack()
+	drained(t, o)
+	require.NoError(t, o.Send(page))
+	drained(t, o)
+	require.Equal(t, []string{"a=", "page=", "b="}, f.topics(), "nor sent at all while it is not valid")
+}
