@@ -281,3 +281,15 @@ func TestE2ELocalAPIOffLoopbackNeedsAToken(t *testing.T) {
 	require.Contains(t, getBody(t, base+"/"), token, "the lane's own browser gets the token in the page")
 	p.term()
 }
+
+// -check-config is honest (issue 20.4): an explicit 0 is an error as the
+// docs show it, not the default in disguise.
+func TestE2ECheckConfigExplicitZero(t *testing.T) {
+	r := newRig(t, "36", "tcp://127.0.0.1:1")
+	conf, err := os.ReadFile(r.path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(r.path, []byte(strings.Replace(string(conf), "bag_prompts: 1", "bag_prompts: 0", 1)), 0o600))
+	out, err := exec.Command(kioskdBin, "-check-config", r.path).CombinedOutput()
+	require.Error(t, err)
+	require.Equal(t, "kioskd: lane.yaml: policy.bag_prompts: must be >= 1, got 0\n", string(out))
+}

@@ -19,6 +19,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -216,6 +217,7 @@ func Parse(raw []byte, path string) (*Config, error) {
 	var problems []string
 	unknown := unknownKeys(root.Content[0], reflect.TypeOf(Config{}), "")
 	problems = append(problems, unknown...)
+	problems = append(problems, explicitZeros(root.Content[0])...)
 
 	c := &Config{Path: path}
 	typeErrs := 0
@@ -248,6 +250,82 @@ func Parse(raw []byte, path string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// zeroMeansDefault lists the keys whose zero value applyDefaults replaces
+// with a default, and what a value must be. Written out as 0 (or 0s), such
+// a key would silently become its default, which is not what store IT
+// wrote: it is an error instead ("policy.bag_prompts: must be >= 1, got
+// 0"). Leave the key out for the default.
+var zeroMeansDefault = []struct {
+	key, want string
+	dur       bool // a duration ("0" is a YAML type error of its own)
+}{
+	{"scanner.baud", "a baud rate (>= 50)", false},
+	{"scanner.data_bits", "5, 6, 7 or 8", false},
+	{"scanner.stop_bits", "1 or 2", false},
+	{"scale.baud", "a baud rate (>= 50)", false},
+	{"scale.data_bits", "5, 6, 7 or 8", false},
+	{"scale.stop_bits", "1 or 2", false},
+	{"scale.poll_interval", ">= 20ms", true},
+	{"gpio.debounce", "> 0 (at most 1s)", true},
+	{"policy.unknown_item_attempts", ">= 1", false},
+	{"policy.bag_timeout", "> 0", true},
+	{"policy.bag_prompts", ">= 1", false},
+	{"policy.mismatch_attempts", ">= 1", false},
+	{"policy.default_tolerance_g", ">= 1", false},
+	{"policy.unexpected_grace", "> 0", true},
+	{"policy.removed_grace", "> 0", true},
+	{"policy.device_grace", "> 0", true},
+	{"policy.settle_readings", ">= 1", false},
+	{"policy.settle_tolerance_g", ">= 1", false},
+}
+
+// explicitZeros lists the keys of zeroMeansDefault written out as zero.
+func explicitZeros(root *yaml.Node) []string {
+	var out []string
+	for _, z := range zeroMeansDefault {
+		n := lookupKey(root, strings.Split(z.key, ".")...)
+		if n == nil || n.Kind != yaml.ScalarNode || !isZero(n.Value, z.dur) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: must be %s, got %s", z.key, z.want, n.Value))
+	}
+	return out
+}
+
+// lookupKey finds the value at path in a YAML mapping, or nil.
+func lookupKey(n *yaml.Node, path ...string) *yaml.Node {
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}
+
+// isZero says whether a scalar is a zero number, or for a duration a
+// zero duration ("0s", "0ms").
+func isZero(v string, dur bool) bool {
+	i, err := strconv.ParseInt(v, 0, 64)
+	if !dur {
+		return err == nil && i == 0
+	}
+	if err == nil {
+		return false // a bare number: YAML refuses it as a duration
+	}
+	d, err := time.ParseDuration(v)
+	return err == nil && d == 0
 }
 
 // unknownKeys walks a YAML mapping against the struct type t and lists
