@@ -22,6 +22,7 @@ const (
 	EvCommand                     // Command from the attendant bridge
 	EvAssist                      // Assist from the bridge (nil Assist clears)
 	EvJournal                     // the journal cannot be written (Err), or can again (nil Err)
+	EvStart                       // the lane (re)started at At: the first event after NewEngine or Restore
 )
 
 // Event is one input to the engine. At is the time of the event and is the

@@ -69,9 +69,12 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.eff = Effects{}
 	before := cloneSnapshot(e.st)
 
+	if ev.Kind == EvStart {
+		e.restart() // before any timer can fire on the downtime
+	}
 	e.fireDue()
 	switch ev.Kind {
-	case EvTick:
+	case EvTick, EvStart:
 	case EvScan:
 		e.onScan(ev.Scan)
 	case EvReading:

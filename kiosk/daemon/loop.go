@@ -59,11 +59,16 @@ func (d *Daemon) do(r request) (protocol.LaneState, error) {
 
 // loop is the engine goroutine: the only one that touches d.eng.
 func (d *Daemon) loop(ctx context.Context) {
-	// Start: publish where the lane stands (online), light and scanner
-	// as the restored session wants them.
+	// Start: the shopper's timers start afresh from now (the downtime
+	// is not prompting); publish where the lane stands (online), light
+	// and scanner as the restored session wants them.
+	before := d.eng.Snapshot()
+	eff := d.eng.Handle(kiosk.Event{Kind: kiosk.EvStart, At: d.now()})
 	on := d.eng.ScannerEnabled()
-	if err := d.commit(kiosk.Effects{Changed: true, Scanner: &on}, true); err != nil {
-		d.journalFailed(err, kiosk.Effects{})
+	eff.Scanner = &on
+	if err := d.commit(eff, true); err != nil {
+		d.rollback(before)
+		d.journalFailed(err, eff)
 	}
 	if open := d.eng.OpenAlerts(); len(open) > 0 {
 		d.log.Info("open alerts after restart", "count", len(open))
@@ -224,7 +229,7 @@ func (d *Daemon) handle(ev kiosk.Event) (kiosk.Effects, error) {
 func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
 	msgs := d.messages(eff, start)
 	var snap any
-	if eff.Changed && !start {
+	if eff.Changed {
 		snap = d.eng.Snapshot()
 	}
 	if snap != nil || len(msgs) > 0 {
