@@ -265,14 +265,9 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 		}
 		snap = b
 	}
-	msgs = slices.Clone(msgs)
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
-	for i := range msgs {
-		o.last++
-		msgs[i].Seq = o.last
-		msgs[i].Valid = nil
-	}
+	msgs = o.numbered(msgs, false)
 
 	o.mu.Lock()
 	if o.closed {
@@ -305,54 +300,39 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 	}
 	o.acked = without(o.acked, acked)
 	o.flushFailed = false
-	if len(stale) > 0 {
-		o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool { return slices.Contains(stale, m.Seq) })
-		for _, seq := range stale {
-			delete(o.early, seq)
-		}
-	}
-	o.queue = append(o.queue, msgs...)
 	o.mu.Unlock()
-	if len(stale) > 0 {
-		signal(o.shrunk)
-	}
-	if len(msgs) > 0 {
-		signal(o.kick)
-	}
+	o.enqueue(msgs, stale, false)
 	return nil
 }
 
-// Send appends msgs to the outbox without journaling them: they are
-// published in order after everything waiting, sent again after a lost
-// connection like the rest, and lost if the lane stops first. It is for
-// what must reach the broker while the journal cannot be written (the
-// alert that says so, the state that shows the lane closed) and for what
-// a restarted lane derives again anyway. A retained message replaces
-// the waiting ones on its topic, as in Commit. Early is ignored; Valid,
-// when set, is asked before each publish, and a message it refuses is
-// dropped.
-func (o *Outbox) Send(msgs ...Msg) error {
+// numbered is a copy of msgs with their sequence numbers, for Commit or
+// (volatile) for Send. Called with wmu held.
+func (o *Outbox) numbered(msgs []Msg, volatile bool) []Msg {
 	msgs = slices.Clone(msgs)
-	o.wmu.Lock()
-	defer o.wmu.Unlock()
 	for i := range msgs {
 		o.last++
 		msgs[i].Seq = o.last
-		msgs[i].Early = false
-		msgs[i].volatile = true
+		msgs[i].volatile = volatile
+		if volatile {
+			msgs[i].Early = false
+		} else {
+			msgs[i].Valid = nil
+		}
 	}
+	return msgs
+}
+
+// enqueue drops the stale retained messages from the queue and appends
+// msgs, then wakes the publisher. When the stale ones are still on disk
+// (stillOnDisk), the next write deletes them. Called with wmu held.
+func (o *Outbox) enqueue(msgs []Msg, stale []uint64, stillOnDisk bool) {
 	o.mu.Lock()
-	if o.closed {
-		o.mu.Unlock()
-		return errors.New("outbox: send: outbox closed")
-	}
-	stale := o.staleRetained(msgs)
 	o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool {
 		if !slices.Contains(stale, m.Seq) {
 			return false
 		}
-		if !m.volatile {
-			o.acked = append(o.acked, m.Seq) // the next write deletes it
+		if stillOnDisk && !m.volatile {
+			o.acked = append(o.acked, m.Seq)
 		}
 		delete(o.early, m.Seq)
 		return true
@@ -365,6 +345,29 @@ func (o *Outbox) Send(msgs ...Msg) error {
 	if len(msgs) > 0 {
 		signal(o.kick)
 	}
+}
+
+// Send appends msgs to the outbox without journaling them: they are
+// published in order after everything waiting, sent again after a lost
+// connection like the rest, and lost if the lane stops first. It is for
+// what must reach the broker while the journal cannot be written (the
+// alert that says so, the state that shows the lane closed) and for what
+// a restarted lane derives again anyway. A retained message replaces
+// the waiting ones on its topic, as in Commit. Early is ignored; Valid,
+// when set, is asked before each publish, and a message it refuses is
+// dropped.
+func (o *Outbox) Send(msgs ...Msg) error {
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	msgs = o.numbered(msgs, true)
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return errors.New("outbox: send: outbox closed")
+	}
+	stale := o.staleRetained(msgs)
+	o.mu.Unlock()
+	o.enqueue(msgs, stale, true)
 	return nil
 }
 
