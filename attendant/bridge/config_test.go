@@ -169,3 +169,27 @@ func TestStoreRoundTrip(t *testing.T) {
 	require.Contains(t, st.Closed, "3/a2")
 	require.Equal(t, h.d.State(), st)
 }
+
+// Relative paths are relative to the config file, as kioskd takes them;
+// absolute ones stay as they are.
+func TestLoadConfigRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bridge.pass"), []byte("pw\n"), 0o600))
+	p := filepath.Join(dir, "bridge.yaml")
+	cfg := strings.Replace(goodConfig, `password: "" }`, "password_file: bridge.pass }", 1)
+	cfg = strings.Replace(cfg, "data_dir: /var/lib/sco/bridge", "data_dir: data", 1)
+	cfg += "web: { listen: '127.0.0.1:8443', cert_file: tls/bridge.crt, key_file: /etc/sco/tls/bridge.key }\n"
+	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
+	c, err := LoadConfig(p)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "data"), c.DataDir)
+	require.Equal(t, filepath.Join(dir, "bridge.pass"), c.MQTT.PasswordFile)
+	require.Equal(t, filepath.Join(dir, "tls/bridge.crt"), c.Web.CertFile)
+	require.Equal(t, "/etc/sco/tls/bridge.key", c.Web.KeyFile)
+
+	// A file named relative to the config that is not there: the error
+	// names where it was looked for.
+	require.NoError(t, os.WriteFile(p, []byte(strings.Replace(cfg, "bridge.pass", "missing.pass", 1)), 0o600))
+	_, err = LoadConfig(p)
+	require.ErrorContains(t, err, "mqtt.password_file: stat "+filepath.Join(dir, "missing.pass"))
+}
