@@ -2,7 +2,9 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -139,4 +141,16 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// docs/simulator.md names the demo's roster as it is: each attendant's
+// zone and roles.
+func TestDocsRoster(t *testing.T) {
+	b, err := os.ReadFile("../../docs/simulator.md")
+	require.NoError(t, err)
+	doc := strings.Join(strings.Fields(string(b)), " ")
+	for _, a := range DefaultRoster {
+		roles := strings.ReplaceAll(strings.Join(a.Roles, ", "), "_", " ")
+		require.Contains(t, doc, fmt.Sprintf("%s (%s; %s)", a.Name, a.Zone, roles))
+	}
 }
