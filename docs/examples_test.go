@@ -1,19 +1,11 @@
 package docs_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -132,36 +124,15 @@ func supplyFiles(t *testing.T, dir string, b testsupport.DocBlock, catalogue str
 	write(str("catalog"), catalogue)
 	write(str("mqtt", "password_file"), "example-secret-0123456789\n")
 	write(str("ui", "token_file"), "example-token-0123456789\n")
-	ca, cert, key := certificates(t)
-	write(str("mqtt", "ca_file"), ca)
+	pki := testsupport.PKI(t, t.TempDir(), "client")
+	read := func(name string) string {
+		b, err := os.ReadFile(pki[name])
+		require.NoError(t, err)
+		return string(b)
+	}
+	write(str("mqtt", "ca_file"), read("ca.crt"))
 	for _, block := range []string{"mqtt", "web"} {
-		write(str(block, "cert_file"), cert)
-		write(str(block, "key_file"), key)
+		write(str(block, "cert_file"), read("client.crt"))
+		write(str(block, "key_file"), read("client.key"))
 	}
-}
-
-// certificates returns a CA certificate, and a certificate and key it
-// signed, in PEM.
-func certificates(t *testing.T) (ca, cert, key string) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example store CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	require.NoError(t, err)
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "example"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caTmpl, &leafKey.PublicKey, caKey)
-	require.NoError(t, err)
-	keyDER, err := x509.MarshalECPrivateKey(leafKey)
-	require.NoError(t, err)
-	enc := func(typ string, der []byte) string {
-		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
-	}
-	return enc("CERTIFICATE", caDER), enc("CERTIFICATE", leafDER), enc("EC PRIVATE KEY", keyDER)
 }

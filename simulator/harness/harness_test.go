@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/vpager"
 )
@@ -94,7 +94,7 @@ func TestBridgeDownLaneBroadcastsThenBridgePages(t *testing.T) {
 func TestLoggerReachesEveryComponent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var buf lockedBuffer
+	var buf testsupport.SyncBuffer
 	s, err := Start(ctx, Opts{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
 	defer s.Close()
@@ -124,23 +124,6 @@ func TestLoggerReachesEveryComponent(t *testing.T) {
 		require.Contains(t, logs, want)
 	}
 	require.NotRegexp(t, `lane=1 .*lane=1`, logs, "the lane is named once")
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // docs/simulator.md names the demo's roster as it is: each attendant's
