@@ -8,7 +8,9 @@
 //     inline, and the broker, data_dir, the web: block (web.Config of
 //     package attendant/web, which serves the app), metrics_listen and
 //     history.
-//     Unknown keys are an error; Warnings is what -check-config adds.
+//     Unknown keys are an error; relative paths are relative to the
+//     file (LoadConfig); Warnings is what -check-config adds.
+//     docs/bridge.md documents every key.
 //   - Store keeps the dispatcher's State in data_dir/bridge.db (bbolt);
 //     a save writes the dispatcher's Changes in one synced transaction.
 //     It also keeps the ids that have a retained profile.
