@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant/web"
+	"github.com/sco-project/sco/attendant/web/webtest"
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/protocol"
 )
@@ -234,4 +236,35 @@ func TestWebListenTaken(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorContains(t, b.Run(context.Background()), "web.listen")
 	require.NoError(t, b.Close())
+}
+
+// A session ends after web.session on the bridge's clock: the app refuses
+// it and sends the view to sign in again.
+func TestWebSessionExpires(t *testing.T) {
+	clock := testsupport.NewClock(time.Now())
+	r := buildRig(t, testsupport.Mochi(t).URL(), nil, func(c *Config) {
+		c.Web = &web.Config{Listen: "127.0.0.1:0", Session: time.Hour}
+		c.Attendants[0].PinHash = webtest.Hash("1111")
+	}, slow)
+	r.opts = func(o *Opts) { o.Now = clock.Now }
+	b := r.start()
+	base := strings.TrimSuffix(b.WebURL(), "/")
+	cookies := webtest.Cookies(t, base, "ana", "1111")
+	get := func(path string) *http.Response {
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	require.Equal(t, http.StatusOK, get("/api/me").StatusCode)
+	clock.Advance(time.Hour + time.Second)
+	resp := get("/")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/login?next=/&expired=1", resp.Header.Get("Location"))
+	require.Equal(t, http.StatusUnauthorized, get("/api/me").StatusCode)
 }
