@@ -4,12 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,8 +159,7 @@ func SignInAs(t testing.TB, ctx context.Context, base, path, id, pin string) int
 }
 
 // Cookies signs in to the app at base as id with pin over HTTP and
-// returns the session cookie(s), for a screenshot (Screenshot) or a
-// plain HTTP client.
+// returns the session cookie(s), for a plain HTTP client.
 func Cookies(t testing.TB, base, id, pin string) []*http.Cookie {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
@@ -186,34 +182,4 @@ func Cookies(t testing.TB, base, id, pin string) []*http.Cookie {
 		t.Fatal(err)
 	}
 	return jar.Cookies(u)
-}
-
-// Screenshot takes a screenshot of base+path with the chromium command
-// line (--headless --screenshot) at w x h pixels into the PNG file out.
-// The command line cannot sign in: a small proxy in front of the app adds
-// cookies (Cookies) to every request.
-func Screenshot(t testing.TB, base string, cookies []*http.Cookie, path, out string, w, h int) {
-	t.Helper()
-	bin := NeedChromium(t)
-	target, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(target)
-		for _, c := range cookies {
-			r.Out.AddCookie(c)
-		}
-	}}
-	ps := httptest.NewServer(proxy)
-	defer ps.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-		"--user-data-dir="+t.TempDir(), "--screenshot="+out, "--window-size="+strconv.Itoa(w)+","+strconv.Itoa(h),
-		"--timeout=4000", ps.URL+path)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("screenshot %s: %v\n%s", out, err, b)
-	}
 }
