@@ -29,7 +29,6 @@ import (
 	"github.com/sco-project/sco/internal/testsupport"
 )
 
-
 // env is one app served against a fake bridge with a hand-moved clock.
 type env struct {
 	t     *testing.T
