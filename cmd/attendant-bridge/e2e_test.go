@@ -161,12 +161,6 @@ func newStoreLog(t *testing.T, url string) *storeLog {
 	return s
 }
 
-func (s *storeLog) mark() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
-
 // await waits for a message from position *from on whose topic is topic
 // (or, ending in /+, starts with it) and whose payload matches, and moves
 // *from past it.
