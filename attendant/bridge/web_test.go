@@ -74,6 +74,31 @@ func pageTo(who, alert string, withdrawn bool) func(web.Event) bool {
 	}
 }
 
+// later runs ask on its own goroutine; its answer comes on the channel.
+func later(t *testing.T, ask func() (protocol.PagerResult, error)) <-chan protocol.PagerResult {
+	ch := make(chan protocol.PagerResult, 1)
+	go func() {
+		res, err := ask()
+		if err != nil {
+			t.Error(err)
+		}
+		ch <- res
+	}()
+	return ch
+}
+
+// answer waits for what later answers.
+func answer(t *testing.T, ch <-chan protocol.PagerResult, what string) protocol.PagerResult {
+	t.Helper()
+	select {
+	case res := <-ch:
+		return res
+	case <-time.After(waitFor):
+		t.Fatalf("%s was never answered", what)
+		return protocol.PagerResult{}
+	}
+}
+
 // A web attendant is one more pager: paged with the MQTT pagers, arbitrated
 // with them, answered when the lane answers, and everything still goes
 // out on MQTT.
@@ -155,14 +180,9 @@ func TestWebBackend(t *testing.T) {
 
 	// Resolve: answered when the lane answers.
 	lane := newRecorder(t, r.url, "", "", protocol.LaneCommandTopic("s1", "3"))
-	answered := make(chan protocol.PagerResult, 1)
-	go func() {
-		res, err := w.Command(ctx, "ana", protocol.PagerCmd{ID: "w4", Alert: "a1", Action: protocol.PagerResolve, Resolution: protocol.ActionVoid})
-		if err != nil {
-			t.Error(err)
-		}
-		answered <- res
-	}()
+	answered := later(t, func() (protocol.PagerResult, error) {
+		return w.Command(ctx, "ana", protocol.PagerCmd{ID: "w4", Alert: "a1", Action: protocol.PagerResolve, Resolution: protocol.ActionVoid})
+	})
 	cmd := decodeAs[protocol.Command](t, lane.await(0, "lane/3/command", `"action":"void"`))
 	select {
 	case res := <-answered:
@@ -171,12 +191,7 @@ func TestWebBackend(t *testing.T) {
 	}
 	at = ev.mark()
 	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: true}))
-	select {
-	case res := <-answered:
-		require.True(t, res.OK, "%+v", res)
-	case <-time.After(waitFor):
-		t.Fatal("the resolve was never answered")
-	}
+	require.True(t, answer(t, answered, "the resolve").OK)
 	closed := ev.await(at, "a1 closed", func(e web.Event) bool { return e.Kind == web.EventAlert && e.Alert.ID == "a1" && e.Closed })
 	require.Equal(t, string(protocol.ActionVoid), closed.Alert.Resolution)
 	require.Equal(t, "front", closed.Alert.Zone)
@@ -190,21 +205,12 @@ func TestWebBackend(t *testing.T) {
 	res, err = w.Lane(ctx, "ana", "l2", "3", protocol.ActionOutOfService)
 	require.NoError(t, err)
 	require.Contains(t, res.Error, string(protocol.ErrRoleRequired))
-	go func() {
-		res, err := w.Lane(ctx, "sue", "l3", "3", protocol.ActionOutOfService)
-		if err != nil {
-			t.Error(err)
-		}
-		answered <- res
-	}()
+	answered = later(t, func() (protocol.PagerResult, error) {
+		return w.Lane(ctx, "sue", "l3", "3", protocol.ActionOutOfService)
+	})
 	cmd = decodeAs[protocol.Command](t, lane.await(0, "lane/3/command", `"action":"out_of_service"`))
 	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: true}))
-	select {
-	case res := <-answered:
-		require.True(t, res.OK, "%+v", res)
-	case <-time.After(waitFor):
-		t.Fatal("the lane command was never answered")
-	}
+	require.True(t, answer(t, answered, "the lane command").OK)
 
 	// The app is served, with the bridge's gauges on /metrics.
 	u := b.WebURL()

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,26 +113,9 @@ func TestBrowser(t *testing.T) {
 		// Both claims reach the bridge before it decides either.
 		open := f.Gate()
 		defer open()
-		var wg sync.WaitGroup
-		errs := make(chan error, 2)
-		for _, ctx := range []context.Context{ana, ben} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				defer cancel()
-				errs <- chromedp.Do(cctx, chromedp.Click(chromedp.CSS(card+" .claim")))
-			}()
-		}
-		wg.Wait()
+		webtest.ClickTogether(t, card+" .claim", ana, ben)
 		waitFake(t, f, "both claims at the bridge", func() bool { return f.Gated() == 2 })
 		open()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
 		waitFake(t, f, "a claim", func() bool { return f.ClaimedBy("a2") != "" })
 		winner, loser := ana, ben
 		if f.ClaimedBy("a2") == "ben" {

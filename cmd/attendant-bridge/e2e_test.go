@@ -6,17 +6,14 @@ package main
 // Chromium as the handhelds and the store console.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,104 +29,6 @@ import (
 )
 
 const e2eWait = 15 * time.Second
-
-// proc is a running binary whose JSON log a test can wait on. It is
-// killed by pid when the test ends, passed or failed.
-type proc struct {
-	t      *testing.T
-	name   string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error // exit status, once exited is closed
-
-	mu     sync.Mutex
-	logs   []map[string]any
-	raw    []string
-	notify chan struct{}
-}
-
-func startProc(t *testing.T, name, bin string, args ...string) *proc {
-	t.Helper()
-	p := &proc{t: t, name: name, exited: make(chan struct{}), notify: make(chan struct{}, 1)}
-	p.cmd = exec.Command(bin, args...)
-	stderr, err := p.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var rec map[string]any
-			_ = json.Unmarshal(sc.Bytes(), &rec)
-			p.mu.Lock()
-			p.raw = append(p.raw, sc.Text())
-			if rec != nil {
-				p.logs = append(p.logs, rec)
-			}
-			p.mu.Unlock()
-			select {
-			case p.notify <- struct{}{}:
-			default:
-			}
-		}
-		p.err = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("%s log:\n%s", p.name, p.log())
-		}
-	})
-	return p
-}
-
-func (p *proc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.raw, "\n")
-}
-
-// waitLog waits for a log record whose msg is msg, and returns it.
-func (p *proc) waitLog(msg string) map[string]any {
-	p.t.Helper()
-	deadline := time.After(e2eWait)
-	for i := 0; ; {
-		p.mu.Lock()
-		for ; i < len(p.logs); i++ {
-			if p.logs[i]["msg"] == msg {
-				rec := p.logs[i]
-				p.mu.Unlock()
-				return rec
-			}
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.notify:
-		case <-p.exited:
-			p.t.Fatalf("%s exited (%v) before logging %q", p.name, p.err, msg)
-		case <-deadline:
-			p.t.Fatalf("%s did not log %q within %v", p.name, msg, e2eWait)
-		}
-	}
-}
-
-// term stops the process with SIGTERM and checks that it exits 0.
-func (p *proc) term() {
-	p.t.Helper()
-	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-p.exited:
-		require.NoError(p.t, p.err, "%s exits 0 on SIGTERM", p.name)
-	case <-time.After(e2eWait):
-		p.t.Fatalf("%s did not stop on SIGTERM", p.name)
-	}
-}
 
 // storeLog records every message of store s1, in order.
 type storeLog struct {
@@ -203,7 +102,7 @@ type e2eLane struct {
 	id      string
 	scanner *vdev.VirtualScanner
 	scale   *vdev.VirtualScale
-	proc    *proc
+	proc    *testsupport.Proc
 	base    string // its local API
 }
 
@@ -232,8 +131,8 @@ policy: { bag_timeout: 1s, bag_prompts: 1 }
 `, id, filepath.Join(dir, "data"), catalog, brokerURL, l.scanner.Path(), l.scale.Path())
 	path := filepath.Join(dir, "lane.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	l.proc = startProc(t, "kioskd lane "+id, bin, "-config", path, "-log-format", "json")
-	l.base = "http://" + l.proc.waitLog("kioskd running")["ui"].(string)
+	l.proc = testsupport.StartProc(t, "kioskd lane "+id, bin, "-config", path, "-log-format", "json")
+	l.base = "http://" + l.proc.WaitMsg("kioskd running")["ui"].(string)
 	return l
 }
 
@@ -288,10 +187,10 @@ web: { listen: "127.0.0.1:0", session: 1h }
 `, broker.URL(), filepath.Join(t.TempDir(), "data"), webtest.Hash(pins["ana"]), webtest.Hash(pins["ben"]), webtest.Hash(pins["sue"]))
 	cfgPath := filepath.Join(t.TempDir(), "bridge.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	bridge := startProc(t, "attendant-bridge", bridgeBin, "-config", cfgPath, "-log-format", "json")
-	base := strings.TrimSuffix(bridge.waitLog("attendant app listening")["url"].(string), "/")
+	bridge := testsupport.StartProc(t, "attendant-bridge", bridgeBin, "-config", cfgPath, "-log-format", "json")
+	base := strings.TrimSuffix(bridge.WaitMsg("attendant app listening")["url"].(string), "/")
 	store.await(&at, protocol.BridgeStateTopic("s1"), has(`"online":true`))
-	bridge.waitLog("paging starts")
+	bridge.WaitMsg("paging starts")
 
 	root := webtest.Browser(t, 60*time.Second)
 	ana, ben, sue := webtest.Person(t, root), webtest.Person(t, root), webtest.Person(t, root)
@@ -334,22 +233,7 @@ web: { listen: "127.0.0.1:0", session: 1h }
 		webtest.WaitText(t, handheld[id], card+" .claim", "Claim")
 	}
 	results := at
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for _, ctx := range []context.Context{ana, ben} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			errs <- chromedp.Do(cctx, chromedp.Click(chromedp.CSS(card+" .claim")))
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	webtest.ClickTogether(t, card+" .claim", ana, ben)
 	wins := map[string]bool{}
 	for _, id := range []string{"ana", "ben"} {
 		from := results
@@ -423,7 +307,7 @@ web: { listen: "127.0.0.1:0", session: 1h }
 	require.Equal(t, http.StatusSeeOther, post("/logout", "", ""))
 	require.Equal(t, http.StatusUnauthorized, post("/api/presence", presence, ""))
 
-	bridge.term()
+	bridge.Term()
 	store.await(&at, protocol.BridgeStateTopic("s1"), has(`"online":false`))
-	lane.proc.term()
+	lane.proc.Term()
 }

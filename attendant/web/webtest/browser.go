@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,6 +100,30 @@ func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// ClickTogether clicks css in every ctx at once, as people tapping at
+// the same moment, and returns when every click was dispatched.
+func ClickTogether(t testing.TB, css string, ctxs ...context.Context) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ctxs))
+	for _, ctx := range ctxs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			errs <- chromedp.Do(cctx, chromedp.Click(chromedp.CSS(css)))
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("click %s: %v", css, err)
+		}
 	}
 }
 
