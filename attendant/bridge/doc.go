@@ -23,9 +23,17 @@
 //     Another goroutine saves, and every effect but an alert's first page
 //     is published only once its state is on disk. On every connect the
 //     bridge publishes each roster entry's retained profile.
-//   - In-process devices (the web app) act through Bridge.Do, which runs
-//     a function on the dispatcher's goroutine and applies its effects,
-//     and learn of effects through Opts.Observe.
+//   - In-process devices act through Bridge.Do, which runs a function on
+//     the dispatcher's goroutine and applies its effects, and learn of
+//     effects through Opts.Observe.
+//   - WebBackend is the attendant app's web.Backend (Bridge.Web): a web
+//     attendant's presence, commands and the console's actions go to the
+//     dispatcher as an MQTT pager's would, and what the app shows comes
+//     from the effects the bridge publishes and the dispatcher's views,
+//     handed over by the saver after they are published. With a web:
+//     block, Run serves the app (package attendant/web) on web.listen,
+//     TLS from cert_file and key_file, with the bridge's gauges after the
+//     app's on /metrics, and stops it when it stops.
 //
 // cmd/attendant-bridge is a thin main around Run; the simulator runs the
 // bridge in-process with the same code.

@@ -14,6 +14,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/protocol"
@@ -236,5 +237,28 @@ func watchStore(t *testing.T, url string) (paho.Client, func(topic, fragment str
 				t.Fatalf("no %s on %s", fragment, topic)
 			}
 		}
+	}
+}
+
+// hash-pin prints a bcrypt hash of the PIN on stdin that the bridge
+// config takes as pin_hash and the app signs in with.
+func TestHashPIN(t *testing.T) {
+	bin := testsupport.Binary(t, ".")
+	cmd := exec.Command(bin, "hash-pin")
+	cmd.Stdin = strings.NewReader("4711\n")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	hash := strings.TrimSpace(string(out))
+	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("4711")))
+	cfg := writeConfig(t, "tcp://127.0.0.1:1883", "  - { id: ben, zone: back, roles: [attendant], pin_hash: \""+hash+"\" }\n")
+	out, err = exec.Command(bin, "-check-config", cfg).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	for _, in := range []string{"", "\n", "12\n"} {
+		cmd := exec.Command(bin, "hash-pin")
+		cmd.Stdin = strings.NewReader(in)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "%q", in)
+		require.Contains(t, string(out), "attendant-bridge hash-pin: ", "%q", in)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/attendant/bridge"
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk/daemon"
@@ -54,6 +55,10 @@ type Opts struct {
 	// NoBridge runs the store without an attendant bridge (lanes fall back
 	// to broadcast paging).
 	NoBridge bool
+	// Web, when set, has the bridge serve the attendant app (package
+	// attendant/web) as its web: block says; the roster's pin_hash
+	// entries are the PINs to sign in with. Store.WebURL is its address.
+	Web *web.Config
 	// Dir holds data dirs, device links and the catalogue; "" means a new
 	// temporary directory, removed by Close.
 	Dir string
@@ -163,7 +168,7 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	if !o.NoBridge {
 		s.bcfg = &bridge.Config{
 			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation},
-			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
+			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"), Web: o.Web,
 		}
 		if err := s.bcfg.Validate(); err != nil {
 			return nil, fmt.Errorf("harness: bridge config: %w", err)
@@ -222,6 +227,17 @@ func (s *Store) StartBridge() error {
 		return fmt.Errorf("harness: bridge did not come online: %w", err)
 	}
 	return nil
+}
+
+// WebURL is the attendant app's address (http://127.0.0.1:port/) while
+// the bridge runs with Opts.Web; "" otherwise.
+func (s *Store) WebURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bridge == nil {
+		return ""
+	}
+	return s.bridge.WebURL()
 }
 
 // StopBridge stops the bridge (its will tells the lanes it is offline).
