@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/sco-project/sco/internal/cli"
+	"github.com/sco-project/sco/internal/sdnotify"
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
 	"github.com/sco-project/sco/kiosk/laneconfig"
@@ -63,6 +64,7 @@ func mainImpl(ctx context.Context, env *cli.Env, record string) error {
 		}
 	}()
 	env.Log.Info("kioskd running", "store", cfg.Store, "lane", cfg.Lane, "ui", d.Addr(), "broker", cfg.MQTT.Broker, "data_dir", cfg.DataDir)
+	sdnotify.Started(ctx, env.Log) // journal open, session restored, screen listening (Type=notify)
 	return d.Run(ctx)
 }
 
