@@ -8,7 +8,8 @@
 #
 # Output in dist/ (gitignored): dist/sco-lane_VERSION_ARCH.deb and
 # dist/sco-store_VERSION_ARCH.deb, the binaries of each architecture in
-# dist/build/linux_ARCH/. The binaries are static (CGO off), built with
+# dist/build/linux_ARCH/, and dist/VERSION and dist/ARCHES, which the
+# package test (deploy/packages_test.go) reads. The binaries are static (CGO off), built with
 # -trimpath and stripped (-ldflags "-s -w"), once per architecture.
 #
 # Environment:
@@ -81,6 +82,9 @@ for arch in "${arches[@]}"; do
 
   # The nfpm configs take the binaries from dist/stage/bin.
   rm -rf dist/stage/bin
+# What deploy/packages_test.go checks.
+printf '%s\n' "$VERSION" > dist/VERSION
+printf '%s\n' "${arches[@]}" > dist/ARCHES
   mkdir -p dist/stage/bin
   cp -l "$out"/* dist/stage/bin/ 2>/dev/null || cp "$out"/* dist/stage/bin/
   for pkg in sco-lane sco-store; do
@@ -92,3 +96,6 @@ for arch in "${arches[@]}"; do
   done
 done
 rm -rf dist/stage/bin
+# What deploy/packages_test.go checks.
+printf '%s\n' "$VERSION" > dist/VERSION
+printf '%s\n' "${arches[@]}" > dist/ARCHES
