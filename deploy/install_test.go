@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,7 +89,7 @@ func (r *fakeRoot) owner(p string) int {
 	r.t.Helper()
 	st, err := os.Stat(r.path(p))
 	require.NoError(r.t, err)
-	return int(st.Sys().(interface{ Uid() uint32 }).Uid())
+	return int(st.Sys().(*syscall.Stat_t).Uid)
 }
 
 // repack makes a copy of deb with another version: the "older release" of
@@ -107,7 +108,7 @@ func repack(t *testing.T, deb, version string) string {
 	}
 	require.NoError(t, os.WriteFile(control, []byte(strings.Join(lines, "\n")), 0o644))
 	out := filepath.Join(dir, filepath.Base(deb)+"-"+version+".deb")
-	run(t, "dpkg-deb", "--root-owner-group", "-Zgzip", "-b", tree, out)
+	run(t, "dpkg-deb", "--root-owner-group", "-Znone", "-b", tree, out)
 	return out
 }
 

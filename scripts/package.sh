@@ -57,6 +57,7 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || 
 export SOURCE_DATE_EPOCH
 
 mkdir -p dist/tools dist/stage
+rm -f dist/sco-lane_*.deb dist/sco-store_*.deb dist/VERSION dist/ARCHES
 log "nfpm $NFPM_VERSION"
 GOBIN="$PWD/dist/tools" GOFLAGS= go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
 
