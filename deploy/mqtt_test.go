@@ -53,24 +53,6 @@ func (w *watched) String() string {
 	return w.buf.String()
 }
 
-// await waits until the output after offset from holds s; it returns the
-// offset past it.
-func (w *watched) await(t *testing.T, from int, s string) int {
-	t.Helper()
-	deadline := time.After(waitFor)
-	for {
-		text := w.String()
-		if i := strings.Index(text[from:], s); i >= 0 {
-			return from + i + len(s)
-		}
-		select {
-		case <-w.notify:
-		case <-deadline:
-			t.Fatalf("no %q within %v; output:\n%s", s, waitFor, text)
-		}
-	}
-}
-
 // mosquitto is a Mosquitto process on a config file of the test's; it
 // can be stopped and started again on the same config (and ports).
 type mosquitto struct {
