@@ -26,6 +26,7 @@ import (
 	"github.com/sco-project/sco/attendant/bridge"
 	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/cli"
+	"github.com/sco-project/sco/internal/sdnotify"
 )
 
 func main() { command().Main() }
@@ -78,6 +79,7 @@ func mainImpl(ctx context.Context, env *cli.Env) error {
 	if err != nil {
 		return err
 	}
+	sdnotify.Started(ctx, env.Log) // bridge.db open, open alerts restored (Type=notify)
 	return b.Run(ctx)
 }
 
