@@ -2,6 +2,7 @@ package webtest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -104,9 +105,19 @@ func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 }
 
 // ClickTogether clicks css in every ctx at once, as people tapping at
-// the same moment, and returns when every click was dispatched.
+// the same moment, and returns when every click was dispatched. Each page
+// is armed with a timer for the same wall-clock instant and clicks the
+// element it finds then: a click by CDP takes several round trips (find
+// the node, its box, the mouse events), long enough for one page's claim
+// to come back to the other and re-render its card under the mouse.
 func ClickTogether(t testing.TB, css string, ctxs ...context.Context) {
 	t.Helper()
+	at := time.Now().Add(400 * time.Millisecond).UnixMilli()
+	js := fmt.Sprintf(`new Promise(done => setTimeout(() => {
+		const el = document.querySelector(%q);
+		if (el) el.click();
+		done(!!el);
+	}, Math.max(0, %d - Date.now())))`, css, at)
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ctxs))
 	for _, ctx := range ctxs {
@@ -115,7 +126,11 @@ func ClickTogether(t testing.TB, css string, ctxs ...context.Context) {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
-			errs <- chromedp.Do(cctx, chromedp.Click(chromedp.CSS(css)))
+			found, err := chromedp.Run(cctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+			if err == nil && !found {
+				err = fmt.Errorf("no element at the moment of the click")
+			}
+			errs <- err
 		}()
 	}
 	wg.Wait()
