@@ -41,7 +41,11 @@
 // accepted at once. One
 // scan made while an item is pending (quick hands, or a scale still
 // settling) is held and scanned as soon as the pending item is accepted or
-// voided; further scans are refused until then. Each BagTimeout
+// voided; further scans are refused until then. Quick hands: when the
+// held item lands before the scale settled on the pending one, a settled
+// gain that matches the sum of their weights (within the sum of their
+// tolerances) accepts both, the held scan joining the basket already
+// bagged; both need a known weight. Each BagTimeout
 // without the gain prompts "Please place the item in the bagging area."
 // (attention); the expiry after BagPrompts prompts raises bag_timeout
 // (with the defaults: prompts at 10 s and 20 s, alert at 30 s). A settled

@@ -74,26 +74,18 @@ func (e *Engine) weigh() {
 	tol := e.pol.DefaultToleranceG
 	if p := s.Pending; p != nil {
 		l := e.line(p.Line)
-		itol := l.Item.ToleranceG
-		if itol == 0 {
-			itol = tol
-		}
+		iw, itol := e.expected(l.Item)
 		var match bool
-		if l.Item.WeightG > 0 {
-			match = abs(delta-l.Item.WeightG) <= itol
+		if iw > 0 {
+			match = abs(delta-iw) <= itol
 		} else {
 			match = delta > tol // weight unknown: any gain will do
 		}
 		switch {
 		case match:
-			l.Bagged, l.BaggedG = true, delta
-			s.BaselineG = w
-			s.Notice = "" // a refused finish is answered
-			if p.Alert != "" {
-				e.cancel(p.Alert)
-			}
-			s.Pending = nil
-			e.setAnomaly(0)
+			e.accept(delta, w)
+			return
+		case e.quickHands(delta, w):
 			return
 		case delta > tol:
 			// A gain, but not this item's weight.
@@ -107,7 +99,7 @@ func (e *Engine) weigh() {
 			if p.Mismatches >= e.pol.MismatchAttempts && p.Alert == "" {
 				p.Deadline = time.Time{}
 				p.Alert = e.raise(protocol.KindWeightMismatch, "",
-					fmt.Sprintf("expected %dg ±%dg, got %+dg", l.Item.WeightG, itol, delta), p.Mismatches, itemRef(l.Item))
+					fmt.Sprintf("expected %dg ±%dg, got %+dg", iw, itol, delta), p.Mismatches, itemRef(l.Item))
 			}
 			return
 		}
@@ -118,6 +110,75 @@ func (e *Engine) weigh() {
 	} else {
 		e.setAnomaly(delta)
 	}
+}
+
+// expected is the gain an item should make on the bagging area and how
+// far off it may be: the catalogue's weight_g and tolerance_g (or
+// DefaultToleranceG). A weight of 0 means unknown.
+func (e *Engine) expected(it Item) (g, tol int) {
+	tol = it.ToleranceG
+	if tol == 0 {
+		tol = e.pol.DefaultToleranceG
+	}
+	return it.WeightG, tol
+}
+
+// accept takes the pending item as bagged with the given gain; w is the
+// settled weight that becomes the baseline. Its alert, if any, is
+// cancelled: the shopper fixed it.
+func (e *Engine) accept(gain, w int) {
+	s := &e.st
+	p := s.Pending
+	l := e.line(p.Line)
+	l.Bagged, l.BaggedG = true, gain
+	s.BaselineG = w
+	s.Notice = "" // a refused finish is answered
+	if p.Alert != "" {
+		e.cancel(p.Alert)
+	}
+	s.Pending = nil
+	e.setAnomaly(0)
+}
+
+// quickHands is the rule for a shopper faster than the scale: the held
+// item was placed together with the pending one, before the scale
+// settled. A settled gain matching the sum of their weights, within the
+// sum of their tolerances, accepts both: the pending item, then the held
+// scan, which joins the basket already bagged. Both must have a known
+// weight, and nothing but the pending item's own alert may block the
+// lane (the held scan is made here, as it would be after the pending
+// item is accepted). It reports whether the rule applied.
+func (e *Engine) quickHands(delta, w int) bool {
+	s := &e.st
+	p := s.Pending
+	if s.Held == nil || s.OutOfService {
+		return false
+	}
+	for _, a := range s.Alerts {
+		if Blocking(a.Alert.Kind) && a.Alert.ID != p.Alert {
+			return false
+		}
+	}
+	pw, ptol := e.expected(e.line(p.Line).Item)
+	held, err := e.lookup(*s.Held)
+	if err != nil || held.NoBag || pw <= 0 {
+		return false
+	}
+	hw, htol := e.expected(held)
+	if hw <= 0 || abs(delta-(pw+hw)) > ptol+htol {
+		return false
+	}
+	// The error is shared in proportion to the weights, so that each
+	// line's gain stays the best guess for a later item_removed void.
+	share := (delta*pw + (pw+hw)/2) / (pw + hw)
+	e.accept(share, s.BaselineG+share)
+	h := *s.Held
+	s.Held = nil
+	e.onScan(h)
+	if s.Pending != nil {
+		e.accept(delta-share, w)
+	}
+	return true
 }
 
 // setAnomaly sets the bagging-area condition: 0 none, > 0 unexpected

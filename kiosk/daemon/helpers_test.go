@@ -282,6 +282,7 @@ type fakeScale struct {
 	line   *devicestest.Line
 	grams  atomic.Int64
 	fault  atomic.Bool
+	moving atomic.Bool // answers with the motion status and no weight
 	polls  atomic.Int64
 	polled chan struct{}
 }
@@ -339,6 +340,8 @@ func (s *fakeScale) answer(cmd string) string {
 	switch {
 	case s.fault.Load():
 		status = "S04" // byte 1 bit 2: RAM error
+	case s.moving.Load():
+		status = "S10" // byte 1 bit 0: in motion
 	case g == 0:
 		status = "S20" // at zero (bits 4 and 5 always set, bit 1 at zero)
 	}
@@ -351,7 +354,7 @@ func (s *fakeScale) answer(cmd string) string {
 			default:
 			}
 		}()
-		if s.fault.Load() {
+		if s.fault.Load() || s.moving.Load() {
 			return "\n" + status + "\r\x03"
 		}
 		return fmt.Sprintf("\n%06.3fKG\r\n%s\r\x03", float64(g)/1000, status)

@@ -1,0 +1,97 @@
+package daemon
+
+// End-to-end tests of the rules that keep a lane quiet for a shopper doing
+// it right (issue 14): the real kioskd binary, its scale and scanner on
+// pseudo-terminals.
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
+)
+
+// setPolicy changes (or adds) one key of the rig's policy block.
+func (r *rig) setPolicy(t testing.TB, key, value string) {
+	t.Helper()
+	b, err := os.ReadFile(r.path)
+	require.NoError(t, err)
+	var out []string
+	found := false
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "  "+key+":") {
+			l, found = "  "+key+": "+value, true
+		}
+		out = append(out, l)
+	}
+	conf := strings.Join(out, "\n")
+	if !found {
+		conf = strings.TrimRight(conf, "\n") + "\n  " + key + ": " + value + "\n"
+	}
+	require.NoError(t, os.WriteFile(r.path, []byte(conf), 0o600))
+}
+
+// quietLane starts kioskd for lane with bag_timeout long enough that no
+// nudge comes while a test waits on real time.
+func quietLane(t *testing.T, lane string, policy ...string) (w *watcher, r *rig, p *proc, at int) {
+	t.Helper()
+	url := testsupport.Mochi(t).URL()
+	w = newWatcher(t, url)
+	r = newRig(t, lane, url)
+	r.setPolicy(t, "bag_timeout", "30s")
+	for i := 0; i+1 < len(policy); i += 2 {
+		r.setPolicy(t, policy[i], policy[i+1])
+	}
+	p = startKioskd(t, r)
+	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+	r.scale.waitPolls(t, 4) // settle_readings 2, plus 2: the baseline is there
+	return w, r, p, at
+}
+
+// requireNoNudge checks that no state the lane published (up to now)
+// prompted the shopper or called an attendant, and that no alert was
+// raised.
+func requireNoNudge(t *testing.T, w *watcher, lane string) {
+	t.Helper()
+	for _, b := range w.all(protocol.LaneStateTopic(testStore, lane)) {
+		st := decodeState(t, b)
+		require.NotContains(t, []string{protocol.StateAttention, protocol.StateAssist}, st.State, "the lane nudged: %q", st.Prompt)
+	}
+	require.Zero(t, w.count(protocol.LaneAlertTopic(testStore, lane), nil), "a clean checkout raises nothing")
+}
+
+// Quick hands, end to end: the shopper scans a cola and puts it down,
+// scans a second one and puts it down too while the scale is still in
+// motion. The weight settles on both: both are accepted, nothing nudges.
+func TestE2EQuickHands(t *testing.T) {
+	const lane = "30"
+	w, r, p, _ := quietLane(t, lane)
+
+	r.scale.moving.Store(true)
+	r.scan("5000112637922")
+	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	r.scale.set(355)
+	polls := r.scale.polls.Load()
+	r.scale.waitPolls(t, polls+2) // the lane sees the scale moving
+	r.scan("5000112637922")
+	// The second scan is held (journaled: the state's seq moves on) while
+	// the first item waits for its weight.
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Seq > st.Seq && s.Items == 1 })
+	r.scale.set(355 + 355 + 4)
+	polls = r.scale.polls.Load()
+	r.scale.waitPolls(t, polls+3) // the second item landed; still moving
+	require.Equal(t, 1, p.state().Items)
+	r.scale.moving.Store(false)
+
+	st = pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 && strings.Contains(s.Prompt, "next item") })
+	require.Equal(t, protocol.StateShopping, st.State)
+	require.Equal(t, int64(2*89), st.TotalCents)
+	var done protocol.LaneState
+	require.Equal(t, 200, api(t, "POST", p.base+"/api/finish", &done))
+	require.Empty(t, done.Session)
+	requireNoNudge(t, w, lane)
+}
