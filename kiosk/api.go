@@ -21,6 +21,7 @@ const (
 	EvFinish                      // the shopper pressed finish / pay
 	EvCommand                     // Command from the attendant bridge
 	EvAssist                      // Assist from the bridge (nil Assist clears)
+	EvOwnBag                      // the shopper is about to place their own bag
 )
 
 // Event is one input to the engine. At is the time of the event and is the
@@ -94,6 +95,8 @@ type Policy struct {
 	// SettleToleranceG of each other make a settled weight.
 	SettleReadings   int `yaml:"settle_readings"`
 	SettleToleranceG int `yaml:"settle_tolerance_g"`
+	// OwnBagMaxG is the heaviest gain taken as the shopper's own bag.
+	OwnBagMaxG int `yaml:"own_bag_max_g"`
 }
 
 // DefaultPolicy is the policy the contract documents.
@@ -108,6 +111,7 @@ var DefaultPolicy = Policy{
 	DeviceGrace:         3 * time.Second,
 	SettleReadings:      3,
 	SettleToleranceG:    2,
+	OwnBagMaxG:          500,
 }
 
 // EngineConfig identifies the lane and sets its policy.

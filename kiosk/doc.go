@@ -61,6 +61,18 @@
 // unexpected_item / item_removed. The weight coming back to the baseline
 // cancels; a change of sign replaces one with the other.
 //
+// Own bag. EvOwnBag (the shopper's "I'm using my own bag") arms the
+// lane: the next settled gain of at most OwnBagMaxG that the pending item
+// (or quick hands) does not explain is the shopper's bag and joins the
+// baseline, without a prompt; "Please place your bag in the bagging
+// area." shows meanwhile (not a nudge). A bag already down when the
+// button is pressed (an unexpected gain, or a wrong weight for the
+// pending item, of at most OwnBagMaxG) is taken at once and the alert it
+// raised, if any, is cancelled. At an idle lane, or one out of service,
+// the press is refused and changes nothing: idle, a bag is part of the
+// bagging area anyway. The announcement lasts until a bag is taken or
+// the session ends.
+//
 // Unrecognised scans. UnknownItemAttempts unrecognised scans in a row
 // (catalogue error: bad check digit, not listed, unsupported symbology)
 // raise unknown_item; each earlier one prompts "Item not recognised.

@@ -88,6 +88,8 @@ func (e *Engine) Handle(ev Event) Effects {
 		e.onCommand(ev.Command)
 	case EvAssist:
 		e.onAssist(ev.Assist)
+	case EvOwnBag:
+		e.onOwnBag()
 	}
 	e.weigh()
 	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.st.OutOfService && !e.blocked() {
@@ -333,6 +335,62 @@ func (e *Engine) onFinish() {
 			ScannerOn:   s.ScannerOn,
 			Sensors:     s.Sensors,
 			Notice:      msgThanks,
+		}
+	}
+}
+
+// onOwnBag: the shopper pressed "I'm using my own bag". A bag already on
+// the bagging area (an unexpected gain, or a wrong weight for the pending
+// item, of at most OwnBagMaxG) is taken as the bag at once, cancelling
+// the alert it raised; otherwise the next such gain will be (see weigh).
+// At an idle lane a bag is part of the bagging area anyway: refused.
+func (e *Engine) onOwnBag() {
+	s := &e.st
+	switch {
+	case s.Session == "":
+		e.eff.Refused = "there is no session: a bag placed now is simply part of the bagging area"
+		return
+	case s.OutOfService:
+		e.eff.Refused = "the lane is out of service"
+		return
+	}
+	s.Notice = ""
+	if g, ok := e.bagGain(); ok {
+		e.takeBag(s.BaselineG + g)
+		return
+	}
+	s.OwnBag = true
+}
+
+// bagGain is the gain on the bagging area that no item explains and that
+// could be a bag: an unexpected item, or the wrong weight for the pending
+// item, of at most OwnBagMaxG.
+func (e *Engine) bagGain() (int, bool) {
+	s := &e.st
+	switch {
+	case s.Anomaly != nil && s.Anomaly.Gain:
+		g := e.rebaseTarget() - s.BaselineG
+		return g, g <= e.pol.OwnBagMaxG
+	case s.Pending != nil && s.Pending.Mismatch && s.Sensors.Settled:
+		g := s.Sensors.SettledG - s.BaselineG
+		return g, g > e.pol.DefaultToleranceG && g <= e.pol.OwnBagMaxG
+	}
+	return 0, false
+}
+
+// takeBag accepts the shopper's bag: w becomes the baseline, and the
+// unexpected item or wrong weight it caused (and its alert) is gone. A
+// weight_mismatch cancelled this way restarts the item's timers (rearm).
+func (e *Engine) takeBag(w int) {
+	s := &e.st
+	s.OwnBag = false
+	s.BaselineG = w
+	e.setAnomaly(0)
+	if p := s.Pending; p != nil && p.Mismatch {
+		p.Mismatch = false
+		if a := e.findID(p.Alert); a != nil && a.Alert.Kind == protocol.KindWeightMismatch {
+			e.cancel(p.Alert)
+			p.Deadline = time.Time{}
 		}
 	}
 }

@@ -35,6 +35,7 @@ const (
 	msgFinishWait    = "Please wait for the attendant before you pay."
 	msgFinishPending = "Please place the item in the bagging area before you pay."
 	msgFinishAnomaly = "Please check the bagging area before you pay."
+	msgOwnBag        = "Please place your bag in the bagging area."
 )
 
 // lights is the one table from lane state to tower light:
@@ -85,6 +86,9 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 	}
 	add(s.Notice)
 	nudge := s.Notice != ""
+	if s.OwnBag {
+		add(msgOwnBag) // asked for: not a nudge
+	}
 	switch p := s.Pending; {
 	case s.Anomaly != nil && s.Anomaly.Gain:
 		add(msgUnexpected)

@@ -19,6 +19,7 @@ func (p Policy) WithDefaults() Policy {
 	defDur(&p.DeviceGrace, d.DeviceGrace)
 	defInt(&p.SettleReadings, d.SettleReadings)
 	defInt(&p.SettleToleranceG, d.SettleToleranceG)
+	defInt(&p.OwnBagMaxG, d.OwnBagMaxG)
 	return p
 }
 
@@ -48,6 +49,7 @@ func (p Policy) Validate() error {
 		{"default_tolerance_g", p.DefaultToleranceG, 0},
 		{"settle_readings", p.SettleReadings, 1},
 		{"settle_tolerance_g", p.SettleToleranceG, 0},
+		{"own_bag_max_g", p.OwnBagMaxG, 1},
 	}
 	for _, c := range counts {
 		if c.v < c.min {

@@ -14,8 +14,9 @@ import (
 type step struct {
 	at   float64
 	scan string         // scan this, or
-	st   devices.Status // a reading with this status (StatusNotReady: a tick)
-	g    int
+	ev   EventKind      // an event of this kind without data (EvTick: none), or
+	st   devices.Status // a reading with this status
+	g    int            // -1 with st StatusNotReady: a tick
 }
 
 func scanAt(at float64, data string) step { return step{at: at, scan: data} }
@@ -27,6 +28,8 @@ func (l *lane) run(s step) Effects {
 	switch {
 	case s.scan != "":
 		return l.scan(s.at, s.scan)
+	case s.ev != EvTick:
+		return l.kind(s.ev, s.at)
 	case s.g < 0:
 		return l.tick(s.at)
 	}

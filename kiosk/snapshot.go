@@ -45,6 +45,9 @@ type Snapshot struct {
 	UnknownScans int `json:"unknown_scans"`
 	// AgeVerified is set by age_ok and lasts for the session.
 	AgeVerified bool `json:"age_verified"`
+	// OwnBag says the shopper announced their own bag: the next settled
+	// gain of at most OwnBagMaxG that no pending item explains is the bag.
+	OwnBag bool `json:"own_bag,omitempty"`
 	// BaselineG is the last accepted bagging-area weight; HasBaseline is
 	// false until the scale has settled once.
 	BaselineG   int  `json:"baseline_g"`

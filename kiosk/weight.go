@@ -87,6 +87,9 @@ func (e *Engine) weigh() {
 			return
 		case e.quickHands(delta, w):
 			return
+		case s.OwnBag && delta > tol && delta <= e.pol.OwnBagMaxG:
+			e.takeBag(w)
+			return
 		case delta > tol:
 			// A gain, but not this item's weight.
 			e.setAnomaly(0)
@@ -105,9 +108,12 @@ func (e *Engine) weigh() {
 		}
 		p.Mismatch = false
 	}
-	if abs(delta) <= tol {
+	switch {
+	case abs(delta) <= tol:
 		e.setAnomaly(0)
-	} else {
+	case s.OwnBag && delta <= e.pol.OwnBagMaxG:
+		e.takeBag(w)
+	default:
 		e.setAnomaly(delta)
 	}
 }

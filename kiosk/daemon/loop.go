@@ -18,6 +18,7 @@ const (
 	reqHelpCancel
 	reqFinish
 	reqCatalog
+	reqOwnBag
 )
 
 // request is a call into the engine goroutine from another goroutine
@@ -166,6 +167,8 @@ func (d *Daemon) onRequest(r request) reply {
 		ev.Kind = kiosk.EvHelpCancel
 	case reqFinish:
 		ev.Kind = kiosk.EvFinish
+	case reqOwnBag:
+		ev.Kind = kiosk.EvOwnBag
 	}
 	if eff := d.handle(ev); eff.Refused != "" {
 		return reply{state: d.apiState(), err: errConflict{eff.Refused}}

@@ -5,6 +5,7 @@ package daemon
 // pseudo-terminals.
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -93,5 +94,38 @@ func TestE2EQuickHands(t *testing.T) {
 	var done protocol.LaneState
 	require.Equal(t, 200, api(t, "POST", p.base+"/api/finish", &done))
 	require.Empty(t, done.Session)
+	requireNoNudge(t, w, lane)
+}
+
+// Own bag, end to end: refused at an idle lane (where a bag simply joins
+// the bagging area) without a change; during a session the next small
+// gain is the bag, and the shopper screen has the button.
+func TestE2EOwnBag(t *testing.T) {
+	const lane = "31"
+	w, r, p, _ := quietLane(t, lane)
+	require.Contains(t, getBody(t, p.base+"/"), "/api/own-bag")
+
+	before := p.state()
+	var e map[string]string
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/own-bag", &e))
+	require.Contains(t, e["error"], "no session")
+	require.Equal(t, before.Seq, p.state().Seq, "a refused call changes nothing")
+	r.scale.set(30) // a bag at the idle lane: part of the baseline
+	r.scale.waitPolls(t, r.scale.polls.Load()+4)
+
+	r.scan("0012345678905") // garden chair, no_bag: a session
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/own-bag", &st))
+	require.Contains(t, st.Prompt, "Please place your bag")
+	require.Equal(t, protocol.StateShopping, st.State)
+	r.scale.set(30 + 120)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return !strings.Contains(s.Prompt, "your bag") })
+
+	r.scan("5000112637922")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 })
+	r.scale.set(30 + 120 + 355)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "next item") })
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
 	requireNoNudge(t, w, lane)
 }
