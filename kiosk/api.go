@@ -22,6 +22,7 @@ const (
 	EvCommand                     // Command from the attendant bridge
 	EvAssist                      // Assist from the bridge (nil Assist clears)
 	EvOwnBag                      // the shopper is about to place their own bag
+	EvSkipBag                     // the shopper asks to skip bagging the pending item
 )
 
 // Event is one input to the engine. At is the time of the event and is the
@@ -97,6 +98,9 @@ type Policy struct {
 	SettleToleranceG int `yaml:"settle_tolerance_g"`
 	// OwnBagMaxG is the heaviest gain taken as the shopper's own bag.
 	OwnBagMaxG int `yaml:"own_bag_max_g"`
+	// SkipBagLimit is how many items a session may skip bagging without
+	// an attendant.
+	SkipBagLimit int `yaml:"skip_bag_limit"`
 }
 
 // DefaultPolicy is the policy the contract documents.
@@ -112,6 +116,7 @@ var DefaultPolicy = Policy{
 	SettleReadings:      3,
 	SettleToleranceG:    2,
 	OwnBagMaxG:          500,
+	SkipBagLimit:        2,
 }
 
 // EngineConfig identifies the lane and sets its policy.

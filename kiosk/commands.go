@@ -107,6 +107,11 @@ func (e *Engine) approve(k protocol.Kind) {
 		s.Pending = nil
 	case protocol.KindUnexpectedItem, protocol.KindItemRemoved:
 		e.rebase()
+	case protocol.KindSkipBag:
+		if s.Pending != nil {
+			s.SkippedBags++
+			e.skip()
+		}
 	}
 }
 
@@ -115,7 +120,7 @@ func (e *Engine) approve(k protocol.Kind) {
 func (e *Engine) void(k protocol.Kind) {
 	s := &e.st
 	switch k {
-	case protocol.KindBagTimeout, protocol.KindWeightMismatch:
+	case protocol.KindBagTimeout, protocol.KindWeightMismatch, protocol.KindSkipBag:
 		if p := s.Pending; p != nil {
 			n := p.Line
 			e.removeLines(func(l Line) bool { return l.N == n })

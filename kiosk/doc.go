@@ -73,6 +73,15 @@
 // bagging area anyway. The announcement lasts until a bag is taken or
 // the session ends.
 //
+// Skip bagging. EvSkipBag with an item waiting for its weight (a crate of
+// water left in the trolley) accepts it without weight at once, up to
+// SkipBagLimit times a session; its alert, if it has one, is cancelled.
+// Beyond the limit it raises skip_bag (attempts: the skips asked for this
+// session) and the item waits for the attendant's approve (accepted
+// without weight) or void, or for its weight after all. With no item
+// waiting, or out of service, it is refused and changes nothing; no_bag
+// items never wait, so they never need it.
+//
 // Unrecognised scans. UnknownItemAttempts unrecognised scans in a row
 // (catalogue error: bad check digit, not listed, unsupported symbology)
 // raise unknown_item; each earlier one prompts "Item not recognised.

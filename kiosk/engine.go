@@ -90,6 +90,8 @@ func (e *Engine) Handle(ev Event) Effects {
 		e.onAssist(ev.Assist)
 	case EvOwnBag:
 		e.onOwnBag()
+	case EvSkipBag:
+		e.onSkipBag()
 	}
 	e.weigh()
 	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.st.OutOfService && !e.blocked() {
@@ -393,6 +395,55 @@ func (e *Engine) takeBag(w int) {
 			p.Deadline = time.Time{}
 		}
 	}
+}
+
+// onSkipBag: the shopper asks to skip bagging the pending item (a crate
+// of water left in the trolley). Within SkipBagLimit skips a session the
+// item is accepted without weight at once, cancelling its alert if it
+// has one; beyond, it raises skip_bag and waits for the attendant (or
+// for the item's weight: placing it still accepts it and cancels the
+// alert). With no item waiting for its weight, or with the lane out of
+// service, the request is refused and changes nothing. (no_bag items
+// never wait, so they never need it.)
+func (e *Engine) onSkipBag() {
+	s := &e.st
+	p := s.Pending
+	switch {
+	case s.OutOfService:
+		e.eff.Refused = "the lane is out of service"
+		return
+	case p == nil:
+		e.eff.Refused = "no item is waiting for the bagging area"
+		return
+	}
+	if s.SkippedBags < e.pol.SkipBagLimit {
+		s.Notice = ""
+		s.SkippedBags++
+		e.skip()
+		return
+	}
+	if p.Alert != "" {
+		e.eff.Refused = "please wait for the attendant"
+		return
+	}
+	s.Notice = ""
+	l := e.line(p.Line)
+	p.Deadline, p.Mismatch = time.Time{}, false
+	p.Alert = e.raise(protocol.KindSkipBag, "",
+		fmt.Sprintf("skip bagging asked for %s after %d skipped this session (limit %d)", l.Item.Name, s.SkippedBags, e.pol.SkipBagLimit),
+		s.SkippedBags+1, itemRef(l.Item))
+}
+
+// skip accepts the pending item without its weight; its alert, if any,
+// is cancelled.
+func (e *Engine) skip() {
+	s := &e.st
+	p := s.Pending
+	e.line(p.Line).Skipped = true
+	if p.Alert != "" {
+		e.cancel(p.Alert)
+	}
+	s.Pending = nil
 }
 
 func (e *Engine) onAssist(as *protocol.Assist) {

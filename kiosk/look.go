@@ -36,6 +36,7 @@ const (
 	msgFinishPending = "Please place the item in the bagging area before you pay."
 	msgFinishAnomaly = "Please check the bagging area before you pay."
 	msgOwnBag        = "Please place your bag in the bagging area."
+	msgSkipBag       = "An attendant must approve skipping bagging."
 )
 
 // lights is the one table from lane state to tower light:
@@ -113,6 +114,8 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 			add(msgHelp)
 		case protocol.KindDeviceFault:
 			add(msgFault)
+		case protocol.KindSkipBag:
+			add(msgSkipBag)
 		}
 	}
 	if len(s.Alerts) > 0 {

@@ -20,6 +20,7 @@ func (p Policy) WithDefaults() Policy {
 	defInt(&p.SettleReadings, d.SettleReadings)
 	defInt(&p.SettleToleranceG, d.SettleToleranceG)
 	defInt(&p.OwnBagMaxG, d.OwnBagMaxG)
+	defInt(&p.SkipBagLimit, d.SkipBagLimit)
 	return p
 }
 
@@ -50,6 +51,7 @@ func (p Policy) Validate() error {
 		{"settle_readings", p.SettleReadings, 1},
 		{"settle_tolerance_g", p.SettleToleranceG, 0},
 		{"own_bag_max_g", p.OwnBagMaxG, 1},
+		{"skip_bag_limit", p.SkipBagLimit, 0},
 	}
 	for _, c := range counts {
 		if c.v < c.min {

@@ -48,6 +48,9 @@ type Snapshot struct {
 	// OwnBag says the shopper announced their own bag: the next settled
 	// gain of at most OwnBagMaxG that no pending item explains is the bag.
 	OwnBag bool `json:"own_bag,omitempty"`
+	// SkippedBags counts the items of the session accepted without their
+	// weight by skip bagging.
+	SkippedBags int `json:"skipped_bags,omitempty"`
 	// BaselineG is the last accepted bagging-area weight; HasBaseline is
 	// false until the scale has settled once.
 	BaselineG   int  `json:"baseline_g"`
@@ -80,6 +83,8 @@ type Line struct {
 	// BaggedG is the gain that was accepted for it.
 	Bagged  bool `json:"bagged"`
 	BaggedG int  `json:"bagged_g"`
+	// Skipped is true for an item accepted without weight (skip bagging).
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // Pending is a scanned item waiting for its weight.

@@ -240,7 +240,7 @@ func randomEvent(pick func(n int) int, l *lane, at *float64) Event {
 		ev.Kind = EvConn
 		ev.Conn = devices.ConnEvent{Device: []string{"scanner", "scale"}[pick(2)], Up: pick(2) == 0}
 	case r < 78:
-		ev.Kind = []EventKind{EvHelp, EvHelpCancel, EvFinish, EvFinish}[pick(4)]
+		ev.Kind = []EventKind{EvHelp, EvHelpCancel, EvFinish, EvFinish, EvOwnBag, EvSkipBag, EvSkipBag}[pick(7)]
 	case r < 88:
 		alert := ""
 		if open := l.e.OpenAlerts(); len(open) > 0 {

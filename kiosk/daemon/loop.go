@@ -19,6 +19,7 @@ const (
 	reqFinish
 	reqCatalog
 	reqOwnBag
+	reqSkipBag
 )
 
 // request is a call into the engine goroutine from another goroutine
@@ -169,6 +170,8 @@ func (d *Daemon) onRequest(r request) reply {
 		ev.Kind = kiosk.EvFinish
 	case reqOwnBag:
 		ev.Kind = kiosk.EvOwnBag
+	case reqSkipBag:
+		ev.Kind = kiosk.EvSkipBag
 	}
 	if eff := d.handle(ev); eff.Refused != "" {
 		return reply{state: d.apiState(), err: errConflict{eff.Refused}}

@@ -129,3 +129,36 @@ func TestE2EOwnBag(t *testing.T) {
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
 	requireNoNudge(t, w, lane)
 }
+
+// Skip bagging, end to end: refused with nothing waiting for its weight;
+// within skip_bag_limit an item is accepted without weight; beyond, alert
+// skip_bag, which the attendant approves.
+func TestE2ESkipBag(t *testing.T) {
+	const lane = "32"
+	w, r, p, at := quietLane(t, lane, "skip_bag_limit", "1")
+	require.Contains(t, getBody(t, p.base+"/"), "/api/skip-bag")
+
+	var e map[string]string
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/skip-bag", &e))
+	require.Equal(t, "no item is waiting for the bagging area", e["error"])
+
+	r.scan("5000112637922")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/skip-bag", &st))
+	require.Contains(t, st.Prompt, "next item")
+	requireNoNudge(t, w, lane)
+
+	r.scan("5000112637922")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 })
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/skip-bag", &st))
+	require.Equal(t, protocol.StateAssist, st.State)
+	a := decodeAlert(t, w.next(&at, protocol.LaneAlertTopic(testStore, lane), isKind(protocol.KindSkipBag, protocol.AlertOpen)))
+	require.Equal(t, protocol.SeverityMedium, a.Severity)
+	require.Equal(t, "Cola 330ml", a.Item.Name)
+	res := command(t, w, lane, "c1", a.ID, protocol.ActionApprove)
+	require.True(t, res.OK, res.Error)
+	st = pollState(t, p.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 0 })
+	require.Equal(t, 2, st.Items)
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
+}
