@@ -88,9 +88,29 @@
 // Please scan it again."; a recognised item resets the count and cancels
 // an open unknown_item.
 //
+// Learned weights. Every accepted placement of an item teaches the lane
+// one sample of its GTIN's weight, an attendant's approve of a
+// bag_timeout or weight_mismatch (with the scale settled)
+// LearnApproveWeight samples; the running mean and spread are kept per
+// GTIN (Learned). A sample farther from the learned mean than twice the
+// learned tolerance, or, before LearnMinSamples, farther from the
+// catalogue weight than three tolerances and a quarter of the weight, is
+// an outlier and is not learned; LearnMinSamples outliers in a row that
+// agree with each other replace the entry (the product changed). From
+// LearnMinSamples samples on, the learned mean and tolerance
+// (LearnSpreads spreads, at least LearnMinToleranceG) replace the
+// catalogue's where they are tighter or the catalogue has no weight
+// (Learned.Use), for every rule that weighs an item. Variable-measure
+// and no_bag items, gains within DefaultToleranceG, skipped items and
+// quick hands teach nothing. The table is not session state: SetLearned
+// hands it in, Effects.Learned hands each updated entry out, and the
+// daemon keeps it in data_dir.
+//
 // Age, help, devices. An age_restricted item raises age_check at once (one
 // per session until age_ok); scanning goes on. Help raises help at once;
-// the shopper cancelling it cancels the alert. A device lost (EvConn) for
+// the shopper cancelling it cancels the alert. A help press within
+// HelpDebounce of a help the shopper cancelled pages nobody: it is
+// refused, and the prompt says to press again in a moment. A device lost (EvConn) for
 // DeviceGrace, or a scale that keeps answering with not-ready, fault,
 // over-capacity or under-zero readings for DeviceGrace, raises
 // device_fault (one per device); the device coming back cancels it.

@@ -19,6 +19,9 @@ type Engine struct {
 	pol Policy
 	cat Catalog
 	st  Snapshot
+	// learned is the learned weight table, by GTIN; not session state
+	// (the daemon keeps it, see SetLearned).
+	learned map[string]Learned
 
 	// Per-Handle scratch.
 	at  time.Time
@@ -284,11 +287,20 @@ func (e *Engine) lookup(sc devices.Scan) (Item, error) {
 	return e.cat.Lookup(sc)
 }
 
+// onHelp raises help, unless it is open already or the shopper cancelled
+// help less than HelpDebounce ago: then the press pages nobody, and the
+// screen says to press again in a moment.
 func (e *Engine) onHelp() {
+	s := &e.st
 	if e.findKind(protocol.KindHelp) != nil {
 		return
 	}
-	e.st.Notice = ""
+	if !s.HelpCancelled.IsZero() && e.at.Sub(s.HelpCancelled) < e.pol.HelpDebounce {
+		e.eff.Refused = "help was cancelled a moment ago"
+		s.Notice = msgHelpDebounce
+		return
+	}
+	s.Notice = ""
 	e.raise(protocol.KindHelp, "", "the shopper asked for help", 1, nil)
 }
 
@@ -299,6 +311,7 @@ func (e *Engine) onHelpCancel() {
 		return
 	}
 	e.cancel(a.Alert.ID)
+	e.st.HelpCancelled = e.at
 }
 
 func (e *Engine) onFinish() {
@@ -337,6 +350,8 @@ func (e *Engine) onFinish() {
 			ScannerOn:   s.ScannerOn,
 			Sensors:     s.Sensors,
 			Notice:      msgThanks,
+
+			HelpCancelled: s.HelpCancelled,
 		}
 	}
 }

@@ -78,6 +78,7 @@ func merge(a, b Effects) Effects {
 	a.Changed = a.Changed || b.Changed
 	a.Alerts = append(a.Alerts, b.Alerts...)
 	a.Results = append(a.Results, b.Results...)
+	a.Learned = append(a.Learned, b.Learned...)
 	if b.Scanner != nil {
 		a.Scanner = b.Scanner
 	}

@@ -37,6 +37,7 @@ const (
 	msgFinishAnomaly = "Please check the bagging area before you pay."
 	msgOwnBag        = "Please place your bag in the bagging area."
 	msgSkipBag       = "An attendant must approve skipping bagging."
+	msgHelpDebounce  = "Help was just cancelled. If you need help, press help again in a moment."
 )
 
 // lights is the one table from lane state to tower light:

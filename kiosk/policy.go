@@ -21,6 +21,9 @@ func (p Policy) WithDefaults() Policy {
 	defInt(&p.SettleToleranceG, d.SettleToleranceG)
 	defInt(&p.OwnBagMaxG, d.OwnBagMaxG)
 	defInt(&p.SkipBagLimit, d.SkipBagLimit)
+	defInt(&p.LearnMinSamples, d.LearnMinSamples)
+	defInt(&p.LearnApproveWeight, d.LearnApproveWeight)
+	defDur(&p.HelpDebounce, d.HelpDebounce)
 	return p
 }
 
@@ -52,6 +55,8 @@ func (p Policy) Validate() error {
 		{"settle_tolerance_g", p.SettleToleranceG, 0},
 		{"own_bag_max_g", p.OwnBagMaxG, 1},
 		{"skip_bag_limit", p.SkipBagLimit, 0},
+		{"learn_min_samples", p.LearnMinSamples, 1},
+		{"learn_approve_weight", p.LearnApproveWeight, 1},
 	}
 	for _, c := range counts {
 		if c.v < c.min {
@@ -66,6 +71,7 @@ func (p Policy) Validate() error {
 		{"unexpected_grace", p.UnexpectedGrace},
 		{"removed_grace", p.RemovedGrace},
 		{"device_grace", p.DeviceGrace},
+		{"help_debounce", p.HelpDebounce},
 	}
 	for _, d := range durs {
 		if d.v <= 0 {

@@ -71,6 +71,9 @@ type Snapshot struct {
 	// a refused finish); it is cleared by the shopper's next action.
 	Notice    string `json:"notice"`
 	ScannerOn bool   `json:"scanner_on"`
+	// HelpCancelled is when the shopper last cancelled help (zero:
+	// never); a press within HelpDebounce of it does not page.
+	HelpCancelled time.Time `json:"help_cancelled,omitzero"`
 
 	Sensors Sensors `json:"sensors"`
 }

@@ -26,6 +26,7 @@ func restored(t *testing.T, l *lane) *lane {
 	require.NoError(t, json.Unmarshal(b, &s))
 	l2 := newLane(t, l.e.Policy())
 	l2.ids = l.ids
+	l2.e.SetLearned(l.e.Learned()) // kept by the daemon, not the snapshot
 	require.NoError(t, l2.e.Restore(s))
 	require.Equal(t, l.e.Snapshot(), l2.e.Snapshot())
 	require.Equal(t, l.e.State(), l2.e.State())

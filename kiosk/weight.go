@@ -83,6 +83,7 @@ func (e *Engine) weigh() {
 		}
 		switch {
 		case match:
+			e.learn(l.Item, delta, 1)
 			e.accept(delta, w)
 			return
 		case e.quickHands(delta, w):
@@ -120,13 +121,11 @@ func (e *Engine) weigh() {
 
 // expected is the gain an item should make on the bagging area and how
 // far off it may be: the catalogue's weight_g and tolerance_g (or
-// DefaultToleranceG). A weight of 0 means unknown.
+// DefaultToleranceG), or the learned ones where they apply (Learned.Use).
+// A weight of 0 means unknown.
 func (e *Engine) expected(it Item) (g, tol int) {
-	tol = it.ToleranceG
-	if tol == 0 {
-		tol = e.pol.DefaultToleranceG
-	}
-	return it.WeightG, tol
+	g, tol, _ = e.learned[it.GTIN].Use(it, e.pol)
+	return g, tol
 }
 
 // accept takes the pending item as bagged with the given gain; w is the

@@ -231,6 +231,9 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
 		}
 	}
+	if len(eff.Learned) > 0 {
+		d.weights.save(eff.Learned)
+	}
 	if eff.Changed || start {
 		d.show(st)
 	}

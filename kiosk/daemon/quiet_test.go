@@ -7,12 +7,17 @@ package daemon
 import (
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/kiosk/laneconfig"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -161,4 +166,92 @@ func TestE2ESkipBag(t *testing.T) {
 	st = pollState(t, p.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 0 })
 	require.Equal(t, 2, st.Items)
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
+}
+
+// startInProcClocked runs a lane in the test process on fake devices and
+// a clock the test moves, for rules that take time (help_debounce)
+// without waiting for it.
+func startInProcClocked(t testing.TB, cfg *laneconfig.Config) (*inProc, *testsupport.Clock) {
+	t.Helper()
+	clock := testsupport.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	p := startInProcOpts(t, cfg, Opts{
+		Now:     clock.Now,
+		Scanner: devicestest.NewScanner(clock.Now),
+		Scale:   devicestest.NewScale(clock.Now),
+	})
+	return p, clock
+}
+
+// Learned weights, end to end: what a lane learns is kept in data_dir and
+// used after a restart; kioskd -weights shows it; unreadable learned data
+// is set aside with a log line and the lane starts from the catalogue.
+func TestE2ELearnedWeights(t *testing.T) {
+	const lane = "33"
+	w, r, p, _ := quietLane(t, lane, "learn_min_samples", "1")
+	r.scan("5000112637922") // cola: 355 ±15 in the catalogue
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	r.scale.set(366)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "next item") })
+	var st protocol.LaneState
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
+	requireNoNudge(t, w, lane)
+	p.term()
+
+	out, err := exec.Command(kioskdBin, "-weights", r.path).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Regexp(t, `05000112637922\s+Cola 330ml\s+1\s+366\.0\s+0\.0\s+5\s+355 ±15\s+learned 366 ±5`, string(out))
+
+	// After a restart the learned 366 ±5 is in force: 352 g more, which
+	// the catalogue would take, is a wrong weight.
+	p = startKioskd(t, r)
+	p.waitLog(func(m map[string]any) bool { return m["msg"] == "learned weights loaded" && m["items"] == float64(1) })
+	r.scale.waitPolls(t, r.scale.polls.Load()+4)
+	r.scan("5000112637922")
+	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	r.scale.set(366 + 352)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "does not match") })
+	r.scale.set(366 + 367)
+	pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "next item") })
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
+	p.term()
+
+	// Unreadable learned data.
+	path := filepath.Join(r.dir, "data", WeightsFile)
+	require.NoError(t, os.WriteFile(path, []byte("\x00garbage\n"), 0o600))
+	p = startKioskd(t, r)
+	rec := p.waitLog(func(m map[string]any) bool {
+		return m["msg"] == "learned weights unreadable, set aside; starting from the catalogue"
+	})
+	aside, _ := rec["set_aside_as"].(string)
+	require.True(t, strings.HasPrefix(aside, path+".unreadable-"), "%v", rec)
+	b, err := os.ReadFile(aside)
+	require.NoError(t, err)
+	require.Equal(t, "\x00garbage\n", string(b))
+	got, err := ReadWeights(filepath.Join(r.dir, "data"))
+	require.NoError(t, err)
+	require.Empty(t, got, "the lane starts from the catalogue")
+	require.Equal(t, protocol.StateIdle, p.state().State)
+	p.term()
+}
+
+// help_debounce, end to end: help pressed again right after the shopper
+// cancelled it pages nobody and says so.
+func TestE2EHelpDebounce(t *testing.T) {
+	const lane = "34"
+	w, _, p, at := quietLane(t, lane, "help_debounce", "1m")
+	alertTopic := protocol.LaneAlertTopic(testStore, lane)
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", nil))
+	a := decodeAlert(t, w.next(&at, alertTopic, isKind(protocol.KindHelp, protocol.AlertOpen)))
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", nil))
+	w.next(&at, alertTopic, isID(a.ID))
+	var e map[string]string
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/help", &e))
+	require.Equal(t, "help was cancelled a moment ago", e["error"])
+	// The refused press changed the prompt: its state follows anything
+	// the same step published.
+	st := decodeState(t, w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool {
+		return strings.Contains(s.Prompt, "press help again in a moment")
+	})))
+	require.Empty(t, st.Alerts)
+	require.Equal(t, 1, w.count(alertTopic, isKind(protocol.KindHelp, protocol.AlertOpen)), "one page")
 }
