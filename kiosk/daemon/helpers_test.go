@@ -283,6 +283,8 @@ type fakeScale struct {
 	grams  atomic.Int64
 	fault  atomic.Bool
 	moving atomic.Bool // answers with the motion status and no weight
+	garble atomic.Int64 // this many more replies to W are cut short and garbled
+	mute   atomic.Bool  // answers nothing
 	polls  atomic.Int64
 	polled chan struct{}
 }
@@ -326,7 +328,14 @@ func (s *fakeScale) serve(m *os.File) {
 				cmd = append(cmd, c)
 				continue
 			}
-			if _, err := m.Write([]byte(s.answer(strings.TrimSpace(string(cmd))))); err != nil {
+			reply := s.answer(strings.TrimSpace(string(cmd)))
+			switch {
+			case s.mute.Load():
+				reply = ""
+			case strings.HasPrefix(reply, "\n0") && s.garble.Add(-1) >= 0:
+				reply = "\n\x9901.2" // a flipped byte, then the line drops the rest
+			}
+			if _, err := m.Write([]byte(reply)); err != nil {
 				return
 			}
 			cmd = cmd[:0]

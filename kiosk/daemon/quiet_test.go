@@ -255,3 +255,29 @@ func TestE2EHelpDebounce(t *testing.T) {
 	require.Empty(t, st.Alerts)
 	require.Equal(t, 1, w.count(alertTopic, isKind(protocol.KindHelp, protocol.AlertOpen)), "one page")
 }
+
+// A scale that talks garbage recovers at once: ten garbled replies in a
+// row, then good ones, raise no device_fault at device_grace 2s (each
+// costs one poll, not the 1s reply timeout); a scale that never answers
+// still raises it, and is cancelled when it answers again.
+func TestE2EGarbledScaleRecovers(t *testing.T) {
+	const lane = "35"
+	w, r, p, at := quietLane(t, lane, "device_grace", "2s")
+	alertTopic := protocol.LaneAlertTopic(testStore, lane)
+	r.scale.garble.Store(10)
+	polls := r.scale.polls.Load()
+	r.scale.waitPolls(t, polls+10+5) // the ten garbled, then five good
+	require.LessOrEqual(t, r.scale.garble.Load(), int64(0))
+	// A reading after the good ones: the engine has seen them all.
+	r.scale.set(0)
+	r.scale.waitPolls(t, r.scale.polls.Load()+2)
+	require.Zero(t, w.count(alertTopic, nil), "no device_fault for a scale that recovered:\n%s", p.log())
+	require.Empty(t, p.state().Alerts)
+
+	r.scale.mute.Store(true)
+	a := decodeAlert(t, w.next(&at, alertTopic, isKind(protocol.KindDeviceFault, protocol.AlertOpen)))
+	require.Contains(t, a.Detail, "no reply")
+	r.scale.mute.Store(false)
+	w.next(&at, alertTopic, isID(a.ID))
+	pollState(t, p.base, noAlerts)
+}

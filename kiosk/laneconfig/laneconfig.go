@@ -88,6 +88,11 @@ type ScannerConfig struct {
 	Prefix string `yaml:"prefix"`
 	// LRC says the scanner sends an LRC byte after ETX (STX/ETX framing).
 	LRC bool `yaml:"lrc"`
+	// FrameGap is how long the line may stay quiet inside a frame before
+	// the half frame is dropped; 0 means the driver's default
+	// (scanner.FrameGapChars character times, at least
+	// scanner.MinFrameGap).
+	FrameGap time.Duration `yaml:"frame_gap"`
 }
 
 // ScaleConfig is the `scale:` block. Defaults come from the driver:
@@ -104,6 +109,11 @@ type ScaleConfig struct {
 	// their unit and ignore it.
 	Unit         string        `yaml:"unit"`
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// ReplyGap is how long the line may stay quiet inside a reply before
+	// what came is taken as the reply; 0 means the driver's default
+	// (scale.ReplyGapChars character times, at least scale.MinReplyGap).
+	// Raise it for a USB adapter with a long latency timer.
+	ReplyGap time.Duration `yaml:"reply_gap"`
 }
 
 // GPIOConfig names the lane light and help button pins (periph pin names
@@ -380,6 +390,11 @@ func (c *Config) validate() []string {
 	oneOf("scale.unit", c.Scale.Unit, scale.Units())
 	if c.Scale.PollInterval < 20*time.Millisecond {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
+	}
+	for key, v := range map[string]time.Duration{"scale.reply_gap": c.Scale.ReplyGap, "scanner.frame_gap": c.Scanner.FrameGap} {
+		if v < 0 || v > time.Second {
+			add(key, "%v is not between 0 (the driver's default) and 1s", v)
+		}
 	}
 
 	if c.GPIO.Debounce < 0 || c.GPIO.Debounce > time.Second {

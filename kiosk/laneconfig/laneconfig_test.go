@@ -221,3 +221,16 @@ func TestConfigPolicyV11(t *testing.T) {
 		require.EqualError(t, err, want, key)
 	}
 }
+
+// The gaps that end a scale reply and drop a half scanner frame: 0 is
+// the driver's default; at most 1s.
+func TestConfigGaps(t *testing.T) {
+	base := "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\n"
+	c, err := Parse([]byte(base+"scanner: {port: p, frame_gap: 80ms}\nscale: {port: q, reply_gap: 40ms}\n"), "lane.yaml")
+	require.NoError(t, err)
+	require.Equal(t, 80*time.Millisecond, c.Scanner.FrameGap)
+	require.Equal(t, 40*time.Millisecond, c.Scale.ReplyGap)
+	_, err = Parse([]byte(base+"scanner: {port: p, frame_gap: 2s}\nscale: {port: q, reply_gap: -1ms}\n"), "lane.yaml")
+	require.ErrorContains(t, err, "lane.yaml: scale.reply_gap: -1ms is not between 0 (the driver's default) and 1s")
+	require.ErrorContains(t, err, "lane.yaml: scanner.frame_gap: 2s is not between 0 (the driver's default) and 1s")
+}
