@@ -100,7 +100,9 @@ func (e *Engine) approve(k protocol.Kind) {
 		if s.Sensors.Settled {
 			l.BaggedG = s.Sensors.SettledG - s.BaselineG
 			s.BaselineG = s.Sensors.SettledG
-			e.learn(l.Item, l.BaggedG, e.pol.LearnApproveWeight)
+			if s.Held == nil { // else the held item may be on the scale too
+				e.learn(l.Item, l.BaggedG, e.pol.LearnApproveWeight)
+			}
 		} else {
 			l.BaggedG = l.Item.WeightG
 			s.BaselineG += l.Item.WeightG

@@ -248,6 +248,13 @@ func (e *Engine) onScan(sc devices.Scan) {
 		}
 	}
 	s.Notice = ""
+	s.LateHeld = nil // the shopper moved on
+	if ss := &s.Sensors; s.OwnBag && ss.Settled && abs(ss.SettledG-s.BaselineG) <= e.pol.SettleToleranceG {
+		// The scale shows nothing new since the bag was announced: no
+		// bag came (or one the scale cannot feel). The next item is not
+		// to be taken for it.
+		s.OwnBag = false
+	}
 	it, err := e.lookup(sc)
 	if err != nil {
 		s.UnknownScans++
@@ -359,7 +366,11 @@ func (e *Engine) onFinish() {
 // onOwnBag: the shopper pressed "I'm using my own bag". A bag already on
 // the bagging area (an unexpected gain, or a wrong weight for the pending
 // item, of at most OwnBagMaxG) is taken as the bag at once, cancelling
-// the alert it raised; otherwise the next such gain will be (see weigh).
+// the alert it raised; a wrong weight heavier than the pending item is
+// the item in the bag, and takes both (the bag: the rest, at most
+// OwnBagMaxG); otherwise the next settled gain of more than
+// SettleToleranceG and at most OwnBagMaxG will be (see ownBag), unless a
+// scan comes first with the scale still at the baseline.
 // At an idle lane a bag is part of the bagging area anyway: refused.
 func (e *Engine) onOwnBag() {
 	s := &e.st
@@ -372,6 +383,16 @@ func (e *Engine) onOwnBag() {
 		return
 	}
 	s.Notice = ""
+	if p := s.Pending; p != nil && p.Mismatch && s.Sensors.Settled {
+		g := s.Sensors.SettledG - s.BaselineG
+		if iw, _ := e.expected(e.line(p.Line).Item); iw > 0 && g > iw && g-iw <= e.pol.OwnBagMaxG {
+			// The wrong weight holds the item and the bag (the item was
+			// put in it): both are taken.
+			e.takeBag(s.BaselineG + g - iw)
+			e.accept(iw, s.Sensors.SettledG)
+			return
+		}
+	}
 	if g, ok := e.bagGain(); ok {
 		e.takeBag(s.BaselineG + g)
 		return

@@ -37,11 +37,12 @@ func TestLearnedWeightStopsAlarming(t *testing.T) {
 	l.weigh(0, 0)
 	got := l.mismatchThenApprove(1, "cola", 0, 390)
 	require.Len(t, got, 1)
-	require.Equal(t, Learned{GTIN: cola.GTIN, Name: cola.Name, N: 3, MeanG: 390, Updated: sec(5)}, got[0])
+	require.Equal(t, Learned{GTIN: cola.GTIN, Name: cola.Name, N: 3, Obs: 1, MeanG: 390, Updated: sec(5)}, got[0])
 	require.Empty(t, l.kind(EvFinish, 6).Refused)
 
 	got = l.mismatchThenApprove(10, "cola", 390, 391)
 	require.Equal(t, 6, got[0].N)
+	require.Equal(t, 2, got[0].Obs, "two weighings")
 	require.InDelta(t, 390.5, got[0].MeanG, 1e-9)
 	g, tol, learned := got[0].Use(cola, l.e.Policy())
 	require.True(t, learned)
@@ -73,9 +74,13 @@ func TestLearnSamples(t *testing.T) {
 		}
 		e := l.e.Learned()[0]
 		require.Equal(t, 5, e.N)
+		require.Equal(t, 5, e.Obs)
 		require.InDelta(t, 355, e.MeanG, 1e-9)
 		require.InDelta(t, math.Sqrt(68.0/4), e.SpreadG(), 1e-9)
-		require.Equal(t, 17, e.ToleranceG(), "4 spreads: not tighter than the catalogue's 15")
+		// 4 spreads, the spread at the upper bound five weighings allow
+		// (2.41 times the measured one): not tighter than the catalogue's
+		// 15, which holds the mean.
+		require.Equal(t, 40, e.ToleranceG())
 		g, tol, learned := e.Use(cola, l.e.Policy())
 		require.False(t, learned)
 		require.Equal(t, []int{355, 15}, []int{g, tol})
@@ -129,6 +134,7 @@ func TestLearnOutliers(t *testing.T) {
 	l.scan(30, "cola")
 	got = l.weigh(31, 780+1290+391).Learned
 	require.Equal(t, 7, got[0].N)
+	require.Equal(t, 3, got[0].Obs)
 	require.Zero(t, got[0].AltN)
 
 	// The product is heavier now (new bottle): two approves in a row.
@@ -136,6 +142,7 @@ func TestLearnOutliers(t *testing.T) {
 	l.mismatchThenApprove(40, "cola", base, 432)
 	got = l.mismatchThenApprove(50, "cola", base+432, 434)
 	require.Equal(t, 6, got[0].N, "replaced by the agreeing outliers")
+	require.Equal(t, 2, got[0].Obs)
 	require.InDelta(t, 433, got[0].MeanG, 1e-9)
 	require.Zero(t, got[0].AltN)
 	l.scan(60, "cola")
@@ -152,11 +159,13 @@ func TestLearnOutliers(t *testing.T) {
 }
 
 // Learned.Use: learned replaces the catalogue only from learn_min_samples
-// on, and only where tighter or where the catalogue has no weight.
+// on, and only where tighter, where the catalogue has no weight, or where
+// the catalogue's range does not even hold the learned mean; never with a
+// range that reaches down to "no change".
 func TestLearnedUse(t *testing.T) {
 	pol := DefaultPolicy
-	tight := Learned{GTIN: cola.GTIN, N: 5, MeanG: 391.4, M2: 4} // spread 1: tolerance 5
-	loose := Learned{GTIN: cola.GTIN, N: 5, MeanG: 391.4, M2: 400}
+	tight := Learned{GTIN: cola.GTIN, N: 5, Obs: 5, MeanG: 391.4, M2: 4} // spread 1: tolerance 10
+	loose := Learned{GTIN: cola.GTIN, N: 5, Obs: 5, MeanG: 391.4, M2: 400}
 	tests := []struct {
 		name    string
 		l       Learned
@@ -164,14 +173,16 @@ func TestLearnedUse(t *testing.T) {
 		g, tol  int
 		learned bool
 	}{
-		{"tighter", tight, cola, 391, 5, true},
-		{"looser", loose, cola, 355, 15, false},
-		{"too few samples", Learned{GTIN: cola.GTIN, N: 4, MeanG: 391.4}, cola, 355, 15, false},
+		{"tighter", tight, cola, 391, 10, true},
+		{"looser, but the catalogue is wrong", loose, cola, 391, 97, true},
+		{"looser, the catalogue holds the mean", Learned{GTIN: cola.GTIN, N: 5, Obs: 5, MeanG: 360, M2: 400}, cola, 355, 15, false},
+		{"too few samples", Learned{GTIN: cola.GTIN, N: 4, Obs: 4, MeanG: 391.4}, cola, 355, 15, false},
 		{"no entry", Learned{}, cola, 355, 15, false},
-		{"catalogue has no weight", Learned{GTIN: bread.GTIN, N: 5, MeanG: 800, M2: 40000}, bread, 800, 400, true},
-		{"catalogue tolerance 0 is the default", tight, Item{GTIN: cola.GTIN, WeightG: 355}, 391, 5, true},
+		{"catalogue has no weight", Learned{GTIN: bread.GTIN, N: 5, Obs: 5, MeanG: 800, M2: 4000}, bread, 800, 305, true},
+		{"catalogue tolerance 0 is the default", tight, Item{GTIN: cola.GTIN, WeightG: 355}, 391, 10, true},
 		{"variable measure", Learned{GTIN: "v", N: 9, MeanG: 400}, Item{GTIN: "v", WeightG: 380, ToleranceG: 20, Variable: true}, 380, 20, false},
-		{"equal tolerance is not tighter", Learned{GTIN: "e", N: 5, MeanG: 400}, Item{GTIN: "e", WeightG: 380, ToleranceG: LearnMinToleranceG}, 380, 5, false},
+		{"equal tolerance is not tighter", Learned{GTIN: "e", N: 5, Obs: 5, MeanG: 400}, Item{GTIN: "e", WeightG: 395, ToleranceG: LearnMinToleranceG}, 395, 8, false},
+		{"a range that reaches no change", Learned{GTIN: "g", N: 5, Obs: 5, MeanG: 25}, Item{GTIN: "g"}, 0, 20, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -179,6 +190,17 @@ func TestLearnedUse(t *testing.T) {
 			require.Equal(t, []int{tc.g, tc.tol}, []int{g, tol})
 			require.Equal(t, tc.learned, learned)
 		})
+	}
+}
+
+// With few weighings the spread may be much larger than measured: the
+// tolerance takes its upper confidence bound (at most 2.5 times).
+func TestSpreadBound(t *testing.T) {
+	for _, c := range []struct {
+		obs  int
+		want float64
+	}{{1, 1}, {2, 2.5}, {3, 2.5}, {5, 2.41}, {10, 1.65}, {30, 1.28}, {100, 1.13}} {
+		require.InDelta(t, c.want, spreadBound(c.obs), 0.01, "%d weighings", c.obs)
 	}
 }
 

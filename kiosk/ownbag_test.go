@@ -79,6 +79,11 @@ func TestOwnBag(t *testing.T) {
 			baseline: 40, items: 1, pending: true, state: protocol.StateShopping, prompt: msgPlace, deadline: 11,
 		},
 		{
+			name:     "a bag put down with the item in it: both are taken",
+			steps:    []step{scanAt(1, "cola"), still(2, 40+356), still(2.1, 40+356), still(2.2, 40+356), ownBagAt(3)},
+			baseline: 40 + 356, items: 1, state: protocol.StateShopping, prompt: msgNext,
+		},
+		{
 			name: "a bag that raised weight_mismatch: cancelled, the bag timer starts again",
 			pol:  Policy{MismatchAttempts: 1},
 			steps: []step{scanAt(1, "cola"), still(2, 40), still(2.1, 40), still(2.2, 40), ownBagAt(4),
@@ -86,9 +91,27 @@ func TestOwnBag(t *testing.T) {
 			baseline: 400, items: 1, alerts: []string{"weight_mismatch:open", "weight_mismatch:cancelled"}, state: protocol.StateShopping, prompt: msgNext,
 		},
 		{
-			name:     "a light bag is no change: still armed",
-			steps:    []step{scanAt(1, "chair"), ownBagAt(2), still(3, 12), still(3.1, 12), still(3.2, 12)},
+			name: "a bag lighter than the tolerance is taken too, so it does not ride into the next item's weight",
+			steps: []step{scanAt(1, "chair"), ownBagAt(2), still(3, 12), still(3.1, 12), still(3.2, 12),
+				scanAt(4, "cola"), still(5, 12+355), still(5.1, 12+355), still(5.2, 12+355)},
+			baseline: 12 + 355, items: 2, state: protocol.StateShopping, prompt: msgNext,
+		},
+		{
+			name:     "a bag the scale cannot feel: still armed",
+			steps:    []step{scanAt(1, "chair"), ownBagAt(2), still(3, 2), still(3.1, 2), still(3.2, 2)},
 			baseline: 0, items: 1, armed: true, state: protocol.StateShopping, prompt: msgOwnBag,
+		},
+		{
+			name: "no bag came: the next scan drops the announcement",
+			steps: []step{scanAt(1, "chair"), ownBagAt(2), still(3, 2), still(3.1, 2), still(3.2, 2),
+				scanAt(4, "cola"), still(5, 2+300), still(5.1, 2+300), still(5.2, 2+300)},
+			baseline: 0, items: 2, pending: true, state: protocol.StateAttention, prompt: msgMismatch, deadline: 14,
+		},
+		{
+			name: "a scan while the bag still moves keeps the announcement",
+			steps: []step{scanAt(1, "chair"), ownBagAt(2), moving(3, 90), scanAt(3.1, "cola"),
+				still(3.5, 120), still(3.6, 120), still(3.7, 120)},
+			baseline: 120, items: 2, pending: true, state: protocol.StateShopping, prompt: msgPlace, deadline: 13.1,
 		},
 	}
 	for _, tc := range tests {

@@ -57,6 +57,10 @@ type Snapshot struct {
 	HasBaseline bool `json:"has_baseline"`
 	// Anomaly is an unexpected gain or a loss on the bagging area.
 	Anomaly *Anomaly `json:"anomaly"`
+	// LateHeld is an item quick hands took as already down together with
+	// the one before it, though the gain fitted that one alone: until
+	// the next scan, its weight arriving is that item.
+	LateHeld *LateHeld `json:"late_held,omitempty"`
 	// Alerts are the open alerts, oldest first.
 	Alerts []OpenAlert `json:"alerts"`
 	// Closed remembers recently closed alerts (bounded) so that a late
@@ -100,6 +104,14 @@ type Pending struct {
 	Mismatch   bool      `json:"mismatch"`   // the last judged weight was wrong
 	JudgedRun  uint64    `json:"judged_run"` // Sensors.RunID last judged
 	Alert      string    `json:"alert"`      // open alert about this item
+}
+
+// LateHeld is the second of two items quick hands accepted together.
+type LateHeld struct {
+	First      int `json:"first"` // Line.N of the pending item
+	Line       int `json:"line"`  // Line.N of the held one
+	WeightG    int `json:"weight_g"`
+	ToleranceG int `json:"tolerance_g"`
 }
 
 // Anomaly is a settled bagging-area weight that differs from the baseline
@@ -189,6 +201,7 @@ func cloneSnapshot(s Snapshot) Snapshot {
 	c.Basket = slices.Clone(s.Basket)
 	c.Pending = clonePtr(s.Pending)
 	c.Anomaly = clonePtr(s.Anomaly)
+	c.LateHeld = clonePtr(s.LateHeld)
 	c.Held = clonePtr(s.Held)
 	c.Alerts = slices.Clone(s.Alerts)
 	for i := range c.Alerts {

@@ -88,7 +88,7 @@ func TestWeights(t *testing.T) {
 
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "data"), 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "weights.jsonl"), []byte(
-		`{"gtin":"05000112637922","name":"Cola 330ml","n":7,"mean_g":390.1,"m2":1.2,"updated":"2026-11-23T10:00:00Z"}`+"\n"+
+		`{"gtin":"05000112637922","name":"Cola 330ml","n":7,"obs":4,"mean_g":390.1,"m2":1.2,"updated":"2026-11-23T10:00:00Z"}`+"\n"+
 			`{"gtin":"05449000000996","name":"Water 1.5l","n":3,"mean_g":1561,"m2":0,"updated":"2026-11-23T10:00:00Z"}`+"\n"+
 			`{"gtin":"09999999999994","n":5,"mean_g":100,"m2":0,"updated":"2026-11-23T10:00:00Z"}`+"\n"), 0o600))
 	code, out, errs = run("-weights", path)
@@ -97,8 +97,8 @@ func TestWeights(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 5, out)
 	require.Regexp(t, `^GTIN\s+NAME\s+SAMPLES\s+MEAN_G\s+SPREAD_G\s+TOL_G\s+CATALOGUE_G\s+IN USE\s+REJECTED\s+UPDATED$`, lines[1])
-	require.Regexp(t, `^05000112637922\s+Cola 330ml\s+7\s+390\.1\s+0\.4\s+5\s+355 ±15\s+learned 390 ±5\s+0\s+2026-11-23T10:00:00Z$`, lines[2])
-	require.Regexp(t, `^05449000000996\s+Water 1\.5l\s+3\s+1561\.0\s+0\.0\s+5\s+1560 ±20\s+catalogue \(3/5 samples\)`, lines[3])
+	require.Regexp(t, `^05000112637922\s+Cola 330ml\s+7\s+390\.1\s+0\.5\s+8\s+355 ±15\s+learned 390 ±8\s+0\s+2026-11-23T10:00:00Z$`, lines[2])
+	require.Regexp(t, `^05449000000996\s+Water 1\.5l\s+3\s+1561\.0\s+0\.0\s+8\s+1560 ±20\s+catalogue \(3/5 samples\)`, lines[3])
 	require.Regexp(t, `^09999999999994\s+-\s+5 .*no: not in the catalogue`, lines[4])
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "weights.jsonl"), []byte("nope\n"), 0o600))

@@ -282,7 +282,7 @@ type fakeScale struct {
 	line   *devicestest.Line
 	grams  atomic.Int64
 	fault  atomic.Bool
-	moving atomic.Bool // answers with the motion status and no weight
+	moving atomic.Bool  // answers with the motion status and no weight
 	garble atomic.Int64 // this many more replies to W are cut short and garbled
 	mute   atomic.Bool  // answers nothing
 	polls  atomic.Int64

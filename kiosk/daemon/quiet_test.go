@@ -199,9 +199,9 @@ func TestE2ELearnedWeights(t *testing.T) {
 
 	out, err := exec.Command(kioskdBin, "-weights", r.path).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	require.Regexp(t, `05000112637922\s+Cola 330ml\s+1\s+366\.0\s+0\.0\s+5\s+355 ±15\s+learned 366 ±5`, string(out))
+	require.Regexp(t, `05000112637922\s+Cola 330ml\s+1\s+366\.0\s+0\.0\s+8\s+355 ±15\s+learned 366 ±8`, string(out))
 
-	// After a restart the learned 366 ±5 is in force: 352 g more, which
+	// After a restart the learned 366 ±8 is in force: 352 g more, which
 	// the catalogue would take, is a wrong weight.
 	p = startKioskd(t, r)
 	p.waitLog(func(m map[string]any) bool { return m["msg"] == "learned weights loaded" && m["items"] == float64(1) })

@@ -86,7 +86,7 @@ func validLearned(l kiosk.Learned) error {
 	switch {
 	case l.GTIN == "":
 		return errors.New("no gtin")
-	case l.N < 0 || l.AltN < 0 || l.Rejected < 0:
+	case l.N < 0 || l.Obs < 0 || l.AltN < 0 || l.AltObs < 0 || l.Rejected < 0:
 		return errors.New("negative count")
 	case !finite(l.MeanG) || !finite(l.M2) || !finite(l.AltMeanG) || !finite(l.AltM2) || l.M2 < 0 || l.AltM2 < 0:
 		return errors.New("bad mean or spread")

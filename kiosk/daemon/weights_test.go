@@ -60,7 +60,7 @@ func TestWeightsSurviveRestart(t *testing.T) {
 func TestWeightsHalfLastLine(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, WeightsFile)
-	good := `{"gtin":"05000112637922","n":3,"mean_g":390,"m2":0,"updated":"2026-11-23T10:00:00Z"}`
+	good := `{"gtin":"05000112637922","n":3,"obs":1,"mean_g":390,"m2":0,"updated":"2026-11-23T10:00:00Z"}`
 	require.NoError(t, os.WriteFile(path, []byte(good+"\n"+`{"gtin":"0544900`), 0o600))
 	got, err := ReadWeights(dir)
 	require.NoError(t, err)
