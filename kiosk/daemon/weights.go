@@ -271,7 +271,7 @@ func WriteWeights(w io.Writer, cfg *laneconfig.Config) error {
 		return err
 	}
 	pol := cfg.Policy
-	fmt.Fprintf(w, "lane %s (store %s): %d items learned in %s; a learned weight is used from %d samples on, where its tolerance is tighter than the catalogue's or the catalogue has no weight\n",
+	fmt.Fprintf(w, "lane %s (store %s): %d items learned in %s; a learned weight is used from %d samples on, where it is tighter than the catalogue's, the catalogue has none, or the catalogue's range does not hold it\n",
 		cfg.Lane, cfg.Store, len(table), filepath.Join(cfg.DataDir, WeightsFile), pol.LearnMinSamples)
 	if len(table) == 0 {
 		return nil

@@ -367,7 +367,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "of these, on the %d products whose catalogue weight is 5-10%% off, until learned: %d (%.2f per 100)\n", r.WrongWeights, r.Learning, per100(r.Learning, r.Clean))
+	fmt.Fprintf(w, "of these, on the %d products whose catalogue weight is 5-10%% off (the price of learning them): %d (%.2f per 100)\n", r.WrongWeights, r.Learning, per100(r.Learning, r.Clean))
 	fmt.Fprintf(w, "checkouts with a false alert: %d of %d; age checks (not false): %d; never finished: %d\n\n", r.WithFalse, r.Clean, r.AgeChecks, r.Stuck)
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
