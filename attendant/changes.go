@@ -6,8 +6,8 @@ import (
 )
 
 // Changes is what the bridge saves after a batch of events (its
-// Store.Apply): the open alerts and the paging history in full, since
-// they are small, and the closed ids and command answers set or
+// Store.Apply): the open alerts, the paging history and the pending lane
+// commands in full, since they are small, and the closed ids and command answers set or
 // forgotten since the last Changes, since those grow with the day's
 // traffic. In Closed and Results a zero value means the entry was
 // forgotten.
@@ -16,6 +16,7 @@ type Changes struct {
 	LastPaged map[string]time.Time
 	Closed    map[string]time.Time
 	Results   map[string]StoredResult
+	LaneOps   []LaneOp // in full: a few at most
 }
 
 // Changes returns the state to save: a copy that shares no memory with
@@ -23,7 +24,7 @@ type Changes struct {
 // dispatcher goes on. Each closed id and answer is in the Changes after
 // it was set or forgotten, and in no later one.
 func (d *Dispatcher) Changes() Changes {
-	c := Changes{LastPaged: maps.Clone(d.last)}
+	c := Changes{LastPaged: maps.Clone(d.last), LaneOps: d.laneOpList()}
 	for _, id := range d.alertIDs() {
 		c.Alerts = append(c.Alerts, d.alerts[id].clone())
 	}
@@ -48,7 +49,7 @@ func (d *Dispatcher) Changes() Changes {
 // and every closed id and answer of both, n's where both have one. The
 // bridge saves changes whose save failed this way, with the next ones.
 func (c Changes) Then(n Changes) Changes {
-	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, Closed: c.Closed, Results: c.Results}
+	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, LaneOps: n.LaneOps, Closed: c.Closed, Results: c.Results}
 	if len(n.Closed) > 0 {
 		out.Closed = maps.Clone(c.Closed)
 		if out.Closed == nil {

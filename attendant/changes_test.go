@@ -27,13 +27,13 @@ func TestChangesHoldWhatChanged(t *testing.T) {
 	c = h.d.Changes()
 	require.Empty(t, c.Alerts)
 	require.Equal(t, map[string]time.Time{"ana": t0}, c.LastPaged)
-	require.Equal(t, map[string]time.Time{"a1": at(2 * time.Second)}, c.Closed)
+	require.Equal(t, map[string]time.Time{"3/a1": at(2 * time.Second)}, c.Closed)
 	require.Empty(t, c.Results, "c1's answer was in the last changes")
 
 	h.tick(at(2*time.Second + ClosedTTL + time.Second)) // forgets a1 and c1
 	c = h.d.Changes()
-	require.Contains(t, c.Closed, "a1")
-	require.True(t, c.Closed["a1"].IsZero(), "forgotten")
+	require.Contains(t, c.Closed, "3/a1")
+	require.True(t, c.Closed["3/a1"].IsZero(), "forgotten")
 	require.Contains(t, c.Results, "ana/c1")
 	require.True(t, c.Results["ana/c1"].At.IsZero(), "forgotten")
 	c = h.d.Changes()

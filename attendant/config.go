@@ -3,25 +3,36 @@ package attendant
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/sco-project/sco/protocol"
 )
 
 // Config is what the dispatcher needs from the bridge config: the store,
-// the roster, the escalation ladder and the zones. The bridge's config
-// file (package attendant/bridge) holds it inline, which is why it
-// carries YAML tags; this package reads no file.
+// the roster, the escalation ladder, the walking times between zones and
+// the limits on what a pager may send. The bridge's config file (package
+// attendant/bridge) holds it inline, which is why it carries YAML tags;
+// this package reads no file.
 type Config struct {
 	Store      string      `yaml:"store"`
 	Attendants []Attendant `yaml:"attendants"`
 	Escalation Escalation  `yaml:"escalation"`
-	// Zones optionally gives walking distances between zones:
-	// zones: {front: {back: 2, office: 3}}. Distances are symmetric; a
-	// zone is 0 from itself and 1 from any zone not listed.
-	Zones map[string]map[string]int `yaml:"zones"`
+	// Zones gives the walking time between zones, either way round:
+	// zones: {front: {back: 40s, office: 60s}, back: {office: 30s}}. A
+	// zone is 0 from itself; a pair not listed takes the longest walk
+	// listed (DefaultWalk when none is), and MissingWalks names it.
+	Zones  map[string]map[string]time.Duration `yaml:"zones"`
+	Limits Limits                              `yaml:"limits"`
+
+	longest time.Duration // set by Validate: what an unlisted pair takes
 }
+
+// DefaultWalk is the walk between two zones when zones: lists none.
+const DefaultWalk = time.Minute
 
 // Attendant is one roster entry. Roles come from the config only, never
 // from a pager's message.
@@ -30,6 +41,9 @@ type Attendant struct {
 	Name  string   `yaml:"name"`
 	Zone  string   `yaml:"zone"`
 	Roles []string `yaml:"roles"`
+	// PinHash is the bcrypt hash of the attendant's PIN for the web app
+	// (attendant-bridge hash-pin prints one); "" means no web sign-in.
+	PinHash string `yaml:"pin_hash"`
 }
 
 // HasRole reports whether the attendant holds role r.
@@ -50,11 +64,46 @@ type Escalation struct {
 // DefaultEscalation is the ladder the contract documents.
 var DefaultEscalation = Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3 * time.Minute, Repeat: 3}
 
+// Limits bound what one pager or lane can make the bridge do. Zero
+// fields take the defaults (DefaultLimits) in Config.Validate.
+type Limits struct {
+	// PagerCmdsPerS is the rate of commands a pager may send, a second;
+	// PagerCmdBurst how many it may send at once. Beyond them a command
+	// is answered "rate limited" and dropped.
+	PagerCmdsPerS float64 `yaml:"pager_cmds_per_s"`
+	PagerCmdBurst int     `yaml:"pager_cmd_burst"`
+	// OpenAlertsPerLane is how many open alerts one lane may have at the
+	// bridge; further ones are logged and ignored.
+	OpenAlertsPerLane int `yaml:"open_alerts_per_lane"`
+	// CmdMaxAge is how far behind the bridge's clock a command's ts may
+	// be; an older command is answered "stale" and changes nothing.
+	CmdMaxAge time.Duration `yaml:"cmd_max_age"`
+}
+
+// DefaultLimits are the limits the contract documents.
+var DefaultLimits = Limits{PagerCmdsPerS: 5, PagerCmdBurst: 20, OpenAlertsPerLane: 16, CmdMaxAge: time.Minute}
+
 var knownRoles = []string{protocol.RoleAttendant, protocol.RoleAgeVerifier, protocol.RoleSupervisor}
 
-// Validate applies the defaults (an attendant's name, the ladder) and
-// checks the store, the roster, the ladder and the zones; the error
-// names the key at fault, as in the config file.
+// bcryptHash is the shape of a bcrypt hash: $2a$10$ and 53 characters of
+// bcrypt's base64 (salt and hash).
+var bcryptHash = regexp.MustCompile(`^\$2[abxy]?\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$`)
+
+// reservedID reports why an attendant id cannot be used: it would be the
+// MQTT username of a lane (lane-*), of the bridge or of the console.
+func reservedID(id string) string {
+	switch {
+	case strings.HasPrefix(id, "lane-"):
+		return "looks like a lane's username (lane-*)"
+	case id == "bridge", id == "console":
+		return "is reserved for the " + id
+	}
+	return ""
+}
+
+// Validate applies the defaults (an attendant's name, the ladder, the
+// limits) and checks the store, the roster, the ladder, the zones and
+// the limits; the error names the key at fault, as in the config file.
 func (c *Config) Validate() error {
 	if !protocol.ValidID(c.Store) {
 		return fmt.Errorf("store: %q must match [a-z0-9-]+", c.Store)
@@ -68,6 +117,9 @@ func (c *Config) Validate() error {
 		key := fmt.Sprintf("attendants[%d]", i)
 		if !protocol.ValidID(a.ID) {
 			return fmt.Errorf("%s.id: %q must match [a-z0-9-]+", key, a.ID)
+		}
+		if why := reservedID(a.ID); why != "" {
+			return fmt.Errorf("%s.id: %q %s; choose another id", key, a.ID, why)
 		}
 		if seen[a.ID] {
 			return fmt.Errorf("%s.id: %q is listed twice", key, a.ID)
@@ -87,6 +139,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("%s.roles: unknown role %q (want one of %v)", key, r, knownRoles)
 			}
 		}
+		if a.PinHash != "" && !bcryptHash.MatchString(a.PinHash) {
+			return fmt.Errorf("%s.pin_hash: not a bcrypt hash ($2a$10$ and 53 characters; attendant-bridge hash-pin prints one)", key)
+		}
 	}
 	e := &c.Escalation
 	switch {
@@ -97,33 +152,74 @@ func (c *Config) Validate() error {
 	case e.Repeat < 0:
 		return fmt.Errorf("escalation.repeat: %d must not be negative", e.Repeat)
 	}
-	if e.AckTimeout == 0 {
-		e.AckTimeout = DefaultEscalation.AckTimeout
+	orDefault(&e.AckTimeout, DefaultEscalation.AckTimeout)
+	orDefault(&e.ClaimTimeout, DefaultEscalation.ClaimTimeout)
+	orDefault(&e.Repeat, DefaultEscalation.Repeat)
+	if err := c.validateZones(); err != nil {
+		return err
 	}
-	if e.ClaimTimeout == 0 {
-		e.ClaimTimeout = DefaultEscalation.ClaimTimeout
-	}
-	if e.Repeat == 0 {
-		e.Repeat = DefaultEscalation.Repeat
-	}
-	for from, to := range c.Zones {
+	return c.Limits.validate()
+}
+
+func (c *Config) validateZones() error {
+	c.longest = 0
+	listed := false
+	for _, from := range sortedKeys(c.Zones) {
 		if !protocol.ValidID(from) {
 			return fmt.Errorf("zones: %q must match [a-z0-9-]+", from)
 		}
-		for z, d := range to {
-			if !protocol.ValidID(z) {
-				return fmt.Errorf("zones.%s: %q must match [a-z0-9-]+", from, z)
+		for _, to := range sortedKeys(c.Zones[from]) {
+			d := c.Zones[from][to]
+			key := "zones." + from + "." + to
+			switch {
+			case !protocol.ValidID(to):
+				return fmt.Errorf("zones.%s: %q must match [a-z0-9-]+", from, to)
+			case d < 0:
+				return fmt.Errorf("%s: walking time %v must not be negative", key, d)
+			case from == to && d != 0:
+				return fmt.Errorf("%s: a zone is 0 from itself, not %v", key, d)
 			}
-			if d < 0 {
-				return fmt.Errorf("zones.%s.%s: distance %d must not be negative", from, z, d)
+			if back, ok := c.Zones[to][from]; ok && back != d && from < to {
+				return fmt.Errorf("%s: %v, but zones.%s.%s says %v (a walk takes as long both ways; list it once)", key, d, to, from, back)
 			}
+			listed = listed || from != to
+			c.longest = max(c.longest, d)
 		}
+	}
+	if !listed {
+		c.longest = DefaultWalk
 	}
 	return nil
 }
 
-// distance is the walking distance between two zones.
-func (c *Config) distance(a, b string) int {
+func (l *Limits) validate() error {
+	switch {
+	case l.PagerCmdsPerS < 0:
+		return fmt.Errorf("limits.pager_cmds_per_s: %v must not be negative", l.PagerCmdsPerS)
+	case l.PagerCmdBurst < 0:
+		return fmt.Errorf("limits.pager_cmd_burst: %d must not be negative", l.PagerCmdBurst)
+	case l.OpenAlertsPerLane < 0:
+		return fmt.Errorf("limits.open_alerts_per_lane: %d must not be negative", l.OpenAlertsPerLane)
+	case l.CmdMaxAge < 0:
+		return fmt.Errorf("limits.cmd_max_age: %v must not be negative", l.CmdMaxAge)
+	}
+	orDefault(&l.PagerCmdsPerS, DefaultLimits.PagerCmdsPerS)
+	orDefault(&l.PagerCmdBurst, DefaultLimits.PagerCmdBurst)
+	orDefault(&l.OpenAlertsPerLane, DefaultLimits.OpenAlertsPerLane)
+	orDefault(&l.CmdMaxAge, DefaultLimits.CmdMaxAge)
+	return nil
+}
+
+// orDefault sets *v to def when it is the zero value.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// walk is the walking time between two zones.
+func (c *Config) walk(a, b string) time.Duration {
 	if a == b {
 		return 0
 	}
@@ -133,5 +229,43 @@ func (c *Config) distance(a, b string) int {
 	if d, ok := c.Zones[b][a]; ok {
 		return d
 	}
-	return 1
+	return c.longest
+}
+
+// MissingWalks lists, one line each, the pairs of zones the config names
+// (the attendants' zones and those under zones:) that have no walking
+// time, and what they take instead; attendant-bridge -check-config prints
+// them. The lanes' zones are known only when they publish.
+func (c *Config) MissingWalks() []string {
+	set := map[string]bool{}
+	for _, a := range c.Attendants {
+		set[a.Zone] = true
+	}
+	for from, to := range c.Zones {
+		set[from] = true
+		for z := range to {
+			set[z] = true
+		}
+	}
+	zones := sortedKeys(set)
+	var out []string
+	for i, a := range zones {
+		for _, b := range zones[i+1:] {
+			_, ab := c.Zones[a][b]
+			_, ba := c.Zones[b][a]
+			if !ab && !ba {
+				out = append(out, fmt.Sprintf("zones: no walking time between %s and %s: taken as %v (the longest walk)", a, b, c.longest))
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

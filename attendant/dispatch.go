@@ -13,20 +13,32 @@ import (
 // effects. It is not safe for concurrent use.
 //
 // Its code is split by concern: state.go (what survives a restart),
-// changes.go (what a save writes), ladder.go (tiers, deadlines and
-// presence), claims.go (pager commands), lane.go (a lane's alerts and
+// changes.go (what a save writes), ladder.go (tiers and deadlines),
+// presence.go (who is there, on which devices), claims.go (pager commands), lane.go (a lane's alerts and
 // command results), effects.go (what the bridge publishes) and handle.go
 // (an MQTT message by its topic).
 type Dispatcher struct {
 	cfg      *Config
 	roster   map[string]*Attendant
 	index    map[string]int
-	presence map[string]string // attendant -> presence status
+	presence map[string]string             // attendant -> presence status, over all devices
+	devices  map[string]map[string]*device // attendant -> device -> its last presence
 	alerts   map[string]*AlertState
 	closed   map[string]time.Time
 	results  map[string]StoredResult
 	last     map[string]time.Time
+	zoneAt   map[string]string             // attendant -> zone of the lane they last arrived at
+	buckets  map[string]*bucket            // roster id ("" for anyone else) -> rate limit
+	laneOps  map[string]*LaneOp            // lane command id -> a supervisor's lane command
+	lanes    map[string]protocol.LaneState // lane -> its last retained state
 	started  bool
+
+	// Keys of the closed ids by lane and of the answers by attendant,
+	// oldest first, so that a lane or a pager cannot grow either past
+	// MaxClosedPerLane or MaxResultsPerAttendant.
+	closedOrder map[string][]string
+	resultOrder map[string][]string
+	closedIDs   map[string]int // alert id -> lanes it is closed on
 
 	// Closed ids and command answers set or forgotten since the last
 	// Changes: they grow with the day's traffic, so a save writes only
@@ -44,10 +56,19 @@ func NewDispatcher(cfg *Config) *Dispatcher {
 		roster:   map[string]*Attendant{},
 		index:    map[string]int{},
 		presence: map[string]string{},
+		devices:  map[string]map[string]*device{},
 		alerts:   map[string]*AlertState{},
 		closed:   map[string]time.Time{},
 		results:  map[string]StoredResult{},
 		last:     map[string]time.Time{},
+		zoneAt:   map[string]string{},
+		buckets:  map[string]*bucket{},
+		laneOps:  map[string]*LaneOp{},
+		lanes:    map[string]protocol.LaneState{},
+
+		closedOrder: map[string][]string{},
+		resultOrder: map[string][]string{},
+		closedIDs:   map[string]int{},
 
 		dirtyClosed:  map[string]struct{}{},
 		dirtyResults: map[string]struct{}{},
@@ -80,7 +101,8 @@ func (d *Dispatcher) alertIDs() []string {
 
 // Start begins paging: every open alert not claimed is paged again from
 // its current tier (tier 1 when it was never paged), and every pending
-// lane command is sent again (lanes are idempotent by command id).
+// lane command is sent again, a supervisor's too (lanes are idempotent
+// by command id).
 func (d *Dispatcher) Start(now time.Time) Effects {
 	var fx Effects
 	d.started = true
@@ -99,6 +121,9 @@ func (d *Dispatcher) Start(now time.Time) Effects {
 			a.Recipients = nil
 			d.dispatch(now, a, tier, &fx)
 		}
+	}
+	for _, op := range d.laneOpList() {
+		fx.Commands = append(fx.Commands, laneOpCommand(now, &op))
 	}
 	fx.add(d.Tick(now))
 	return fx

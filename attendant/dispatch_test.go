@@ -24,7 +24,7 @@ func testConfig(t *testing.T, extra ...Attendant) *Config {
 			{ID: "sue", Name: "Sue", Zone: "office", Roles: []string{"attendant", "age_verifier", "supervisor"}},
 		}, extra...),
 		Escalation: Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3 * time.Minute, Repeat: 2},
-		Zones:      map[string]map[string]int{"front": {"back": 2, "office": 3}},
+		Zones:      map[string]map[string]time.Duration{"front": {"back": 40 * time.Second, "office": 60 * time.Second}},
 	}
 	require.NoError(t, c.Validate())
 	return c

@@ -8,12 +8,17 @@
 // goroutines and no I/O (no MQTT, no disk, no config file).
 //
 //   - Config is the store, the roster (ids, names, zones, roles), the
-//     escalation ladder and the walking distances between zones;
+//     escalation ladder, the walking times between zones and the limits;
 //     Validate applies the defaults.
-//   - Dispatcher holds the roster, presence, open alerts, tiers, claims
-//     and resolutions. It is fed events with their times (Handle,
-//     LaneAlert, Presence, PagerCmd, LaneResult, Tick) and returns
-//     Effects; NextDeadline says when to Tick.
+//   - Dispatcher holds the roster, presence (per device), open alerts,
+//     tiers, claims, resolutions and the supervisors' lane commands. It
+//     is fed events with their times (Handle, LaneAlert, LaneState,
+//     Presence, PagerCmd, LaneResult, Tick; DevicePresence, DeviceSeen
+//     and EscalateNow for in-process devices and the console) and
+//     returns Effects; NextDeadline says when to Tick. It enforces the
+//     pager protocol's rules: the order of errors, rate limits, stale
+//     commands, ids, alert ownership, bounded memory; Profiles are the
+//     retained profiles the bridge publishes.
 //   - State is what must survive a restart (Restore, State); Changes is
 //     what changed since the last save.
 //

@@ -19,7 +19,8 @@ func TestHandleRejects(t *testing.T) {
 		{"sco/v1/s1/lane/3/command/result", `{"ok":true}`, `"id" is required`},
 		{"sco/v1/s1/pager/ana/presence", `{"status":"asleep"}`, `ana presence: presence: unknown status "asleep"`},
 		{"sco/v1/s2/lane/3/alert", `{}`, `for store "s2"`},
-		{"sco/v1/s1/lane/3/state", `{}`, "not a topic the bridge handles"},
+		{"sco/v1/s1/lane/3/state", `{}`, `lane 3 state: "lane" is required`},
+		{"sco/v1/s1/lane/3/assist", `{}`, "not a topic the bridge handles"},
 		{"elsewhere/x", `{}`, "not under sco/v1"},
 	}
 	for _, c := range cases {
@@ -39,7 +40,7 @@ func TestHandleRejects(t *testing.T) {
 // FuzzHandle feeds arbitrary payloads on every topic the bridge reads:
 // the dispatcher must never panic, and its state must stay persistable.
 func FuzzHandle(f *testing.F) {
-	topics := []string{"sco/v1/s1/lane/3/alert", "sco/v1/s1/lane/3/command/result", "sco/v1/s1/pager/ana/presence", "sco/v1/s1/pager/ana/cmd", "sco/v1/s1/pager/ben/cmd"}
+	topics := []string{"sco/v1/s1/lane/3/alert", "sco/v1/s1/lane/3/state", "sco/v1/s1/lane/3/command/result", "sco/v1/s1/pager/ana/presence", "sco/v1/s1/pager/ana/cmd", "sco/v1/s1/pager/ben/cmd"}
 	f.Add(uint8(0), []byte(`{"id":"a1","store":"s1","lane":"3","zone":"front","kind":"help","status":"open"}`))
 	f.Add(uint8(0), []byte(`{"id":"a1","store":"s1","lane":"3","kind":"age_check","status":"cancelled"}`))
 	f.Add(uint8(1), []byte(`{"id":"a1:ana:c1","ok":true}`))

@@ -1,7 +1,6 @@
 package attendant
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -11,7 +10,10 @@ import (
 
 // NextDeadline is the earliest time Tick has something to do.
 func (d *Dispatcher) NextDeadline() (time.Time, bool) {
-	var next time.Time
+	next := d.nextExpiry()
+	if t := d.nextLaneOpExpiry(); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+		next = t
+	}
 	for _, a := range d.alerts {
 		if !a.Deadline.IsZero() && (next.IsZero() || a.Deadline.Before(next)) {
 			next = a.Deadline
@@ -37,6 +39,8 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 			fx.Changed = true
 		}
 	}
+	d.expireDevices(now, &fx)
+	d.expireLaneOps(now, &fx)
 	if !d.started {
 		return fx
 	}
@@ -65,12 +69,18 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 // the ladder).
 func (d *Dispatcher) escalate(now time.Time, a *AlertState, fx *Effects) {
 	next := a.Tier + 1
-	if a.Tier >= 3 {
+	switch {
+	case a.Tier == 0:
+		// Nobody could be paged but some had declined: the ladder
+		// repeats for them.
+		a.Declined = nil
+	case a.Tier >= 3:
 		if a.Round >= d.cfg.Escalation.Repeat {
 			a.Deadline = time.Time{}
 			return
 		}
 		a.Round++
+		a.Declined = nil // the ladder repeats: a decline holds until then
 		next = 1
 	}
 	d.dispatch(now, a, next, fx)
@@ -79,13 +89,14 @@ func (d *Dispatcher) escalate(now time.Time, a *AlertState, fx *Effects) {
 // reopen takes the claim back and runs the ladder again from tier 1.
 func (d *Dispatcher) reopen(now time.Time, a *AlertState, reason string, fx *Effects) {
 	who := a.ClaimedBy
-	if !slices.Contains(a.Declined, who) {
-		a.Declined = append(a.Declined, who)
+	if !slices.Contains(a.Returned, who) {
+		a.Returned = append(a.Returned, who)
 	}
 	fx.Pages = append(fx.Pages, d.withdrawal(now, a.Alert.ID, who, reason))
 	a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == who })
 	a.ClaimedBy = ""
 	a.Claimed = time.Time{}
+	a.Arrived = time.Time{}
 	a.Round = 1
 	d.dispatch(now, a, 1, fx)
 }
@@ -114,20 +125,16 @@ func (d *Dispatcher) dispatch(now time.Time, a *AlertState, tier int, fx *Effect
 	a.Status = protocol.AlertOpen
 	a.Tier = 0
 	a.Deadline = time.Time{}
+	if len(a.Declined) > 0 {
+		// Only those who declined could be paged: ask them again when
+		// the tier would have timed out, rather than never.
+		a.Deadline = now.Add(d.cfg.Escalation.AckTimeout)
+	}
 	d.publish(now, a, fx)
 }
 
 func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effects) {
-	fx.Pages = append(fx.Pages, PageOut{To: to, Page: protocol.Page{
-		Alert:    a.Alert.ID,
-		Lane:     a.Alert.Lane,
-		Zone:     a.Alert.Zone,
-		Kind:     a.Alert.Kind,
-		Severity: severity(a),
-		Text:     protocol.PageText(a.Alert),
-		Tier:     a.Tier,
-		TS:       protocol.At(now),
-	}})
+	fx.Pages = append(fx.Pages, PageOut{To: to, Page: d.page(now, a, to)})
 	if !slices.Contains(a.Recipients, to) {
 		a.Recipients = append(a.Recipients, to)
 	}
@@ -135,6 +142,22 @@ func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effec
 		a.Paged = append(a.Paged, to)
 	}
 	d.last[to] = now
+}
+
+// page is alert a's page for attendant to.
+func (d *Dispatcher) page(now time.Time, a *AlertState, to string) protocol.Page {
+	return protocol.Page{
+		Alert:    a.Alert.ID,
+		Lane:     a.Alert.Lane,
+		Zone:     a.Alert.Zone,
+		Kind:     a.Alert.Kind,
+		Severity: severity(a),
+		Text:     protocol.PageText(a.Alert),
+		Tier:     a.Tier,
+		// Every page goes to someone on the roster.
+		Resolutions: resolutions(d.roster[to], a.Alert.Kind),
+		TS:          protocol.At(now),
+	}
 }
 
 // members lists who a tier pages, in roster order (tier 1: at most one).
@@ -145,9 +168,12 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 		st := d.presence[at.ID]
 		available := st == protocol.PresenceAvailable
 		onShift := available || st == protocol.PresenceBusy
+		if slices.Contains(a.Declined, at.ID) {
+			continue
+		}
 		switch tier {
 		case 1:
-			if available && at.HasRole(role) && !slices.Contains(a.Declined, at.ID) {
+			if available && at.HasRole(role) && !slices.Contains(a.Returned, at.ID) {
 				out = append(out, at.ID)
 			}
 		case 2:
@@ -167,58 +193,23 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 	return out
 }
 
-// nearer orders candidates for tier 1: nearest zone, then least recently
+// nearer orders candidates for tier 1: the shortest walk to the lane's
+// zone (from where each is: the zone of the lane they last arrived at,
+// else their roster zone), then fewer open claims, then least recently
 // paged, then roster order.
 func (d *Dispatcher) nearer(zone, x, y string) bool {
-	dx, dy := d.cfg.distance(zone, d.roster[x].Zone), d.cfg.distance(zone, d.roster[y].Zone)
-	if dx != dy {
-		return dx < dy
+	wx, wy := d.cfg.walk(d.zoneOf(x), zone), d.cfg.walk(d.zoneOf(y), zone)
+	if wx != wy {
+		return wx < wy
+	}
+	if cx, cy := d.openClaims(x), d.openClaims(y); cx != cy {
+		return cx < cy
 	}
 	lx, ly := d.last[x], d.last[y]
 	if !lx.Equal(ly) {
 		return lx.Before(ly)
 	}
 	return d.index[x] < d.index[y]
-}
-
-// Presence handles pager/{id}/presence. Zones come from the roster; the
-// zone a pager reports is not used.
-func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Effects, error) {
-	var fx Effects
-	if _, ok := d.roster[id]; !ok {
-		return fx, fmt.Errorf("attendant: presence from %q, who is not on the roster", id)
-	}
-	old := d.presence[id]
-	d.presence[id] = p.Status
-	if old == p.Status || !d.started {
-		return fx, nil
-	}
-	online := p.Status == protocol.PresenceAvailable || p.Status == protocol.PresenceBusy
-	for _, aid := range d.alertIDs() {
-		a := d.alerts[aid]
-		if a.Status == protocol.AlertClaimed {
-			continue // a claim stands until claim_timeout
-		}
-		if !online {
-			if !slices.Contains(a.Recipients, id) {
-				continue
-			}
-			fx.Changed = true
-			a.Recipients = slices.DeleteFunc(a.Recipients, func(s string) bool { return s == id })
-			if len(a.Recipients) == 0 {
-				d.escalateNow(now, a, &fx)
-			}
-			continue
-		}
-		switch {
-		case a.Status == protocol.AlertOpen && slices.Contains(d.members(a, 3), id):
-			d.dispatch(now, a, 1, &fx)
-		case a.Tier >= 2 && !slices.Contains(a.Recipients, id) && slices.Contains(d.members(a, a.Tier), id):
-			fx.Changed = true
-			d.sendPage(now, a, id, &fx)
-		}
-	}
-	return fx, nil
 }
 
 // escalateNow moves an alert whose pages all went away to the next tier
@@ -229,4 +220,24 @@ func (d *Dispatcher) escalateNow(now time.Time, a *AlertState, fx *Effects) {
 		return
 	}
 	d.escalate(now, a, fx)
+}
+
+// zoneOf is where an attendant is: the zone of the lane they last
+// arrived at, else their roster zone.
+func (d *Dispatcher) zoneOf(id string) string {
+	if z, ok := d.zoneAt[id]; ok {
+		return z
+	}
+	return d.roster[id].Zone
+}
+
+// openClaims counts the open alerts id holds.
+func (d *Dispatcher) openClaims(id string) int {
+	n := 0
+	for _, a := range d.alerts {
+		if a.ClaimedBy == id {
+			n++
+		}
+	}
+	return n
 }

@@ -40,7 +40,7 @@ func TestTierOneIsNearestWithRole(t *testing.T) {
 	}{
 		{"same zone", "back", protocol.KindHelp, allAvailable, "page ben a1 tier 1"},
 		{"configured distance", "front", protocol.KindHelp, map[string]string{"ben": "available", "sue": "available"}, "page ben a1 tier 1"},
-		{"age check needs age_verifier; unlisted zones are 1 apart", "back", protocol.KindAgeCheck, allAvailable, "page sue a1 tier 1"},
+		{"age check needs age_verifier; an unlisted pair takes the longest walk", "back", protocol.KindAgeCheck, allAvailable, "page ana a1 tier 1"},
 		{"busy is not available", "front", protocol.KindHelp, map[string]string{"ana": "busy", "ben": "available"}, "page ben a1 tier 1"},
 		{"break is not paged", "front", protocol.KindHelp, map[string]string{"ana": "break", "sue": "available"}, "page sue a1 tier 1"},
 		{"nobody available: tier 3 at once", "front", protocol.KindHelp, map[string]string{"ana": "busy", "ben": "offline"}, "page ana a1 tier 3"},

@@ -59,10 +59,14 @@ func TestLaneAlertChecks(t *testing.T) {
 	m.Store = "s2"
 	_, err = h.d.LaneAlert(t0, "3", m)
 	require.ErrorContains(t, err, `store "s2"`)
-	for _, id := range []string{"a/1", "a+", "#", strings.Repeat("x", 129)} {
-		_, err = h.d.LaneAlert(t0, "3", alertMsg(id, "3", "front", protocol.KindHelp, protocol.AlertOpen))
-		require.ErrorContains(t, err, "cannot be a topic level", id)
+	for _, id := range []string{"a/1", "a+", "#", "a b", strings.Repeat("x", 129)} {
+		fx, err := h.d.LaneAlert(t0, "3", alertMsg(id, "3", "front", protocol.KindHelp, protocol.AlertOpen))
+		require.ErrorContains(t, err, "bad id", id)
+		require.Empty(t, fxLines(fx))
 	}
+	fx, err := h.d.LaneResult(t0, "3", protocol.CommandResult{ID: strings.Repeat("x", 200), OK: true})
+	require.ErrorContains(t, err, "command result: bad id")
+	require.Empty(t, fxLines(fx))
 	_, err = h.d.Presence(t0, "zed", protocol.Presence{Status: "available"})
 	require.ErrorContains(t, err, `"zed"`)
 }
@@ -93,4 +97,81 @@ func TestRepublishedAlertResendsPendingCommand(t *testing.T) {
 		h.raise(at(9*time.Second), "a1", "front", protocol.KindBagTimeout), "the same command again")
 	require.Equal(t, []string{"result ana c2 ok=true claimed_by=ana", "withdraw ana a1: resolved", "record a1 resolved tier 1 by ana approve closed", "assist 3 clear"},
 		h.result(at(10*time.Second), "a1:ana:c2", true, ""))
+}
+
+// An alert belongs to the lane that raised it: another lane can neither
+// cancel it nor re-raise it, closed ids are kept by lane, and a lane has
+// at most limits.open_alerts_per_lane open alerts.
+func TestAlertOwnership(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Limits.OpenAlertsPerLane = 2
+	h := newHarness(t, cfg, allAvailable)
+	lane := func(now time.Time, lane, id, status string) ([]string, error) {
+		fx, err := h.d.LaneAlert(now, lane, alertMsg(id, lane, "front", protocol.KindHelp, status))
+		return fxLines(fx), err
+	}
+	h.raise(t0, "a1", "front", protocol.KindHelp) // lane 3
+	got, err := lane(at(time.Second), "4", "a1", protocol.AlertCancelled)
+	require.ErrorContains(t, err, "lane 4 sent alert a1 cancelled, which lane 3 raised: ignored")
+	require.Empty(t, got)
+	_, open := h.d.Alert("a1")
+	require.True(t, open, "lane 4 cannot cancel lane 3's alert")
+	_, err = lane(at(time.Second), "4", "a1", protocol.AlertOpen)
+	require.ErrorContains(t, err, "which lane 3 raised")
+	// Closed ids by lane: lane 4 closing an id keeps it closed for lane
+	// 4 only.
+	_, err = lane(at(2*time.Second), "4", "b1", protocol.AlertCancelled)
+	require.NoError(t, err)
+	got, err = lane(at(3*time.Second), "3", "b1", protocol.AlertOpen)
+	require.NoError(t, err)
+	require.Equal(t, "page ana b1 tier 1", got[0], "lane 4's cancel does not keep lane 3's alert closed")
+	// Lane 3 has two open alerts now: a third is refused.
+	got, err = lane(at(4*time.Second), "3", "c1", protocol.AlertOpen)
+	require.ErrorContains(t, err, "lane 3 alert c1 ignored: the lane has 2 open alerts")
+	require.Empty(t, got)
+	_, open = h.d.Alert("c1")
+	require.False(t, open)
+	got, err = lane(at(4*time.Second), "4", "c2", protocol.AlertOpen)
+	require.NoError(t, err)
+	require.NotEmpty(t, got, "another lane is not limited by lane 3")
+	// Once lane 3 has fewer, the alert it publishes again is paged.
+	h.cancel(at(5*time.Second), "a1")
+	got, err = lane(at(6*time.Second), "3", "c1", protocol.AlertOpen)
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+}
+
+// Reconcile (issue 15.4): an open alert that the lane's retained state
+// no longer lists, and that has nothing pending, was cancelled on a
+// message the bridge never got: it is closed as cancelled. A lane that
+// answers a resolution "already cancelled" closes it too.
+func TestReconcileWithLaneState(t *testing.T) {
+	h := newHarness(t, testConfig(t), allAvailable)
+	h.raise(t0, "a1", "front", protocol.KindHelp)
+	h.raise(t0, "a2", "front", protocol.KindBagTimeout)
+	h.raise(t0, "a3", "front", protocol.KindBagTimeout)
+	fx, err := h.d.LaneAlert(t0, "4", alertMsg("b1", "4", "back", protocol.KindHelp, protocol.AlertOpen))
+	require.NoError(t, err)
+	require.NotEmpty(t, fx.Pages)
+	h.cmd(at(time.Second), "ana", "c1", "a2", "resolve", protocol.ActionApprove) // pending at the lane
+	state := func(now time.Time, online bool, alerts ...string) []string {
+		fx, err := h.d.Handle(now, "sco/v1/s1/lane/3/state", protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Online: online, State: protocol.StateShopping, Alerts: alerts}))
+		require.NoError(t, err)
+		return fxLines(fx)
+	}
+	require.Empty(t, state(at(2*time.Second), true, "a1", "a2", "a3"))
+	require.Empty(t, state(at(3*time.Second), false), "a lane that is offline keeps its alerts")
+	fx, err = h.d.Handle(at(3*time.Second), "sco/v1/s1/lane/3/state", nil)
+	require.NoError(t, err)
+	require.Empty(t, fxLines(fx), "a cleared retained state changes nothing")
+	require.Equal(t, []string{"withdraw ana a1: cancelled by lane", "record a1 cancelled tier 1 closed", "assist 3 claimed tier 1 Ana"},
+		state(at(4*time.Second), true, "a3"), "a1 closed; a2 has a resolution pending; lane 4's b1 is not lane 3's to list")
+	_, open := h.d.Alert("b1")
+	require.True(t, open)
+	require.Empty(t, h.raise(at(5*time.Second), "a1", "front", protocol.KindHelp), "closed")
+	// The lane answers the pending resolution: already cancelled.
+	require.Equal(t, []string{"result ana c1 ok=false error=alert cancelled by lane claimed_by=ana", "withdraw ana a2: cancelled by lane", "record a2 cancelled tier 1 by ana closed", "assist 3 paged tier 1 "},
+		h.result(at(6*time.Second), "a2:ana:c1", false, "alert a2 is already cancelled"))
+	_, err = h.d.LaneState(at(7*time.Second), "4", protocol.LaneState{Lane: "3", Online: true})
+	require.ErrorContains(t, err, `came on lane "4"'s topic`)
 }

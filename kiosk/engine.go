@@ -72,9 +72,12 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.eff = Effects{}
 	before := cloneSnapshot(e.st)
 
+	if ev.Kind == EvStart {
+		e.restart() // before any timer can fire on the downtime
+	}
 	e.fireDue()
 	switch ev.Kind {
-	case EvTick:
+	case EvTick, EvStart:
 	case EvScan:
 		e.onScan(ev.Scan)
 	case EvReading:
@@ -95,9 +98,11 @@ func (e *Engine) Handle(ev Event) Effects {
 		e.onOwnBag()
 	case EvSkipBag:
 		e.onSkipBag()
+	case EvJournal:
+		e.onJournal(ev.Err)
 	}
 	e.weigh()
-	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.st.OutOfService && !e.blocked() {
+	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.closed() && !e.blocked() {
 		e.st.Held = nil
 		e.onScan(*h)
 		e.weigh()
@@ -105,7 +110,7 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.rearm()
 	e.fireDue() // a condition that began at ev.At with no grace left
 
-	if on := !e.st.OutOfService && !e.blocked(); on != e.st.ScannerOn {
+	if on := !e.closed() && !e.blocked(); on != e.st.ScannerOn {
 		e.st.ScannerOn = on
 		e.eff.Scanner = &on
 	}
@@ -181,12 +186,13 @@ type timer struct {
 
 func (e *Engine) timers() []timer {
 	var ts []timer
-	// The shopper's timers wait while the lane is out of service; rearm
-	// restarts them when it is back.
-	if p := e.st.Pending; p != nil && !p.Deadline.IsZero() && !e.st.OutOfService {
+	// The shopper's timers wait while the lane is closed (out of
+	// service, or its journal cannot be written); rearm restarts them
+	// when it is back.
+	if p := e.st.Pending; p != nil && !p.Deadline.IsZero() && !e.closed() {
 		ts = append(ts, timer{p.Deadline, e.bagExpired})
 	}
-	if a := e.st.Anomaly; a != nil && !a.Deadline.IsZero() && !e.st.OutOfService {
+	if a := e.st.Anomaly; a != nil && !a.Deadline.IsZero() && !e.closed() {
 		ts = append(ts, timer{a.Deadline, e.anomalyExpired})
 	}
 	for i, d := range e.st.Sensors.Devices {
@@ -221,7 +227,7 @@ func (e *Engine) onScan(sc devices.Scan) {
 	s := &e.st
 	e.deviceOK(keyScanner) // it scanned, so it is connected
 	switch {
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 		return
 	case e.blockedExcept(protocol.KindUnknownItem):
@@ -330,7 +336,7 @@ func (e *Engine) onFinish() {
 	switch {
 	case s.Session == "":
 		e.eff.Refused = "there is no session to finish"
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 	case e.findKind(protocol.KindAgeCheck) != nil:
 		refuse("an age check is not resolved yet", msgFinishAge)
@@ -378,7 +384,7 @@ func (e *Engine) onOwnBag() {
 	case s.Session == "":
 		e.eff.Refused = "there is no session: a bag placed now is simply part of the bagging area"
 		return
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 		return
 	}
@@ -445,7 +451,7 @@ func (e *Engine) onSkipBag() {
 	s := &e.st
 	p := s.Pending
 	switch {
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 		return
 	case p == nil:

@@ -54,7 +54,7 @@ func (p Policy) Validate() error {
 		{"settle_readings", p.SettleReadings, 1},
 		{"settle_tolerance_g", p.SettleToleranceG, 0},
 		{"own_bag_max_g", p.OwnBagMaxG, 1},
-		{"skip_bag_limit", p.SkipBagLimit, 0},
+		{"skip_bag_limit", p.SkipBagLimit, 1},
 		{"learn_min_samples", p.LearnMinSamples, 1},
 		{"learn_approve_weight", p.LearnApproveWeight, 1},
 	}

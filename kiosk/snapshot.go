@@ -78,6 +78,9 @@ type Snapshot struct {
 	// HelpCancelled is when the shopper last cancelled help (zero:
 	// never); a press within HelpDebounce of it does not page.
 	HelpCancelled time.Time `json:"help_cancelled,omitzero"`
+	// JournalFault says why the daemon cannot write its journal ("" when
+	// it can). It is never journaled: a restarted lane finds out again.
+	JournalFault string `json:"-"`
 
 	Sensors Sensors `json:"sensors"`
 }

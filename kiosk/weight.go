@@ -176,7 +176,7 @@ func (e *Engine) accept(gain, w int) {
 func (e *Engine) quickHandsFits(delta int) (first, second int, ok bool) {
 	s := &e.st
 	p := s.Pending
-	if s.Held == nil || s.OutOfService {
+	if s.Held == nil || e.closed() {
 		return 0, 0, false
 	}
 	for _, a := range s.Alerts {
@@ -314,10 +314,10 @@ func (e *Engine) anomalyExpired() {
 
 // rearm restarts the shopper timers of a condition whose alert was closed
 // while the condition remains (the lane went out of service on it), once
-// the lane is in service.
+// the lane is in service (and can write its journal).
 func (e *Engine) rearm() {
 	s := &e.st
-	if s.OutOfService {
+	if e.closed() {
 		return
 	}
 	if p := s.Pending; p != nil && p.Alert == "" && p.Deadline.IsZero() {

@@ -31,7 +31,8 @@ type Opts struct {
 	Zone string
 	// Status is the presence published on connect; "" means available.
 	Status string
-	// ClientID is the MQTT client id; "" means pager-{Store}-{ID}.
+	// ClientID is the MQTT client id; "" means the MQTT username, or
+	// pager-{Store}-{ID} without one.
 	ClientID string
 	// Now stamps messages and events; nil means time.Now.
 	Now func() time.Time
@@ -51,8 +52,12 @@ const (
 	EvError                          // a message could not be sent or was malformed: Err
 )
 
+// EvConnFailed: a connect failed and is retried; Err says why. Rate
+// limited: the first failure at once, then one a while (mqttc.Reporter).
+const EvConnFailed = EvError + 1
+
 var evNames = map[EventKind]string{EvConnected: "connected", EvConnLost: "connection lost", EvPage: "page",
-	EvWithdrawn: "withdrawn", EvResult: "result", EvBridge: "bridge", EvError: "error"}
+	EvWithdrawn: "withdrawn", EvResult: "result", EvBridge: "bridge", EvError: "error", EvConnFailed: "connect failed"}
 
 func (k EventKind) String() string {
 	if s, ok := evNames[k]; ok {
@@ -76,7 +81,7 @@ type Event struct {
 	Cmd    protocol.PagerCmd
 	// Online is the bridge's state (EvBridge).
 	Online bool
-	// Err says what went wrong (EvConnLost, EvError).
+	// Err says what went wrong (EvConnLost, EvError, EvConnFailed).
 	Err error
 	// At is when the client received or noticed it.
 	At time.Time
@@ -118,7 +123,7 @@ func (o *Opts) ensureDefaults() {
 		o.Status = protocol.PresenceAvailable
 	}
 	if o.ClientID == "" {
-		o.ClientID = "pager-" + o.Store + "-" + o.ID
+		o.ClientID = o.MQTT.ClientID("pager-" + o.Store + "-" + o.ID)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -166,6 +171,7 @@ func Dial(o Opts) (*Client, error) {
 	// Handlers only queue, so they may run in arrival order: a page and
 	// its quick withdrawal must not swap places.
 	po.SetOrderMatters(true)
+	(&mqttc.Reporter{OnFail: func(msg string) { c.emit(Event{Kind: EvConnFailed, Err: errors.New(msg)}) }}).Watch(po)
 	c.po = po
 	c.mu.Lock()
 	cl := c.newClient()

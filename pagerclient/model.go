@@ -140,6 +140,9 @@ func (m *Model) Apply(ev Event) []Line {
 		return m.result(ev)
 	case EvError:
 		return []Line{{Text: fmt.Sprintf("error: %v", ev.Err)}}
+	case EvConnFailed:
+		m.Connected = false
+		return []Line{{Text: ev.Err.Error()}}
 	}
 	return nil
 }

@@ -106,4 +106,8 @@ func TestModelClaimLostAndWithdrawn(t *testing.T) {
 	assert.Equal(t, []Line{{Text: "bridge online"}, {Text: "[2] broadcast page dropped: the bridge pages again"}}, lines)
 	assert.Empty(t, m.Pages())
 	assert.Equal(t, "error: boom", m.Apply(Event{Kind: EvError, Err: errors.New("boom")})[0].Text)
+	m.Connected = true
+	assert.Equal(t, "mqtt: cannot connect to tcp://x:1883: not authorised; retrying",
+		m.Apply(Event{Kind: EvConnFailed, Err: errors.New("mqtt: cannot connect to tcp://x:1883: not authorised; retrying")})[0].Text)
+	assert.False(t, m.Connected)
 }

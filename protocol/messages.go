@@ -96,6 +96,12 @@ func (m *Command) Validate() error {
 	if err := required("id", m.ID); err != nil {
 		return fmt.Errorf("command: %w", err)
 	}
+	if !ValidMsgID(m.ID) {
+		return fmt.Errorf("command: bad id %.40q (at most 128 bytes of [A-Za-z0-9._:-])", m.ID)
+	}
+	if m.Alert != "" && !ValidMsgID(m.Alert) {
+		return fmt.Errorf("command %s: bad alert id %.40q", m.ID, m.Alert)
+	}
 	if !m.Action.Valid() {
 		return fmt.Errorf("command %s: unknown action %q", m.ID, m.Action)
 	}
@@ -155,6 +161,10 @@ type Presence struct {
 	Status string `json:"status"`
 	Zone   string `json:"zone"`
 	Seq    uint64 `json:"seq"`
+	// Device names one of the attendant's handhelds (stable per device;
+	// "" means the attendant has one). Each device's presence counts on
+	// its own, and its seq only grows.
+	Device string `json:"device,omitempty"`
 	TS     Time   `json:"ts"`
 }
 
@@ -170,16 +180,20 @@ func (m *Presence) Validate() error {
 // Page is pager/{attendant}/page and broadcast/page: a page, or (with
 // Withdrawn) the withdrawal of one.
 type Page struct {
-	Alert     string `json:"alert"`
-	Lane      string `json:"lane,omitempty"`
-	Zone      string `json:"zone,omitempty"`
-	Kind      Kind   `json:"kind,omitempty"`
-	Severity  string `json:"severity,omitempty"`
-	Text      string `json:"text,omitempty"`
-	Tier      int    `json:"tier,omitempty"`
-	Withdrawn bool   `json:"withdrawn,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	TS        Time   `json:"ts"`
+	Alert    string `json:"alert"`
+	Lane     string `json:"lane,omitempty"`
+	Zone     string `json:"zone,omitempty"`
+	Kind     Kind   `json:"kind,omitempty"`
+	Severity string `json:"severity,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Tier     int    `json:"tier,omitempty"`
+	// Resolutions are those this attendant may use for this alert (by
+	// its kind and their roles); the bridge's pages have them, a lane's
+	// broadcast pages and withdrawals do not.
+	Resolutions []Action `json:"resolutions,omitempty"`
+	Withdrawn   bool     `json:"withdrawn,omitempty"`
+	Reason      string   `json:"reason,omitempty"`
+	TS          Time     `json:"ts"`
 }
 
 // Validate implements the check Decode runs.
@@ -189,23 +203,33 @@ func (m *Page) Validate() error { return required("alert", m.Alert) }
 type PagerCmd struct {
 	ID         string `json:"id"`
 	Alert      string `json:"alert"`
-	Action     string `json:"action"` // claim | release | resolve
+	Action     string `json:"action"` // claim | release | resolve | arrive | lane
 	Resolution Action `json:"resolution"`
-	TS         Time   `json:"ts"`
+	// Lane is the lane a "lane" command closes or opens; "" otherwise.
+	Lane string `json:"lane,omitempty"`
+	TS   Time   `json:"ts"`
 }
 
-// Validate implements the check Decode runs.
+// Validate implements the check Decode runs: the fields each action
+// needs (ids are checked by the bridge, which answers "bad id").
 func (m *PagerCmd) Validate() error {
-	for f, v := range map[string]string{"id": m.ID, "alert": m.Alert} {
-		if err := required(f, v); err != nil {
-			return fmt.Errorf("pager cmd: %w", err)
-		}
+	if err := required("id", m.ID); err != nil {
+		return fmt.Errorf("pager cmd: %w", err)
 	}
 	switch m.Action {
-	case PagerClaim, PagerRelease:
-	case PagerResolve:
-		if !m.Resolution.Valid() {
+	case PagerClaim, PagerRelease, PagerArrive, PagerResolve:
+		if err := required("alert", m.Alert); err != nil {
+			return fmt.Errorf("pager cmd %s: %w", m.ID, err)
+		}
+		if m.Action == PagerResolve && !m.Resolution.Valid() {
 			return fmt.Errorf("pager cmd %s: unknown resolution %q", m.ID, m.Resolution)
+		}
+	case PagerLane:
+		if !ValidID(m.Lane) {
+			return fmt.Errorf("pager cmd %s: lane %q must match [a-z0-9-]+", m.ID, m.Lane)
+		}
+		if m.Resolution != ActionOutOfService && m.Resolution != ActionInService {
+			return fmt.Errorf("pager cmd %s: a lane command's resolution is out_of_service or in_service, not %q", m.ID, m.Resolution)
 		}
 	default:
 		return fmt.Errorf("pager cmd %s: unknown action %q", m.ID, m.Action)
@@ -224,6 +248,23 @@ type PagerResult struct {
 
 // Validate implements the check Decode runs.
 func (m *PagerResult) Validate() error { return required("id", m.ID) }
+
+// Profile is pager/{attendant}/profile (retained): the roster entry the
+// bridge has for an attendant, and the resolutions they may use by alert
+// kind. An empty payload clears it: the attendant left the roster. A
+// pager without a profile is not on the roster.
+type Profile struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Zone        string            `json:"zone"`
+	Roles       []string          `json:"roles"`
+	Store       string            `json:"store"`
+	Resolutions map[Kind][]Action `json:"resolutions"`
+	TS          Time              `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Profile) Validate() error { return required("id", m.ID) }
 
 // BridgeState is bridge/state (retained; the will says online:false).
 type BridgeState struct {

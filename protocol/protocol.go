@@ -25,6 +25,28 @@ var idRe = regexp.MustCompile(`^[a-z0-9-]+$`)
 // ValidID reports whether s is a valid store, lane or zone id: [a-z0-9-]+.
 func ValidID(s string) bool { return idRe.MatchString(s) }
 
+// MaxMsgID is the longest message id (id, alert, session) in bytes.
+const MaxMsgID = 128
+
+// ValidMsgID reports whether s is a valid message id (a command's or a
+// result's id, an alert id, a session id): 1 to MaxMsgID bytes of
+// [A-Za-z0-9._:-]. An alert id is a topic level (alert/{id}), so nothing
+// else is safe there; and a bounded id keeps a lane command within what
+// a broker delivers.
+func ValidMsgID(s string) bool {
+	if s == "" || len(s) > MaxMsgID {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // Lane states.
 const (
 	StateIdle         = "idle"
@@ -105,6 +127,12 @@ const (
 // that died in between comes back without it).
 const LaneErrUnknownAlert = "unknown alert"
 
+// LaneErrAlreadyCancelled ends the error a lane answers for a command
+// naming an alert it has closed as cancelled: "alert {id} is already
+// cancelled". The bridge closes such an alert too (the cancel was lost on
+// the way).
+const LaneErrAlreadyCancelled = "is already " + AlertCancelled
+
 // Alert statuses. A lane publishes open and cancelled on lane/{lane}/alert;
 // the bridge publishes all of them on alert/{id}.
 const (
@@ -177,6 +205,11 @@ const (
 	PagerClaim   = "claim"
 	PagerRelease = "release"
 	PagerResolve = "resolve"
+	// PagerArrive: the attendant is at the lane of the alert they claimed.
+	PagerArrive = "arrive"
+	// PagerLane: take a lane out of service or put it back (resolution
+	// out_of_service or in_service, lane in "lane"); supervisors only.
+	PagerLane = "lane"
 )
 
 // Presence statuses.

@@ -95,3 +95,23 @@ func TestActionsFor(t *testing.T) {
 		require.True(t, Allowed(k, ActionOutOfService), k)
 	}
 }
+
+func TestValidMsgID(t *testing.T) {
+	for _, ok := range []string{"a", "3-20261123-100001-9f2c4a7e1b3d", "a1:ana:c-2", "A.b_c", strings.Repeat("x", MaxMsgID)} {
+		require.True(t, ValidMsgID(ok), ok)
+	}
+	for _, bad := range []string{"", "a/1", "a+", "#", "a b", "é", "a\x00", strings.Repeat("x", MaxMsgID+1)} {
+		require.False(t, ValidMsgID(bad), bad)
+	}
+}
+
+func TestCommandRefusesBadIDs(t *testing.T) {
+	for _, c := range []Command{
+		{ID: strings.Repeat("x", 129), Alert: "a1", Action: ActionClear},
+		{ID: "c/1", Alert: "a1", Action: ActionClear},
+		{ID: "c1", Alert: "a 1", Action: ActionClear},
+	} {
+		require.ErrorContains(t, Decode(Encode(c), &Command{}), "bad", c.ID)
+	}
+	require.NoError(t, Decode(Encode(Command{ID: "a1:ana:c-1.2", Alert: "a1", Action: ActionClear}), &Command{}))
+}

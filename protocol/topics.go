@@ -20,6 +20,9 @@ func AlertTopic(store, id string) string        { return Root(store) + "/alert/"
 func PresenceTopic(store, attendant string) string {
 	return Root(store) + "/pager/" + attendant + "/presence"
 }
+func ProfileTopic(store, attendant string) string {
+	return Root(store) + "/pager/" + attendant + "/profile"
+}
 func PageTopic(store, attendant string) string { return Root(store) + "/pager/" + attendant + "/page" }
 func PagerCmdTopic(store, attendant string) string {
 	return Root(store) + "/pager/" + attendant + "/cmd"
@@ -39,6 +42,7 @@ const (
 	TLaneAssist    = "lane/assist"
 	TAlert         = "alert"
 	TPresence      = "pager/presence"
+	TProfile       = "pager/profile"
 	TPage          = "pager/page"
 	TPagerCmd      = "pager/cmd"
 	TPagerResult   = "pager/result"
@@ -76,6 +80,8 @@ func ParseTopic(topic string) (Topic, error) {
 		t.Kind, t.ID = TAlert, rest[1]
 	case len(rest) == 3 && rest[0] == "pager" && rest[2] == "presence":
 		t.Kind, t.ID = TPresence, rest[1]
+	case len(rest) == 3 && rest[0] == "pager" && rest[2] == "profile":
+		t.Kind, t.ID = TProfile, rest[1]
 	case len(rest) == 3 && rest[0] == "pager" && rest[2] == "page":
 		t.Kind, t.ID = TPage, rest[1]
 	case len(rest) == 3 && rest[0] == "pager" && rest[2] == "cmd":

@@ -7,16 +7,24 @@ cd "$(dirname "$0")/.."
 
 STATICCHECK_VERSION=v0.8.2   # staticcheck 2026.x, pinned
 export SCO_REQUIRE_MOSQUITTO=1
+export SCO_REQUIRE_CHROMIUM=1
 
 log() { printf '==> %s\n' "$*"; }
 
-# 1. Mosquitto, for the integration suite (Debian's package).
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
-  log "installing mosquitto (Debian package)"
+# 1. What the tests need from Debian: Mosquitto (the integration suite),
+# mosquitto_passwd (in the same package), openssl (the broker set-up test
+# makes a store CA) and Chromium (the attendant app's browser tests drive
+# it headless over the DevTools protocol).
+missing=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} (Debian packages)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The Debian package starts a system broker on :1883; the tests start their
 # own on free ports and do not need it.

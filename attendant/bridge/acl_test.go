@@ -1,21 +1,25 @@
 package bridge
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/protocol"
 )
 
-var testPasswords = map[string]string{"bridge": "b-secret", "lane-3": "l-secret", "ana": "a-secret", "ben": "b2-secret", "sue": "s-secret"}
+var testPasswords = map[string]string{"bridge": "b-secret", "lane-3": "l-secret", "lane-4": "l4-secret", "ana": "a-secret", "ben": "b2-secret", "sue": "s-secret"}
 
 // secureMosquitto starts a real Mosquitto with the shipped ACL and users
 // made by the shipped add-user.sh.
@@ -45,6 +49,7 @@ func secureMosquittoWith(t *testing.T, extraConf string) *testsupport.Mosquitto 
 	addUser("bridge", testPasswords["bridge"])
 	addUser("lane", "s1", "3", testPasswords["lane-3"])
 	addUser("lane", "s1", "3", testPasswords["lane-3"]) // twice: the ACL block is added once
+	addUser("lane", "s1", "4", testPasswords["lane-4"])
 	for _, id := range []string{"ana", "ben", "sue"} {
 		addUser("pager", id, testPasswords[id])
 	}
@@ -182,4 +187,90 @@ func TestMosquittoLifecycle(t *testing.T) {
 	r, b := newAuthRig(t, m.URL(), testPasswords, nil, slow, "ana", "ben", "sue")
 	lifecycle(t, r)
 	require.NoError(t, b.Close())
+}
+
+// Issue 15.1, through a real Mosquitto with the shipped ACL: lane 3's
+// login cannot cancel lane 4's alert by publishing the id on its own
+// topic, nor page without bound by raising alerts by the thousand.
+func TestMosquittoLaneCannotCancelAnothersAlert(t *testing.T) {
+	m := secureMosquitto(t)
+	r, _ := newAuthRig(t, m.URL(), testPasswords, nil, slow, "ana")
+	r.pagingStarted("a0", "ana")
+	lane4 := mqttClient(t, m.URL(), "lane-4", "lane-4", testPasswords["lane-4"], nil)
+	from := r.rec.mark()
+	alert4 := protocol.Alert{ID: "4-20261123-100001-aaaa", Store: "s1", Lane: "4", Zone: "front", Kind: protocol.KindHelp, Status: protocol.AlertOpen, TS: protocol.At(time.Now())}
+	publish(t, lane4, protocol.LaneAlertTopic("s1", "4"), false, protocol.Encode(alert4))
+	r.rec.await(from, "pager/ana/page", `"alert":"`+alert4.ID+`"`)
+
+	// Lane 3 cancels it on its own topic, saying lane 3.
+	fake := alert4
+	fake.Lane, fake.Status = "3", protocol.AlertCancelled
+	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, protocol.Encode(fake))
+	// Then floods: far more alerts than a lane may have open.
+	const flood = 200
+	for i := range flood {
+		publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert(fmt.Sprintf("fake-%d", i), protocol.KindHelp, protocol.AlertOpen))
+	}
+	// Lane 4 is still served: its next alert is paged after all that.
+	alert4b := alert4
+	alert4b.ID = "4-20261123-100002-bbbb"
+	publish(t, lane4, protocol.LaneAlertTopic("s1", "4"), false, protocol.Encode(alert4b))
+	r.rec.await(from, "pager/ana/page", `"alert":"`+alert4b.ID+`"`)
+	// The cancel was handled before lane 3's flood, and that before
+	// lane 4's second alert was paged (one connection each, in order).
+	publish(t, r.rec.c, "sco/v1/s1/test/sync", false, []byte("sync"))
+	r.rec.await(from, "test/sync")
+	require.Equal(t, 0, r.rec.count(from, "pager/ana/page", `"alert":"`+alert4.ID+`"`, `"withdrawn":true`), "lane 4's alert was not withdrawn:\n%s", r.rec.dump(from))
+	require.Equal(t, 0, r.rec.count(from, "alert/"+alert4.ID, `"status":"cancelled"`))
+	fakes := 0
+	for i := range flood {
+		if r.rec.count(from, "pager/ana/page", fmt.Sprintf(`"alert":"fake-%d"`, i)) > 0 {
+			fakes++
+		}
+	}
+	require.Equal(t, attendant.DefaultLimits.OpenAlertsPerLane-1, fakes, "lane 3 had a0 open: %d more paged, the rest refused", attendant.DefaultLimits.OpenAlertsPerLane-1)
+	require.Contains(t, r.log.String(), "which lane 4 raised: ignored")
+}
+
+// Issue 15.3, through a real Mosquitto with the shipped ACL: one pager's
+// flood (commands with 8 KB ids, then thousands of small ones) neither
+// grows the bridge without bound nor keeps a lane's alerts from being
+// paged.
+func TestMosquittoPagerFlood(t *testing.T) {
+	m := secureMosquitto(t)
+	r, b := newAuthRig(t, m.URL(), testPasswords, nil, slow, "ana", "ben")
+	r.pagingStarted("a0", "ana")
+	pages := newRecorder(t, m.URL(), "ana", testPasswords["ana"], protocol.PageTopic("s1", "ana"))
+	pages.wait = time.Minute
+	ben := r.pager["ben"].c
+	topic := protocol.PagerCmdTopic("s1", "ben")
+	big := strings.Repeat("x", 8<<10)
+	for i := range 2000 {
+		ben.Publish(topic, 0, false, protocol.Encode(protocol.PagerCmd{ID: big + strconv.Itoa(i), Alert: "a0", Action: protocol.PagerClaim}))
+	}
+	const small = 30000
+	for i := range small {
+		ben.Publish(topic, 0, false, protocol.Encode(protocol.PagerCmd{ID: "f" + strconv.Itoa(i), Alert: "a0", Action: protocol.PagerClaim}))
+		if i == small/2 {
+			for j := 1; j <= 5; j++ {
+				r.raise(fmt.Sprintf("a%d", j), protocol.KindHelp)
+			}
+		}
+	}
+	publish(t, ben, topic, false, protocol.Encode(protocol.PagerCmd{ID: "last", Alert: "a0", Action: protocol.PagerClaim}))
+	for j := 1; j <= 5; j++ {
+		pages.await(0, "pager/ana/page", fmt.Sprintf(`"alert":"a%d"`, j))
+	}
+	require.NoError(t, b.Close())
+	st := b.d.State()
+	require.LessOrEqual(t, len(st.Results), attendant.MaxResultsPerAttendant+10, "answers stay bounded")
+	for k := range st.Results {
+		require.LessOrEqual(t, len(k), 200, "no 8 KB id is kept")
+	}
+	s, err := OpenStore(r.cfg.DataDir)
+	require.NoError(t, err)
+	defer s.Close()
+	info, err := os.Stat(filepath.Join(r.cfg.DataDir, "bridge.db"))
+	require.NoError(t, err)
+	require.Less(t, info.Size(), int64(4<<20), "bridge.db stays small")
 }

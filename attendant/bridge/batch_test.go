@@ -3,8 +3,10 @@ package bridge
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,8 +27,11 @@ func TestBridgeBurstPagedInOrderAndSaved(t *testing.T) {
 	for i := range n {
 		id := fmt.Sprintf("b%02d", i)
 		ids = append(ids, id)
-		// Not waiting for each PUBACK keeps the burst dense.
-		r.lane.Publish(protocol.LaneAlertTopic("s1", "3"), 1, false, laneAlert(id, protocol.KindHelp, protocol.AlertOpen))
+		// Lanes 10 to 13, ten each (a lane may have 16 open), one after
+		// the other. Not waiting for each PUBACK keeps the burst dense.
+		lane := strconv.Itoa(10 + i/10)
+		a := protocol.Alert{ID: id, Store: "s1", Lane: lane, Zone: "front", Kind: protocol.KindHelp, Status: protocol.AlertOpen, TS: protocol.At(time.Now())}
+		r.lane.Publish(protocol.LaneAlertTopic("s1", lane), 1, false, protocol.Encode(a))
 	}
 	r.rec.await(from, "pager/ana/page", `"alert":"`+ids[n-1]+`"`)
 	require.NoError(t, b.Close())

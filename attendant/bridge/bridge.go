@@ -19,9 +19,9 @@ import (
 )
 
 // Opts configures a Bridge. The zero value logs nothing, uses the system
-// clock, waits 500ms after subscribing before paging, and connects as
-// client id "sco-bridge-{store}". New fills the defaults in
-// (Opts.ensureDefaults).
+// clock, waits 500ms after subscribing before paging, and connects with
+// the MQTT username as client id ("sco-bridge-{store}" without one). New
+// fills the defaults in (Opts.ensureDefaults).
 type Opts struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
@@ -31,8 +31,16 @@ type Opts struct {
 	// before it pages anybody, so that the retained presence of every
 	// pager has arrived and nobody is skipped as offline. 0 means 500ms.
 	Settle time.Duration
-	// ClientID is the MQTT client id; "" means "sco-bridge-{store}".
+	// ClientID is the MQTT client id; "" means the MQTT username, or
+	// "sco-bridge-{store}" without one.
 	ClientID string
+
+	// Observe, when set, is given every event's effects once they are
+	// published (after their save; an alert's first pages were published
+	// before it), on the saver's goroutine, in order:
+	// how an in-process device (the web app) learns of its pages and
+	// answers. It must not block for long, nor call Do.
+	Observe func(attendant.Effects)
 
 	// beforeSave, when set (tests), runs on the saver before each save.
 	beforeSave func()
@@ -57,16 +65,17 @@ type Opts struct {
 // commit), so a slow disk delays the effects that need it, never the
 // handling of the next message or a first page.
 type Bridge struct {
-	cfg    *Config
-	log    *slog.Logger
-	now    func() time.Time
-	settle time.Duration
-	hook   func() // Opts.beforeSave
-	d      *attendant.Dispatcher
-	store  *Store
-	client paho.Client
+	cfg     *Config
+	log     *slog.Logger
+	now     func() time.Time
+	settle  time.Duration
+	hook    func() // Opts.beforeSave
+	observe func(attendant.Effects)
+	d       *attendant.Dispatcher
+	store   *Store
+	client  paho.Client
 
-	inbox   *fifo.Queue[inMsg]   // paho handlers -> loop
+	inbox   *inbox               // paho handlers -> loop
 	saves   *fifo.Queue[saveJob] // loop -> saver
 	resumed chan struct{}        // closed when the first connect has completed
 	stop    chan struct{}        // closed when Run stops handling messages
@@ -83,12 +92,56 @@ type Bridge struct {
 type inMsg struct {
 	topic      string
 	payload    []byte
-	subscribed bool // not a message: the subscriptions are in place
+	subscribed bool  // not a message: the subscriptions are in place
+	call       *call // not a message: Do
+}
+
+// call is one Do: the function and where its outcome goes.
+type call struct {
+	fn   func(time.Time, *attendant.Dispatcher) (attendant.Effects, error)
+	done chan callResult // buffered: the loop never waits for the caller
+}
+
+type callResult struct {
+	fx  attendant.Effects
+	err error
+}
+
+// Do runs fn on the loop goroutine, which owns the dispatcher, with the
+// bridge's clock, and applies the effects fn returns as those of an MQTT
+// message: saved, then published (an alert's first pages at once). It
+// waits until fn has run and returns what fn returned; it fails when ctx
+// is done first or the bridge has stopped. Do calls come before any
+// queued lane or pager message. This is how an in-process device (the
+// web app) acts: Dispatcher.DevicePresence and DeviceSeen for its
+// presence, PagerCmd for its commands, EscalateNow for the console.
+func (b *Bridge) Do(ctx context.Context, fn func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error)) (attendant.Effects, error) {
+	c := &call{fn: fn, done: make(chan callResult, 1)}
+	select {
+	case <-b.stop:
+		return attendant.Effects{}, errors.New("bridge: stopped")
+	default:
+	}
+	b.inbox.push(inMsg{call: c})
+	select {
+	case r := <-c.done:
+		return r.fx, r.err
+	case <-ctx.Done():
+		return attendant.Effects{}, fmt.Errorf("bridge: %w", ctx.Err())
+	case <-b.stop:
+		// It may still have run, just before the loop stopped.
+		select {
+		case r := <-c.done:
+			return r.fx, r.err
+		default:
+			return attendant.Effects{}, errors.New("bridge: stopped")
+		}
+	}
 }
 
 // ensureDefaults fills in the fields of o whose zero value means a
 // default.
-func (o *Opts) ensureDefaults(store string) {
+func (o *Opts) ensureDefaults(cfg *Config) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,7 +152,7 @@ func (o *Opts) ensureDefaults(store string) {
 		o.Settle = 500 * time.Millisecond
 	}
 	if o.ClientID == "" {
-		o.ClientID = "sco-bridge-" + store
+		o.ClientID = cfg.MQTT.ClientID("sco-bridge-" + cfg.Store)
 	}
 }
 
@@ -114,15 +167,16 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	if o != nil {
 		oo = *o
 	}
-	oo.ensureDefaults(cfg.Store)
+	oo.ensureDefaults(cfg)
 	b := &Bridge{
 		cfg:     cfg,
 		log:     oo.Logger,
 		now:     oo.Now,
 		settle:  oo.Settle,
 		hook:    oo.beforeSave,
+		observe: oo.Observe,
 		d:       attendant.NewDispatcher(&cfg.Config),
-		inbox:   fifo.New[inMsg](),
+		inbox:   newInbox(),
 		saves:   fifo.New[saveJob](),
 		resumed: make(chan struct{}),
 		stop:    make(chan struct{}),
@@ -152,9 +206,8 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	// One goroutine handles messages in arrival order (a cancel must not
 	// overtake its open); the handler only queues.
 	opts.SetOrderMatters(true)
-	opts.SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
-		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
-	})
+	opts.SetDefaultPublishHandler(b.receive)
+	(&mqttc.Reporter{Log: b.log}).Watch(opts) // failed connects are logged, with why
 	b.client = paho.NewClient(opts)
 	return b, nil
 }
@@ -229,6 +282,7 @@ func (b *Bridge) subscriptions() map[string]byte {
 	root := protocol.Root(b.cfg.Store)
 	return map[string]byte{
 		root + "/lane/+/alert":          1,
+		root + "/lane/+/state":          1,
 		root + "/lane/+/command/result": 1,
 		root + "/pager/+/presence":      1,
 		root + "/pager/+/cmd":           1,
@@ -240,9 +294,7 @@ func (b *Bridge) subscriptions() map[string]byte {
 // bridge/state turns online.
 func (b *Bridge) onConnect(c paho.Client) {
 	b.log.Info("connected to broker")
-	tok := c.SubscribeMultiple(b.subscriptions(), func(_ paho.Client, m paho.Message) {
-		b.inbox.Push(inMsg{topic: m.Topic(), payload: m.Payload()})
-	})
+	tok := c.SubscribeMultiple(b.subscriptions(), b.receive)
 	go func() {
 		// paho runs OnConnect before it has re-queued the session's stored
 		// messages, and a publish in that window races with it (an open
@@ -257,9 +309,15 @@ func (b *Bridge) onConnect(c paho.Client) {
 			b.log.Error("subscribe failed", "err", tok.Error())
 			return
 		}
-		b.inbox.Push(inMsg{subscribed: true})
+		b.inbox.push(inMsg{subscribed: true})
 		b.publish(protocol.BridgeStateTopic(b.cfg.Store), true, protocol.Encode(protocol.BridgeState{Online: true, TS: protocol.At(b.now())}))
 	}()
+}
+
+// receive queues a message for the loop; it runs on paho's goroutine and
+// never blocks.
+func (b *Bridge) receive(_ paho.Client, m paho.Message) {
+	b.inbox.push(inMsg{topic: m.Topic(), payload: m.Payload()})
 }
 
 func (b *Bridge) onLost(_ paho.Client, err error) {
@@ -269,7 +327,7 @@ func (b *Bridge) onLost(_ paho.Client, err error) {
 // loop owns the dispatcher: it handles what paho queued and fires the
 // deadlines, until ctx is done.
 func (b *Bridge) loop(ctx context.Context) {
-	var settleAt time.Time
+	var settleAt, droppedLogged time.Time
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -294,16 +352,30 @@ func (b *Bridge) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-b.inbox.Ready():
-			// Everything queued is handled as one batch: the state is
+			// A batch (control messages, then a turn of each lane and
+			// each pager: inbox.take) is handled at once: the state is
 			// saved (one synced write) once before the batch's effects
 			// are published, in the order of the messages.
 			var fxs []attendant.Effects
-			ms, _ := b.inbox.Drain()
+			ms := b.inbox.take()
+			if now := b.now(); now.Sub(droppedLogged) >= 10*time.Second {
+				for src, n := range b.inbox.dropped() {
+					b.log.Warn("flood: messages dropped, the source's queue is full", "source", src, "dropped", n)
+					droppedLogged = now
+				}
+			}
 			for _, m := range ms {
+				if m.call != nil {
+					fx, err := m.call.fn(b.now(), b.d)
+					m.call.done <- callResult{fx, err}
+					fxs = append(fxs, fx)
+					continue
+				}
 				if m.subscribed {
 					if settleAt.IsZero() {
 						settleAt = b.now().Add(b.settle)
 					}
+					b.publishProfiles()
 					continue
 				}
 				fxs = append(fxs, b.handle(m))
@@ -318,6 +390,42 @@ func (b *Bridge) loop(ctx context.Context) {
 			}
 			b.apply(b.d.Tick(now))
 		}
+	}
+}
+
+// publishProfiles publishes the retained profile of every roster entry
+// and clears those of ids that had one and have left the roster (the
+// store keeps the list). It runs on the loop goroutine after every
+// (re)connect: a broker that lost its retained messages gets them again.
+func (b *Bridge) publishProfiles() {
+	now := b.now()
+	var ids []string
+	for _, p := range b.d.Profiles(now) {
+		ids = append(ids, p.To)
+		b.publish(protocol.ProfileTopic(b.cfg.Store, p.To), true, protocol.Encode(p.Profile))
+	}
+	before, err := b.store.Profiled()
+	if err != nil {
+		b.log.Error("profiles of attendants who left the roster not cleared", "err", err)
+		return
+	}
+	// Clears are few (who left since the last connect): wait for the
+	// broker to have them, briefly, and keep listing those it does not,
+	// to clear them again on the next connect.
+	for _, id := range before {
+		if slices.Contains(ids, id) || !protocol.ValidID(id) {
+			continue
+		}
+		tok := b.client.Publish(protocol.ProfileTopic(b.cfg.Store, id), 1, true, []byte{})
+		if !tok.WaitTimeout(2*time.Second) || tok.Error() != nil {
+			b.log.Warn("profile of an attendant who left the roster not cleared; cleared on the next connect", "attendant", id, "err", tok.Error())
+			ids = append(ids, id)
+			continue
+		}
+		b.log.Info("attendant left the roster: profile cleared", "attendant", id)
+	}
+	if err := b.store.SetProfiled(ids); err != nil {
+		b.log.Error("list of profiles not saved", "err", err)
 	}
 }
 
@@ -337,20 +445,18 @@ func (b *Bridge) handle(m inMsg) attendant.Effects {
 // on the loop goroutine.
 func (b *Bridge) apply(fxs ...attendant.Effects) {
 	job := saveJob{fxs: fxs}
-	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
-		job.save, job.changes = true, b.d.Changes()
-	}
-	for i := range job.fxs {
-		fx := &job.fxs[i]
-		var later []attendant.PageOut
+	// First pages go out now, before anything else is done: collecting
+	// the changes to save is not the shopper's to wait for. The saver
+	// publishes the rest (publishEffects skips these).
+	for _, fx := range job.fxs {
 		for _, p := range fx.Pages {
 			if p.First {
 				b.publishPage(p)
-			} else {
-				later = append(later, p)
 			}
 		}
-		fx.Pages = later
+	}
+	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
+		job.save, job.changes = true, b.d.Changes()
 	}
 	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
@@ -403,6 +509,9 @@ func (b *Bridge) saver() {
 		for _, j := range jobs {
 			for _, fx := range j.fxs {
 				b.publishEffects(fx)
+				if b.observe != nil {
+					b.observe(fx)
+				}
 			}
 		}
 		if closed {
@@ -411,13 +520,15 @@ func (b *Bridge) saver() {
 	}
 }
 
+// publishPage publishes a page, then logs it (a log line is a write to
+// stderr: not before the page).
 func (b *Bridge) publishPage(p attendant.PageOut) {
+	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 	if p.Page.Withdrawn {
 		b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
 	} else {
 		b.log.Info("paged", "attendant", p.To, "alert", p.Page.Alert, "tier", p.Page.Tier, "text", p.Page.Text)
 	}
-	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 }
 
 // publishEffects publishes one event's effects.
@@ -427,7 +538,9 @@ func (b *Bridge) publishEffects(fx attendant.Effects) {
 		b.publish(protocol.PagerResultTopic(s, r.To), false, protocol.Encode(r.Result))
 	}
 	for _, p := range fx.Pages {
-		b.publishPage(p)
+		if !p.First { // apply sent those
+			b.publishPage(p)
+		}
 	}
 	for _, r := range fx.Records {
 		topic := protocol.AlertTopic(s, r.Record.ID)

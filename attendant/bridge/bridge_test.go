@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,11 +105,13 @@ func (r *recorder) await(from int, topic string, fragments ...string) msg {
 				return m
 			}
 		}
-		seen := r.dump(from)
 		r.mu.Unlock()
 		select {
 		case <-r.notify:
 		case <-deadline:
+			r.mu.Lock()
+			seen := r.dump(from)
+			r.mu.Unlock()
 			r.t.Fatalf("no message on %s with %q; seen:\n%s", topic, fragments, seen)
 		}
 	}
@@ -759,4 +762,127 @@ func TestBridgeStopWhileConnecting(t *testing.T) {
 	s, err := OpenStore(cfg.DataDir)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
+}
+
+// An in-process device (the web app) acts through Do: its presence pages
+// the attendant like a pager's would, its commands are answered, and
+// Observe hands it every effect once published.
+func TestBridgeInProcessDevice(t *testing.T) {
+	r := buildRig(t, testsupport.Mochi(t).URL(), nil, nil, slow, "ben")
+	seen := make(chan attendant.PageOut, 16)
+	r.opts = func(o *Opts) {
+		o.Observe = func(fx attendant.Effects) {
+			for _, p := range fx.Pages {
+				if p.To == "ana" {
+					seen <- p
+				}
+			}
+		}
+	}
+	b := r.start()
+	ctx := context.Background()
+	_, err := b.Do(ctx, func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error) {
+		return d.DevicePresence(now, "ana", "web:1", protocol.PresenceAvailable, 30*time.Second)
+	})
+	require.NoError(t, err)
+	from := r.rec.mark()
+	r.raise("a1", protocol.KindHelp)
+	r.rec.await(from, "pager/ana/page", `"alert":"a1"`, `"tier":1`)
+	select {
+	case p := <-seen:
+		require.Equal(t, "a1", p.Page.Alert)
+	case <-time.After(waitFor):
+		t.Fatal("the observer never saw ana's page")
+	}
+	fx, err := b.Do(ctx, func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error) {
+		return d.PagerCmd(now, "ana", protocol.PagerCmd{ID: "w1", Alert: "a1", Action: protocol.PagerClaim})
+	})
+	require.NoError(t, err)
+	require.Len(t, fx.Results, 1)
+	require.True(t, fx.Results[0].Result.OK)
+	r.rec.await(from, "lane/3/assist", `"attendant":"ana"`)
+
+	require.NoError(t, b.Close())
+	_, err = b.Do(ctx, func(time.Time, *attendant.Dispatcher) (attendant.Effects, error) { return attendant.Effects{}, nil })
+	require.ErrorContains(t, err, "stopped")
+}
+
+// The bridge publishes a retained profile for every roster entry when it
+// connects, and clears the profile of one who left the roster (the list
+// of ids profiled is kept in data_dir).
+func TestBridgeProfiles(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana")
+	for _, id := range []string{"ana", "ben", "sue"} {
+		p := decodeAs[protocol.Profile](t, r.rec.await(0, "pager/"+id+"/profile", `"id":"`+id+`"`))
+		require.Equal(t, "s1", p.Store)
+	}
+	ben := decodeAs[protocol.Profile](t, r.rec.await(0, "pager/ben/profile"))
+	require.Equal(t, []string{"attendant"}, ben.Roles)
+	require.Equal(t, []protocol.Action{protocol.ActionOutOfService}, ben.Resolutions[protocol.KindAgeCheck])
+	retained := r.snapshot()
+	require.Equal(t, 3, retained.count(0, "pager/ana/profile")+retained.count(0, "pager/ben/profile")+retained.count(0, "pager/sue/profile"), "retained")
+	from := r.rec.mark()
+	r.raise("a1", protocol.KindBagTimeout)
+	page := decodeAs[protocol.Page](t, r.rec.await(from, "pager/ana/page", `"alert":"a1"`))
+	require.Equal(t, []protocol.Action{protocol.ActionApprove, protocol.ActionVoid, protocol.ActionOutOfService}, page.Resolutions)
+	require.NoError(t, b.Close())
+
+	// Ben leaves the roster: his profile is cleared when the bridge is back.
+	r.cfg.Attendants = slices.DeleteFunc(r.cfg.Attendants, func(a attendant.Attendant) bool { return a.ID == "ben" })
+	from = r.rec.mark()
+	b = r.start()
+	r.rec.awaitEmpty(from, "pager/ben/profile")
+	r.rec.await(from, "pager/ana/profile", `"id":"ana"`)
+	late := r.snapshot()
+	require.Equal(t, 0, late.count(0, "pager/ben/profile"), "no retained profile for ben")
+	require.Equal(t, 1, late.count(0, "pager/sue/profile"))
+	require.NoError(t, b.Close())
+	s, err := OpenStore(r.cfg.DataDir)
+	require.NoError(t, err)
+	defer s.Close()
+	ids, err := s.Profiled()
+	require.NoError(t, err)
+	require.Equal(t, []string{"ana", "sue"}, ids)
+}
+
+// A supervisor closes a lane from a pager: the lane gets a command with
+// no alert, and the supervisor the lane's answer.
+func TestBridgeLaneCommand(t *testing.T) {
+	r, _ := newRig(t, testsupport.Mochi(t).URL(), slow, "sue")
+	from := r.rec.mark()
+	publish(t, r.lane, protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Online: true, State: protocol.StateIdle}))
+	publish(t, r.pager["sue"].c, protocol.PagerCmdTopic("s1", "sue"), false,
+		protocol.Encode(protocol.PagerCmd{ID: "s1", Action: protocol.PagerLane, Lane: "3", Resolution: protocol.ActionOutOfService, TS: protocol.At(time.Now())}))
+	cmd := decodeAs[protocol.Command](t, r.rec.await(from, "lane/3/command", `"action":"out_of_service"`))
+	require.Empty(t, cmd.Alert)
+	require.Equal(t, "sue", cmd.By)
+	require.NoError(t, cmd.Validate(), "a lane accepts it")
+	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: true}))
+	r.rec.await(from, "pager/sue/result", `"id":"s1"`, `"ok":true`)
+}
+
+// A cancel lost on the way is reconciled from the lane's retained state:
+// an open alert the lane no longer lists is closed, also one restored
+// from data_dir when the bridge restarts.
+func TestBridgeReconcilesWithLaneState(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), slow, "ana")
+	from := r.rec.mark()
+	r.raise("a1", protocol.KindHelp)
+	r.raise("a2", protocol.KindHelp)
+	r.rec.await(from, "pager/ana/page", `"alert":"a2"`)
+	laneState := func(alerts ...string) {
+		publish(t, r.lane, protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Zone: "front", Online: true, State: protocol.StateAssist, Alerts: alerts}))
+	}
+	laneState("a2")
+	r.rec.await(from, "pager/ana/page", `"alert":"a1"`, `"withdrawn":true`, `"reason":"cancelled by lane"`)
+	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
+	require.NoError(t, b.Close())
+
+	// While the bridge is down the lane cancels a2, and the cancel is
+	// lost; its retained state says so.
+	laneState()
+	from = r.rec.mark()
+	r.start()
+	r.rec.await(from, "alert/a2", `"status":"cancelled"`)
+	r.rec.awaitEmpty(from, "lane/3/assist")
 }

@@ -3,13 +3,18 @@ package bridge
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/web"
+	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 const goodConfig = `store: s1
@@ -36,10 +41,52 @@ func TestParseConfig(t *testing.T) {
 	require.Equal(t, attendant.Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3 * time.Minute, Repeat: 3}, c.Escalation)
 	require.Empty(t, c.Zones)
 
-	c, err = ParseConfig([]byte(strings.Replace(goodConfig, "escalation:\n  ack_timeout: 20s\n  claim_timeout: 3m\n  repeat: 3\n", "zones: {front: {back: 2}}\n", 1)))
+	require.Equal(t, attendant.DefaultLimits, c.Limits)
+	require.Nil(t, c.Web, "no web: block, no web app")
+	require.Equal(t, DefaultHistory, c.History)
+	require.Equal(t, []string{
+		"zones: no walking time between back and front: taken as 1m0s (the longest walk)",
+		"zones: no walking time between back and office: taken as 1m0s (the longest walk)",
+		"zones: no walking time between front and office: taken as 1m0s (the longest walk)",
+	}, c.Warnings())
+
+	c, err = ParseConfig([]byte(strings.Replace(goodConfig, "escalation:\n  ack_timeout: 20s\n  claim_timeout: 3m\n  repeat: 3\n", "zones: {front: {back: 40s}}\n", 1)))
 	require.NoError(t, err)
 	require.Equal(t, attendant.DefaultEscalation, c.Escalation, "zero escalation takes the defaults")
-	require.Equal(t, map[string]map[string]int{"front": {"back": 2}}, c.Zones)
+	require.Equal(t, map[string]map[string]time.Duration{"front": {"back": 40 * time.Second}}, c.Zones)
+}
+
+// Every key of the contract's bridge config, as a store writes it.
+const fullConfig = goodConfig + `zones:
+  front: { back: 40s, office: 60s }
+  back: { office: 30s }
+web:
+  listen: 0.0.0.0:8443
+  cert_file: /etc/sco/tls/bridge.crt
+  key_file: /etc/sco/tls/bridge.key
+  session: 8h
+metrics_listen: 127.0.0.1:9101
+history: 30d
+limits: { pager_cmds_per_s: 2.5, pager_cmd_burst: 10, open_alerts_per_lane: 8, cmd_max_age: 30s }
+`
+
+func TestParseConfigNewKeys(t *testing.T) {
+	hash := "$2a$10$" + strings.Repeat("N", 53)
+	c, err := ParseConfig([]byte(strings.Replace(fullConfig, "roles: [attendant] }", `roles: [attendant], pin_hash: "`+hash+`" }`, 1)))
+	require.NoError(t, err)
+	require.Equal(t, hash, c.Attendants[1].PinHash)
+	require.Equal(t, 30*time.Second, c.Zones["back"]["office"])
+	require.Equal(t, &web.Config{Listen: "0.0.0.0:8443", CertFile: "/etc/sco/tls/bridge.crt", KeyFile: "/etc/sco/tls/bridge.key", Session: 8 * time.Hour}, c.Web)
+	require.Equal(t, "127.0.0.1:9101", c.MetricsListen)
+	require.Equal(t, Period(30*24*time.Hour), c.History)
+	require.Equal(t, attendant.Limits{PagerCmdsPerS: 2.5, PagerCmdBurst: 10, OpenAlertsPerLane: 8, CmdMaxAge: 30 * time.Second}, c.Limits)
+	require.Empty(t, c.Warnings(), "every pair has a walk; HTTPS")
+
+	c, err = ParseConfig([]byte(strings.Replace(strings.Replace(fullConfig, "  cert_file: /etc/sco/tls/bridge.crt\n  key_file: /etc/sco/tls/bridge.key\n  session: 8h\n", "", 1), "history: 30d", "history: 36h", 1)))
+	require.NoError(t, err)
+	require.Equal(t, web.DefaultSession, c.Web.Session)
+	require.Equal(t, Period(36*time.Hour), c.History)
+	require.Equal(t, []string{"web: plain HTTP on 0.0.0.0:8443: PINs and sessions cross the network in clear (give cert_file and key_file)"}, c.Warnings())
 }
 
 func TestParseConfigErrors(t *testing.T) {
@@ -54,7 +101,22 @@ func TestParseConfigErrors(t *testing.T) {
 		{"zone: back", "zone: Back", `attendants[1].zone: "Back" must match`},
 		{"data_dir: /var/lib/sco/bridge", "data_dir: ''", "data_dir: required"},
 		{"tcp://127.0.0.1:1883", "http://127.0.0.1:1883", "mqtt.broker"},
-		{"escalation:", "zones: {front: {back: -2}}\nescalation:", "zones.front.back: distance -2 must not be negative"},
+		{"escalation:", "zones: {front: {back: -2s}}\nescalation:", "zones.front.back: walking time -2s must not be negative"},
+		{"escalation:", "zones: {front: {back: 2}}\nescalation:", "line 8: cannot unmarshal !!int `2` into time.Duration"},
+		{"id: ben", "id: lane-4", `attendants[1].id: "lane-4" looks like a lane's username (lane-*)`},
+		{"id: ben", "id: bridge", `attendants[1].id: "bridge" is reserved for the bridge`},
+		{"id: sue", "id: console", `attendants[2].id: "console" is reserved for the console`},
+		{"roles: [attendant] }", "roles: [attendant], pin_hash: '1234' }", "attendants[1].pin_hash: not a bcrypt hash"},
+		{"escalation:", "limits: { pager_cmds_per_s: -1 }\nescalation:", "limits.pager_cmds_per_s: -1 must not be negative"},
+		{"escalation:", "limits: { pager_cmd_brust: 3 }\nescalation:", "line 8: unknown key pager_cmd_brust"},
+		{"escalation:", "web: { cert_file: a.crt }\nescalation:", "web.listen: required"},
+		{"escalation:", "web: { listen: 8443 }\nescalation:", `web.listen: "8443" is not host:port`},
+		{"escalation:", "web: { listen: ':8443', cert_file: a.crt }\nescalation:", "web.cert_file, web.key_file: give both or neither"},
+		{"escalation:", "web: { listen: ':8443', key_file: a.key }\nescalation:", "web.cert_file, web.key_file: give both or neither"},
+		{"escalation:", "web: { listen: ':8443', sesion: 1h }\nescalation:", "unknown key sesion"},
+		{"escalation:", "metrics_listen: localhost\nescalation:", `metrics_listen: "localhost" is not host:port`},
+		{"escalation:", "history: forever\nescalation:", `line 8: "forever" is not a duration (90d, 36h)`},
+		{"escalation:", "history: -1d\nescalation:", `"-1d" is not a number of days`},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
@@ -107,7 +169,111 @@ func TestStoreRoundTrip(t *testing.T) {
 	require.Len(t, st.Alerts, 1, "a closed alert's key is deleted")
 	require.Equal(t, "a3", st.Alerts[0].Alert.ID)
 	require.Equal(t, []string{"ana"}, st.Alerts[0].Recipients)
-	require.Contains(t, st.Closed, "a1")
-	require.Contains(t, st.Closed, "a2")
+	require.Contains(t, st.Closed, "3/a1")
+	require.Contains(t, st.Closed, "3/a2")
 	require.Equal(t, h.d.State(), st)
+}
+
+// Relative paths are relative to the config file, as kioskd takes them;
+// absolute ones stay as they are.
+func TestLoadConfigRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bridge.pass"), []byte("pw\n"), 0o600))
+	p := filepath.Join(dir, "bridge.yaml")
+	cfg := strings.Replace(goodConfig, `password: "" }`, "password_file: bridge.pass }", 1)
+	cfg = strings.Replace(cfg, "data_dir: /var/lib/sco/bridge", "data_dir: data", 1)
+	cfg += "web: { listen: '127.0.0.1:8443', cert_file: tls/bridge.crt, key_file: /etc/sco/tls/bridge.key }\n"
+	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
+	c, err := LoadConfig(p)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "data"), c.DataDir)
+	require.Equal(t, filepath.Join(dir, "bridge.pass"), c.MQTT.PasswordFile)
+	require.Equal(t, filepath.Join(dir, "tls/bridge.crt"), c.Web.CertFile)
+	require.Equal(t, "/etc/sco/tls/bridge.key", c.Web.KeyFile)
+
+	// A file named relative to the config that is not there: the error
+	// names where it was looked for.
+	require.NoError(t, os.WriteFile(p, []byte(strings.Replace(cfg, "bridge.pass", "missing.pass", 1)), 0o600))
+	_, err = LoadConfig(p)
+	require.ErrorContains(t, err, "mqtt.password_file: stat "+filepath.Join(dir, "missing.pass"))
+}
+
+// docs/bridge.md's reference block names every key of the config and
+// shows the defaults, and its first config is one a store can start from.
+func TestDocsBridgeReference(t *testing.T) {
+	var ref, first *testsupport.DocBlock
+	for _, b := range testsupport.DocBlocks(t, "docs/bridge.md") {
+		switch {
+		case strings.HasPrefix(b.ConfigFile(), "/etc/sco/") && b.Marker == "bridge-config":
+			first = &b
+		case b.ConfigFile() == "bridge.yaml" && strings.Contains(b.Lines[0], "every key"):
+			ref = &b
+		}
+	}
+	require.NotNil(t, ref, "docs/bridge.md has a block starting \"# bridge.yaml: every key\"")
+	require.NotNil(t, first, "docs/bridge.md has the first config, marked bridge-config")
+
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte(ref.Text()), &doc))
+	for _, key := range yamlKeys(reflect.TypeOf(Config{}), "") {
+		require.True(t, hasKey(doc.Content[0], strings.Split(key, ".")), "%s does not show key %s", ref.Where(), key)
+	}
+
+	c, err := ParseConfig([]byte(strings.Replace(ref.Text(), "password_file: bridge.pass", "password_file: ''", 1)))
+	require.NoError(t, err, ref.Where())
+	require.Equal(t, attendant.DefaultEscalation, c.Escalation, "the defaults shown")
+	require.Equal(t, attendant.DefaultLimits, c.Limits, "the defaults shown")
+	require.Equal(t, DefaultHistory, c.History)
+	require.Equal(t, web.DefaultSession, c.Web.Session)
+	require.Equal(t, mqttc.DefaultBroker, c.MQTT.Broker)
+	require.Empty(t, c.Warnings(), "every zone pair has a walk; HTTPS")
+
+	c, err = ParseConfig([]byte(strings.Replace(first.Text(), "password_file: bridge.pass", "password_file: ''", 1)))
+	require.NoError(t, err, first.Where())
+	require.Nil(t, c.Web, "the first config runs no web app")
+	require.Empty(t, c.Warnings(), "every zone pair has a walk")
+}
+
+// yamlKeys lists the dotted keys of a config type: store, mqtt.broker,
+// attendants.id, ... (inline structs flattened, slices by their element).
+func yamlKeys(t reflect.Type, prefix string) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == reflect.TypeOf(time.Time{}) {
+		return nil
+	}
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case opts == "inline":
+			keys = append(keys, yamlKeys(f.Type, prefix)...)
+		default:
+			keys = append(keys, prefix+name)
+			if f.Type.Kind() != reflect.Map {
+				keys = append(keys, yamlKeys(f.Type, prefix+name+".")...)
+			}
+		}
+	}
+	return keys
+}
+
+// hasKey reports whether the mapping n (or the first item of a sequence
+// on the way) holds the dotted path.
+func hasKey(n *yaml.Node, path []string) bool {
+	if n.Kind == yaml.SequenceNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if len(path) == 0 {
+		return true
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == path[0] {
+			return hasKey(n.Content[i+1], path[1:])
+		}
+	}
+	return false
 }

@@ -4,15 +4,28 @@
 // devices, journal and broker.
 //
 //   - Config (LoadConfig, ParseConfig) is bridge.yaml: the dispatcher's
-//     attendant.Config (store, roster, escalation, zones), inline, and
-//     the broker and data_dir. Unknown keys are an error.
+//     attendant.Config (store, roster, escalation, zones, limits),
+//     inline, and the broker, data_dir, the web: block (web.Config of
+//     package attendant/web, which serves the app), metrics_listen and
+//     history.
+//     Unknown keys are an error; relative paths are relative to the
+//     file (LoadConfig); Warnings is what -check-config adds.
+//     docs/bridge.md documents every key.
 //   - Store keeps the dispatcher's State in data_dir/bridge.db (bbolt);
 //     a save writes the dispatcher's Changes in one synced transaction.
+//     It also keeps the ids that have a retained profile.
 //   - Bridge is the thin MQTT layer: New opens the store and restores the
 //     open alerts, Run connects and runs until its context is done, Close
-//     stops it. One goroutine owns the dispatcher and paho's handlers
-//     only queue; another saves, and every effect but an alert's first
-//     page is published only once its state is on disk.
+//     stops it. One goroutine owns the dispatcher; paho's handlers only
+//     queue, in an inbox that is fair by source (control first, then a
+//     turn of each lane, then of each pager, each source bounded), so one
+//     pager's flood neither grows the bridge nor delays the lanes.
+//     Another goroutine saves, and every effect but an alert's first page
+//     is published only once its state is on disk. On every connect the
+//     bridge publishes each roster entry's retained profile.
+//   - In-process devices (the web app) act through Bridge.Do, which runs
+//     a function on the dispatcher's goroutine and applies its effects,
+//     and learn of effects through Opts.Observe.
 //
 // cmd/attendant-bridge is a thin main around Run; the simulator runs the
 // bridge in-process with the same code.

@@ -28,7 +28,7 @@ func testConfig(t testing.TB) *Config {
 				{ID: "sue", Name: "Sue", Zone: "office", Roles: []string{"attendant", "age_verifier", "supervisor"}},
 			},
 			Escalation: attendant.Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3 * time.Minute, Repeat: 2},
-			Zones:      map[string]map[string]int{"front": {"back": 2, "office": 3}},
+			Zones:      map[string]map[string]time.Duration{"front": {"back": 40 * time.Second, "office": 60 * time.Second}},
 		},
 		DataDir: t.TempDir(),
 	}

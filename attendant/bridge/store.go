@@ -22,8 +22,9 @@ import (
 // and written by one goroutine, so one transaction per batch of events is
 // cheap, and there is no cgo, no server and nothing to administer. Each
 // open alert is one key in bucket "alerts", each closed id one key in
-// "closed", each command answer one key in "results"; the paging history
-// is one key in bucket "meta". Closed ids (kept a day) and answers (kept
+// "closed" (lane/id), each command answer one key in "results"; the
+// paging history, the pending lane commands and the ids with a retained
+// profile are one key each in bucket "meta". Closed ids (kept a day) and answers (kept
 // an hour) grow with the store's traffic, so a save (Apply) writes only
 // those that changed (attendant.Dispatcher.Changes). Stores written before kept
 // both as one key each in "meta": OpenStore moves them.
@@ -42,6 +43,8 @@ var (
 	keyClosed    = []byte("closed")
 	keyResults   = []byte("results")
 	keyLastPaged = []byte("last_paged")
+	keyProfiled  = []byte("profiled")
+	keyLaneOps   = []byte("lane_ops")
 )
 
 // OpenStore opens (creating if needed) the store in dir. Only one bridge
@@ -108,6 +111,11 @@ func (s *Store) Load() (attendant.State, error) {
 		if b := tx.Bucket(bucketMeta).Get(keyLastPaged); b != nil {
 			if err := json.Unmarshal(b, &st.LastPaged); err != nil {
 				return fmt.Errorf("%s: %w", keyLastPaged, err)
+			}
+		}
+		if b := tx.Bucket(bucketMeta).Get(keyLaneOps); b != nil {
+			if err := json.Unmarshal(b, &st.LaneOps); err != nil {
+				return fmt.Errorf("%s: %w", keyLaneOps, err)
 			}
 		}
 		err = tx.Bucket(bucketClosed).ForEach(func(k, v []byte) error {
@@ -177,6 +185,12 @@ func (s *Store) Apply(c attendant.Changes) error {
 		if err := tx.Bucket(bucketMeta).Put(keyLastPaged, b); err != nil {
 			return err
 		}
+		if b, err = json.Marshal(c.LaneOps); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketMeta).Put(keyLaneOps, b); err != nil {
+			return err
+		}
 		return putChanged(tx, c)
 	})
 	if err != nil {
@@ -218,6 +232,37 @@ func putChanged(tx *bolt.Tx, c attendant.Changes) error {
 		if err := results.Put([]byte(k), b); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Profiled is the list of attendant ids the bridge last published a
+// retained profile for (SetProfiled), so that it can clear the profile
+// of one who has left the roster since.
+func (s *Store) Profiled() ([]string, error) {
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta).Get(keyProfiled)
+		if b == nil {
+			return nil
+		}
+		return json.Unmarshal(b, &ids)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %s: %s: %w", s.path, keyProfiled, err)
+	}
+	return ids, nil
+}
+
+// SetProfiled saves the list of attendant ids with a retained profile.
+func (s *Store) SetProfiled(ids []string) error {
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyProfiled, b) })
+	if err != nil {
+		return fmt.Errorf("bridge: save %s: %w", s.path, err)
 	}
 	return nil
 }

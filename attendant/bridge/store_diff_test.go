@@ -77,15 +77,15 @@ func TestDispatcherChangesAddUpToState(t *testing.T) {
 	h.raise(t0, "a1")
 	h.cancel(at(time.Second), "a1")
 	c := h.d.Changes()
-	require.Equal(t, map[string]time.Time{"a1": at(time.Second)}, c.Closed)
+	require.Equal(t, map[string]time.Time{"3/a1": at(time.Second)}, c.Closed)
 	require.NoError(t, s.Apply(c))
 	require.Empty(t, h.d.Changes().Closed, "a1 was in the last changes")
 
 	h.raise(at(2*time.Second), "a2")
 	h.d.Tick(at(time.Second + attendant.ClosedTTL + time.Minute)) // forgets a1
 	c = h.d.Changes()
-	require.Contains(t, c.Closed, "a1")
-	require.True(t, c.Closed["a1"].IsZero(), "forgotten")
+	require.Contains(t, c.Closed, "3/a1")
+	require.True(t, c.Closed["3/a1"].IsZero(), "forgotten")
 	require.Len(t, c.Alerts, 1)
 	require.NoError(t, s.Apply(c))
 	st, err := s.Load()

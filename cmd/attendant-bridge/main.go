@@ -47,6 +47,13 @@ func checkConfig(path string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (store %s, %d attendants)\n", path, cfg.Store, len(cfg.Attendants))
+	who := fmt.Sprintf("%d attendants", len(cfg.Attendants))
+	if len(cfg.Attendants) == 1 {
+		who = "1 attendant"
+	}
+	fmt.Fprintf(stdout, "%s: ok (store %s, %s, broker %s, data_dir %s)\n", path, cfg.Store, who, cfg.MQTT.Broker, cfg.DataDir)
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", path, w)
+	}
 	return nil
 }

@@ -22,7 +22,8 @@ import (
 func writeConfig(t *testing.T, broker, extra string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "bridge.yaml")
-	cfg := "store: s1\nmqtt: { broker: " + broker + " }\ndata_dir: " + filepath.Join(t.TempDir(), "data") + "\n" +
+	// data_dir is relative to the config file.
+	cfg := "store: s1\nmqtt: { broker: " + broker + " }\ndata_dir: data\n" +
 		"attendants:\n  - { id: ana, name: Ana, zone: front, roles: [attendant] }\n" + extra
 	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
 	return p
@@ -50,7 +51,25 @@ func TestCheckConfig(t *testing.T) {
 	good := writeConfig(t, "tcp://127.0.0.1:1883", "")
 	out, err := exec.Command(bin, "-check-config", good).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	require.Equal(t, good+": ok (store s1, 1 attendants)\n", string(out))
+	require.Equal(t, good+": ok (store s1, 1 attendant, broker tcp://127.0.0.1:1883, data_dir "+filepath.Join(filepath.Dir(good), "data")+")\n", string(out))
+
+	// A valid config with a zone pair that has no walking time: ok, and
+	// it says what that pair takes.
+	warn := writeConfig(t, "tcp://127.0.0.1:1883", "  - { id: ben, zone: back, roles: [attendant] }\n  - { id: sue, zone: office, roles: [supervisor] }\nzones: { front: { back: 40s } }\n")
+	out, err = exec.Command(bin, "-check-config", warn).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Equal(t, warn+": ok (store s1, 3 attendants, broker tcp://127.0.0.1:1883, data_dir "+filepath.Join(filepath.Dir(warn), "data")+")\n"+
+		warn+": warning: zones: no walking time between back and office: taken as 40s (the longest walk)\n"+
+		warn+": warning: zones: no walking time between front and office: taken as 40s (the longest walk)\n", string(out))
+
+	// An attendant id that is a lane's, the bridge's or the console's
+	// username is refused.
+	for _, id := range []string{"lane-3", "bridge", "console"} {
+		reserved := writeConfig(t, "tcp://127.0.0.1:1883", "  - { id: "+id+", zone: back, roles: [attendant] }\n")
+		out, err = exec.Command(bin, "-check-config", reserved).CombinedOutput()
+		require.Error(t, err)
+		require.Contains(t, string(out), `attendants[1].id: "`+id+`"`)
+	}
 
 	bad := writeConfig(t, "tcp://127.0.0.1:1883", "escalation: { ack_timout: 5s }\n")
 	cmd := exec.Command(bin, "-check-config", bad)

@@ -197,10 +197,13 @@ func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 			break
 		}
 	}
-	_, err = io.WriteString(pw, "frob\nquit\n")
+	_, err = io.WriteString(pw, "status\nfrob\nquit\n")
 	require.NoError(t, err)
 	require.Equal(t, cli.ExitOK, <-done)
 	require.Contains(t, out.String(), `unknown command "frob"`)
+	// The status line is in words, not a Go struct.
+	require.Regexp(t, `scanner `+regexp.QuoteMeta(scannerPath)+`: plugged, enabled; scale \S+/scale: plugged, load 355 g, reads 35[4-6] g \(stable\)\n`, out.String())
+	require.NotContains(t, out.String(), "{")
 	_, err = os.Lstat(scannerPath)
 	require.True(t, os.IsNotExist(err), "quit removes the device links: %v", err)
 }

@@ -9,6 +9,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Opts configures an embedded broker. The zero value listens on a free
@@ -82,6 +83,22 @@ func (b *Broker) Server() *mqtt.Server { return b.srv }
 // Close stops the broker and disconnects every client. It is safe to call
 // more than once.
 func (b *Broker) Close() error {
-	b.once.Do(func() { b.err = b.srv.Close() })
+	b.once.Do(func() {
+		// mochi's own Close finds each listener's clients with
+		// Clients.GetByListener, which takes the clients' read lock twice;
+		// a client detaching at that moment (Clients.Delete waiting for the
+		// write lock) then deadlocks the broker for good. Closing the
+		// listeners first with a closer that reads the clients once leaves
+		// Server.Close nothing to close but the hooks (a listener runs its
+		// closer only once).
+		b.srv.Listeners.CloseAll(func(listener string) {
+			for _, cl := range b.srv.Clients.GetAll() {
+				if cl.Net.Listener == listener && !cl.Closed() {
+					_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+				}
+			}
+		})
+		b.err = b.srv.Close()
+	})
 	return b.err
 }

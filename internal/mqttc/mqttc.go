@@ -62,18 +62,45 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("mqtt.%s: %v", key, err)
 		}
 	}
+	// TLS files with a clear-text scheme would be ignored by paho: the
+	// password would cross the store network in clear text, silently.
+	if !c.secure() {
+		for key, set := range map[string]bool{"ca_file": c.CAFile != "", "cert_file": c.CertFile != "", "insecure_skip_verify": c.InsecureSkipVerify} {
+			if set {
+				return fmt.Errorf("mqtt.%s: set, but %s is not TLS (use ssl:// or wss://)", key, c.Broker)
+			}
+		}
+	}
 	if _, err := c.TLSConfig(); err != nil {
 		return err
 	}
 	return nil
 }
 
-// TLSConfig returns the TLS settings, or nil when no TLS file is set and
-// the scheme is not a TLS one.
+// secure reports whether the broker URL's scheme is a TLS one.
+func (c *Config) secure() bool {
+	for _, p := range []string{"ssl://", "tls://", "mqtts://", "wss://"} {
+		if strings.HasPrefix(c.Broker, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientID is the MQTT client id for this config: the username when
+// there is one (the shipped Mosquitto config enforces that anyway, with
+// use_username_as_clientid), else fallback.
+func (c *Config) ClientID(fallback string) string {
+	if c.Username != "" {
+		return c.Username
+	}
+	return fallback
+}
+
+// TLSConfig returns the TLS settings, or nil when the scheme is not a TLS
+// one (Validate refuses TLS files with such a scheme).
 func (c *Config) TLSConfig() (*tls.Config, error) {
-	secure := strings.HasPrefix(c.Broker, "ssl://") || strings.HasPrefix(c.Broker, "tls://") ||
-		strings.HasPrefix(c.Broker, "mqtts://") || strings.HasPrefix(c.Broker, "wss://")
-	if !secure && c.CAFile == "" && c.CertFile == "" {
+	if !c.secure() {
 		return nil, nil
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // opt-in, documented
@@ -138,6 +165,7 @@ func (c *Config) Options(clientID string, will *Will, onConnect paho.OnConnectHa
 		SetClientID(clientID).
 		SetUsername(c.Username).
 		SetPassword(pw).
+		SetProtocolVersion(4). // MQTT 3.1.1, no silent fall-back to 3.1 hiding why a connect failed
 		SetCleanSession(false).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).

@@ -15,6 +15,11 @@
 // weights the engine learns (Effects.Learned) are kept apart, in
 // data_dir/weights.jsonl (ReadWeights, kioskd -weights).
 //
+// A step whose commit fails (disk full, read-only, I/O error) is rolled
+// back and never shown; the lane goes out of service with a device_fault
+// alert, sent without the journal (Outbox.Send), until a write succeeds
+// again (fault.go).
+//
 // cmd/kioskd is a thin main around Run; the simulator runs lanes
 // in-process with the same code.
 package daemon

@@ -212,7 +212,9 @@ func TestConfigPolicyV11(t *testing.T) {
 	require.Equal(t, 10*time.Second, c.Policy.HelpDebounce)
 	for key, want := range map[string]string{
 		"own_bag_max_g: -5":        "lane.yaml: policy.own_bag_max_g: must be >= 1, got -5",
-		"skip_bag_limit: -1":       "lane.yaml: policy.skip_bag_limit: must be >= 0, got -1",
+		"skip_bag_limit: -1":       "lane.yaml: policy.skip_bag_limit: must be >= 1, got -1",
+		"skip_bag_limit: 0":        "lane.yaml: policy.skip_bag_limit: must be >= 1, got 0",
+		"help_debounce: 0s":        "lane.yaml: policy.help_debounce: must be > 0, got 0s",
 		"learn_min_samples: -1":    "lane.yaml: policy.learn_min_samples: must be >= 1, got -1",
 		"learn_approve_weight: -2": "lane.yaml: policy.learn_approve_weight: must be >= 1, got -2",
 		"help_debounce: -1s":       "lane.yaml: policy.help_debounce: must be > 0, got -1s",
@@ -231,6 +233,8 @@ func TestConfigGaps(t *testing.T) {
 	require.Equal(t, 80*time.Millisecond, c.Scanner.FrameGap)
 	require.Equal(t, 40*time.Millisecond, c.Scale.ReplyGap)
 	_, err = Parse([]byte(base+"scanner: {port: p, frame_gap: 2s}\nscale: {port: q, reply_gap: -1ms}\n"), "lane.yaml")
-	require.ErrorContains(t, err, "lane.yaml: scale.reply_gap: -1ms is not between 0 (the driver's default) and 1s")
-	require.ErrorContains(t, err, "lane.yaml: scanner.frame_gap: 2s is not between 0 (the driver's default) and 1s")
+	require.ErrorContains(t, err, "lane.yaml: scale.reply_gap: -1ms is not between 0 and 1s")
+	require.ErrorContains(t, err, "lane.yaml: scanner.frame_gap: 2s is not between 0 and 1s")
+	_, err = Parse([]byte(base+"scanner: {port: p}\nscale: {port: q, reply_gap: 0s}\n"), "lane.yaml")
+	require.EqualError(t, err, "lane.yaml: scale.reply_gap: must be > 0 (at most 1s); leave it out for the driver's default, got 0s")
 }

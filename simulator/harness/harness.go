@@ -57,7 +57,9 @@ type Opts struct {
 	// Dir holds data dirs, device links and the catalogue; "" means a new
 	// temporary directory, removed by Close.
 	Dir string
-	// Logger receives every component's logs; nil discards them.
+	// Logger receives every component's logs (the broker's, the
+	// bridge's, each lane's, and each virtual pager's events at debug),
+	// each line with its component; nil discards them.
 	Logger *slog.Logger
 }
 
@@ -142,7 +144,7 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	}
 	s.BrokerURL = o.Broker
 	if s.BrokerURL == "" {
-		if s.broker, err = broker.Start(broker.Opts{}); err != nil {
+		if s.broker, err = broker.Start(broker.Opts{Logger: s.log.With("component", "broker")}); err != nil {
 			return nil, fmt.Errorf("harness: %w", err)
 		}
 		s.BrokerURL = s.broker.URL()
@@ -306,7 +308,8 @@ func laneYAML(s *Store, l *Lane, proto vdev.Protocol, dir, catalog string, polic
 }
 
 func (s *Store) runLane(l *Lane) error {
-	d, err := daemon.New(l.Config, &daemon.Opts{Logger: s.log.With("component", "lane", "lane", l.ID), ShutdownTimeout: time.Second})
+	// The daemon adds the store and lane to its lines.
+	d, err := daemon.New(l.Config, &daemon.Opts{Logger: s.log.With("component", "lane"), ShutdownTimeout: time.Second})
 	if err != nil {
 		return fmt.Errorf("harness: lane %s: %w", l.ID, err)
 	}

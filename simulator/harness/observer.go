@@ -33,6 +33,7 @@ type Event struct {
 	PagerCmd    *protocol.PagerCmd
 	PagerResult *protocol.PagerResult
 	Bridge      *protocol.BridgeState
+	Profile     *protocol.Profile
 }
 
 // Observer subscribes to everything under sco/v1/{store}/# and keeps every
@@ -167,6 +168,9 @@ func decode(topic string, payload []byte) (Event, error) {
 	case protocol.TBridgeState:
 		ev.Bridge = new(protocol.BridgeState)
 		v = ev.Bridge
+	case protocol.TProfile:
+		ev.Profile = new(protocol.Profile)
+		v = ev.Profile
 	}
 	return ev, protocol.Decode(payload, v)
 }

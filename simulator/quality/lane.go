@@ -102,8 +102,8 @@ func newLane(id int, seed uint64, start time.Time, pol kiosk.Policy, cat kiosk.C
 }
 
 // begin starts a checkout on a fresh engine (as a lane restarted between
-// shoppers would be), with what the lane has learned so far. The
-// bagging area is empty.
+// shoppers would be: EvStart first), with what the lane has learned so
+// far. The bagging area is empty.
 func (l *lane) begin() {
 	if l.eng != nil && l.keep {
 		l.learned = l.eng.Learned()
@@ -113,6 +113,7 @@ func (l *lane) begin() {
 	l.same = 0 // the new engine has seen no reading
 	l.raised, l.onScale, l.scanned = nil, nil, nil
 	l.attendAt, l.away = time.Time{}, false
+	l.handle(kiosk.Event{Kind: kiosk.EvStart}) // as the daemon starts it
 }
 
 func (l *lane) newID() string {
