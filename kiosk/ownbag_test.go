@@ -122,19 +122,9 @@ func TestOwnBag(t *testing.T) {
 				l.run(s)
 			}
 			snap := l.e.Snapshot()
-			st := l.state()
 			require.Equal(t, tc.baseline, snap.BaselineG, "baseline")
-			require.Equal(t, tc.items, st.Items)
-			require.Equal(t, tc.pending, snap.Pending != nil, "pending")
 			require.Equal(t, tc.armed, snap.OwnBag, "armed")
-			require.Equal(t, tc.alerts, kinds(l.all.Alerts))
-			require.Equal(t, tc.state, st.State, st.Prompt)
-			require.Contains(t, st.Prompt, tc.prompt)
-			if tc.deadline == 0 {
-				require.True(t, l.e.NextDeadline().IsZero(), "no timer, got %v", l.e.NextDeadline())
-			} else {
-				require.Equal(t, sec(tc.deadline), l.e.NextDeadline())
-			}
+			l.requireEnd(tc.items, tc.pending, tc.alerts, tc.state, tc.prompt, tc.deadline)
 		})
 	}
 }

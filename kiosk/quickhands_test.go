@@ -24,6 +24,25 @@ func moving(at float64, g int) step       { return step{at: at, st: devices.Stat
 func still(at float64, g int) step        { return step{at: at, st: devices.StatusStable, g: g} }
 func tickAt(at float64) step              { return step{at: at, st: devices.StatusNotReady, g: -1} }
 
+// requireEnd checks what a table test expects after its steps: the items
+// in the basket, whether one waits for its weight, every alert raised
+// (kind:status), the state and a sentence of the prompt, and the next
+// deadline (seconds on the test clock; 0: none).
+func (l *lane) requireEnd(items int, pending bool, alerts []string, state, prompt string, deadline float64) {
+	l.t.Helper()
+	st := l.state()
+	require.Equal(l.t, items, st.Items, "items")
+	require.Equal(l.t, pending, l.e.Snapshot().Pending != nil, "pending")
+	require.Equal(l.t, alerts, kinds(l.all.Alerts))
+	require.Equal(l.t, state, st.State, st.Prompt)
+	require.Contains(l.t, st.Prompt, prompt)
+	if deadline == 0 {
+		require.True(l.t, l.e.NextDeadline().IsZero(), "no timer, got %v", l.e.NextDeadline())
+	} else {
+		require.Equal(l.t, sec(deadline), l.e.NextDeadline())
+	}
+}
+
 func (l *lane) run(s step) Effects {
 	switch {
 	case s.scan != "":
@@ -206,12 +225,17 @@ func TestQuickHandsSharesTheGain(t *testing.T) {
 // weight arriving next is that item, not an unexpected one, and each line
 // ends with its own gain. Any other change, or the next scan, ends it.
 func TestLateHeld(t *testing.T) {
-	t.Run("the held item arrives", func(t *testing.T) {
+	// A loaf (no catalogue weight) and a cola taken together for 800 g.
+	bothTaken := func(t *testing.T) *lane {
 		l := newLane(t, Policy{})
 		l.weigh(0, 0)
 		l.scan(1, "bread")
 		l.scan(1.3, "cola")
 		l.weigh(2, 800)
+		return l
+	}
+	t.Run("the held item arrives", func(t *testing.T) {
+		l := bothTaken(t)
 		s := l.e.Snapshot()
 		require.Equal(t, &LateHeld{First: 0, Line: 1, WeightG: 355, ToleranceG: 15}, s.LateHeld)
 		require.Equal(t, []int{445, 355}, []int{s.Basket[0].BaggedG, s.Basket[1].BaggedG})
@@ -224,21 +248,13 @@ func TestLateHeld(t *testing.T) {
 		require.Equal(t, 1152, s.BaselineG)
 	})
 	t.Run("something else arrives", func(t *testing.T) {
-		l := newLane(t, Policy{})
-		l.weigh(0, 0)
-		l.scan(1, "bread")
-		l.scan(1.3, "cola")
-		l.weigh(2, 800)
+		l := bothTaken(t)
 		l.weigh(3, 800+600)
 		require.Nil(t, l.e.Snapshot().LateHeld)
 		l.requireLook(protocol.StateAttention, devices.LightYellow, msgUnexpected)
 	})
 	t.Run("the next scan ends it", func(t *testing.T) {
-		l := newLane(t, Policy{})
-		l.weigh(0, 0)
-		l.scan(1, "bread")
-		l.scan(1.3, "cola")
-		l.weigh(2, 800)
+		l := bothTaken(t)
 		l.scan(3, "chair")
 		require.Nil(t, l.e.Snapshot().LateHeld)
 		l.weigh(4, 800+355)

@@ -97,25 +97,15 @@ func TestSkipBag(t *testing.T) {
 				require.False(t, eff.Changed, "a refused skip changes nothing")
 				require.Equal(t, seq, l.state().Seq)
 			}
-			snap, st := l.e.Snapshot(), l.state()
-			require.Equal(t, tc.items, st.Items)
 			n := 0
-			for _, ln := range snap.Basket {
+			for _, ln := range l.e.Snapshot().Basket {
 				if ln.Skipped {
 					n++
 					require.False(t, ln.Bagged)
 				}
 			}
 			require.Equal(t, tc.skipped, n, "skipped lines")
-			require.Equal(t, tc.pending, snap.Pending != nil, "pending")
-			require.Equal(t, tc.alerts, kinds(l.all.Alerts))
-			require.Equal(t, tc.state, st.State, st.Prompt)
-			require.Contains(t, st.Prompt, tc.prompt)
-			if tc.deadline == 0 {
-				require.True(t, l.e.NextDeadline().IsZero(), "no timer, got %v", l.e.NextDeadline())
-			} else {
-				require.Equal(t, sec(tc.deadline), l.e.NextDeadline())
-			}
+			l.requireEnd(tc.items, tc.pending, tc.alerts, tc.state, tc.prompt, tc.deadline)
 		})
 	}
 }

@@ -1,8 +1,6 @@
 package scale
 
 import (
-	"bytes"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,43 +10,21 @@ import (
 	"github.com/sco-project/sco/devices/serialport"
 )
 
-// garbler plays an NCI scale on the device side of a pty whose first
-// replies to W are cut short (the ETX lost on the line), then whole.
+// garbler answers W as an NCI scale whose first replies are cut short
+// (the ETX lost on the line), then whole.
 type garbler struct {
 	garbled atomic.Int64 // replies still to garble
 	mute    atomic.Bool  // answer nothing
 }
 
-func (g *garbler) serve(master *os.File) {
-	go func() {
-		var buf []byte
-		b := make([]byte, 64)
-		for {
-			n, err := master.Read(b)
-			if err != nil {
-				return
-			}
-			buf = append(buf, b[:n]...)
-			for {
-				i := bytes.IndexByte(buf, '\r')
-				if i < 0 {
-					break
-				}
-				cmd := string(buf[:i])
-				buf = buf[i+1:]
-				if cmd != "W" || g.mute.Load() {
-					continue
-				}
-				reply := "\n01.234KG\r\nS00\r\x03"
-				if g.garbled.Add(-1) >= 0 {
-					reply = "\n01.2\x9934KG\r\nS00\r" // a flipped byte, no ETX
-				}
-				if _, err := master.Write([]byte(reply)); err != nil {
-					return
-				}
-			}
-		}
-	}()
+func (g *garbler) answer(cmd string) string {
+	switch {
+	case cmd != "W" || g.mute.Load():
+		return ""
+	case g.garbled.Add(-1) >= 0:
+		return "\n01.2\x9934KG\r\nS00\r" // a flipped byte, no ETX
+	}
+	return "\n01.234KG\r\nS00\r\x03"
 }
 
 // A garbled reply costs one poll, not the reply timeout: ten of them in
@@ -59,7 +35,9 @@ func TestGarbledReplyCostsOnePoll(t *testing.T) {
 	l := devicestest.NewLine(t)
 	g := &garbler{}
 	g.garbled.Store(10)
-	g.serve(l.Master())
+	f := newFake()
+	f.answer = g.answer
+	f.serve(l.Master(), "nci")
 	start := time.Now()
 	d := openScale(t, l, &Opts{Protocol: "nci", ReplyTimeout: time.Second, PollInterval: 20 * time.Millisecond})
 	var garbled int
