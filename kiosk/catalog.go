@@ -337,6 +337,13 @@ func (c *CSVCatalog) refKey(d barcode.Decoded) string {
 // Len is the number of items.
 func (c *CSVCatalog) Len() int { return len(c.byGTIN) }
 
+// Item returns the catalogue entry of a GTIN-14, as listed (no embedded
+// price or weight applied).
+func (c *CSVCatalog) Item(gtin14 string) (Item, bool) {
+	it, ok := c.byGTIN[gtin14]
+	return it, ok
+}
+
 // Lookup decodes a scan (barcode.Decode with the catalogue's layouts) and
 // finds it by GTIN-14, or, for a variable-measure code, by item
 // reference; the embedded price or weight is applied to the item.
@@ -352,6 +359,7 @@ func (c *CSVCatalog) Lookup(s devices.Scan) (Item, error) {
 	if !ok {
 		return Item{}, fmt.Errorf("catalog: %s is not in the catalogue", d.GTIN14)
 	}
+	it.Variable = d.WeightG >= 0 || d.PriceCents >= 0
 	if d.WeightG >= 0 {
 		// price_cents is per kilogram; round half up to the cent.
 		it.PriceCents = (it.PriceCents*int64(d.WeightG) + 500) / 1000

@@ -35,6 +35,9 @@ const (
 	msgFinishWait    = "Please wait for the attendant before you pay."
 	msgFinishPending = "Please place the item in the bagging area before you pay."
 	msgFinishAnomaly = "Please check the bagging area before you pay."
+	msgOwnBag        = "Please place your bag in the bagging area."
+	msgSkipBag       = "An attendant must approve skipping bagging."
+	msgHelpDebounce  = "Help was just cancelled. If you need help, press help again in a moment."
 )
 
 // lights is the one table from lane state to tower light:
@@ -86,6 +89,9 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 	}
 	add(s.Notice)
 	nudge := s.Notice != ""
+	if s.OwnBag {
+		add(msgOwnBag) // asked for: not a nudge
+	}
 	switch p := s.Pending; {
 	case s.Anomaly != nil && s.Anomaly.Gain:
 		add(msgUnexpected)
@@ -110,6 +116,8 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 			add(msgHelp)
 		case protocol.KindDeviceFault:
 			add(msgFault)
+		case protocol.KindSkipBag:
+			add(msgSkipBag)
 		}
 	}
 	if len(s.Alerts) > 0 {

@@ -6,6 +6,7 @@
 //	kioskd -check-config lane.yaml           check config and catalogue, exit 0 or 1
 //	kioskd -config lane.yaml -log-format json -log-level debug
 //	kioskd -config lane.yaml -record /tmp/session   device transcripts for test fixtures
+//	kioskd -weights lane.yaml                the weights the lane has learned, next to the catalogue's
 //
 // SIGHUP reloads the catalogue; a bad catalogue is logged and the old one
 // kept. The flags, signals and exit codes are those of every command here
@@ -36,16 +37,36 @@ func main() { command().Main() }
 
 func command() *cli.Command {
 	var record string
+	var weights bool
 	return &cli.Command{
 		Name:   "kioskd",
+		Usage:  []string{"-config FILE [flags]", "-check-config FILE", "-weights FILE"},
 		Doc:    "kioskd runs one self-checkout lane (docs/lane.md). SIGHUP reloads the catalogue.",
 		Config: "lane config (YAML)",
 		Check:  checkConfig,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&record, "record", "", "write a transcript of each serial device session into this `directory` (test fixtures)")
+			fs.Func("weights", "print the weights the lane of this lane config `FILE` has learned, next to the catalogue's, and exit (works beside a running lane)", func(path string) error {
+				weights = true
+				return fs.Set("config", path)
+			})
 		},
-		Run: func(ctx context.Context, env *cli.Env) error { return mainImpl(ctx, env, record) },
+		Run: func(ctx context.Context, env *cli.Env) error {
+			if weights {
+				return printWeights(env)
+			}
+			return mainImpl(ctx, env, record)
+		},
 	}
+}
+
+// printWeights is kioskd -weights: what the lane has learned.
+func printWeights(env *cli.Env) error {
+	cfg, err := laneconfig.Load(env.Config)
+	if err != nil {
+		return err
+	}
+	return daemon.WriteWeights(env.Stdout, cfg)
 }
 
 func mainImpl(ctx context.Context, env *cli.Env, record string) error {

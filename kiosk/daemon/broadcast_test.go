@@ -12,8 +12,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/laneconfig"
 	"github.com/sco-project/sco/protocol"
 )
@@ -54,7 +54,7 @@ func TestNoBroadcastWhileTheBridgeIsOnline(t *testing.T) {
 	cfg := newRig(t, lane, b.URL()).config(t)
 	hook := &swallow{client: "lane-" + lane + "-" + t.Name(), topic: pageTopic, took: make(chan struct{}, 1)}
 	require.NoError(t, b.Server().AddHook(hook, nil))
-	p := startInProcOpts(t, cfg, Opts{Scanner: devicestest.NewScanner(nil), Scale: devicestest.NewScale(nil)})
+	p, clock := startInProcClocked(t, cfg)
 	at := 0
 	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
 
@@ -92,6 +92,7 @@ func TestNoBroadcastWhileTheBridgeIsOnline(t *testing.T) {
 
 	// And a new alert while the bridge is online is not paged either.
 	require.Equal(t, 200, api(t, "POST", p.base+"/api/help/cancel", nil))
+	clock.Advance(kiosk.DefaultPolicy.HelpDebounce) // help_debounce
 	require.Equal(t, 200, api(t, "POST", p.base+"/api/help", &st))
 	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return len(s.Alerts) == 1 && s.Alerts[0] == st.Alerts[0] }))
 	require.Zero(t, w.count(pageTopic, nil))

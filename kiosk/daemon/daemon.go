@@ -89,6 +89,7 @@ type Daemon struct {
 
 	eng     *kiosk.Engine
 	out     *outbox.Outbox // journal, outbox and publisher
+	weights *weightStore   // learned weights in data_dir
 	scanner devices.Scanner
 	scale   devices.Scale
 	light   devices.Light
@@ -201,6 +202,13 @@ func (d *Daemon) open(newID func() string) error {
 	d.ownDevs = append(d.ownDevs, out.Close)
 
 	d.eng = kiosk.NewEngine(kiosk.EngineConfig{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, Policy: cfg.Policy, NewID: newID}, cat)
+	ws, learned := openWeights(cfg.DataDir, d.log, d.now)
+	d.weights = ws
+	d.ownDevs = append(d.ownDevs, ws.Close)
+	d.eng.SetLearned(learned)
+	if len(learned) > 0 {
+		d.log.Info("learned weights loaded", "items", len(learned), "file", ws.path)
+	}
 	var snap kiosk.Snapshot
 	ok, err := out.LoadSnapshot(&snap)
 	if err != nil {

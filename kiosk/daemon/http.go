@@ -24,6 +24,8 @@ func (d *Daemon) routes() http.Handler {
 	mux.HandleFunc("/api/help", d.action(reqHelp))
 	mux.HandleFunc("/api/help/cancel", d.action(reqHelpCancel))
 	mux.HandleFunc("/api/finish", d.action(reqFinish))
+	mux.HandleFunc("/api/own-bag", d.action(reqOwnBag))
+	mux.HandleFunc("/api/skip-bag", d.action(reqSkipBag))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -246,6 +248,7 @@ td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
 <table><tbody id="basket">{{range .Lines}}<tr><td>{{.Name}}</td><td class="p">{{.Price}}</td></tr>{{end}}</tbody>
 <tfoot><tr><td>Total (<span id="items">{{.Items}}</span> items)</td><td class="p" id="total">{{.Total}}</td></tr></tfoot></table>
 <p><button onclick="post('/api/help')">Help</button> <button onclick="post('/api/help/cancel')">Cancel help</button> <button onclick="post('/api/finish')">Finish and pay</button></p>
+<p><button onclick="post('/api/own-bag')">I'm using my own bag</button> <button onclick="post('/api/skip-bag')">Skip bagging this item</button></p>
 <p id="error"></p>
 </main>
 <script>

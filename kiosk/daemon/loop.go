@@ -18,6 +18,8 @@ const (
 	reqHelpCancel
 	reqFinish
 	reqCatalog
+	reqOwnBag
+	reqSkipBag
 )
 
 // request is a call into the engine goroutine from another goroutine
@@ -181,6 +183,10 @@ func (d *Daemon) onRequest(r request) reply {
 		ev.Kind = kiosk.EvHelpCancel
 	case reqFinish:
 		ev.Kind = kiosk.EvFinish
+	case reqOwnBag:
+		ev.Kind = kiosk.EvOwnBag
+	case reqSkipBag:
+		ev.Kind = kiosk.EvSkipBag
 	}
 	eff, err := d.handle(ev)
 	switch {
@@ -254,6 +260,9 @@ func (d *Daemon) messages(eff kiosk.Effects, start bool) []outbox.Msg {
 	}
 	for _, r := range eff.Results {
 		msgs = append(msgs, d.resultMsg(r))
+	}
+	if len(eff.Learned) > 0 {
+		d.weights.save(eff.Learned)
 	}
 	if eff.Changed || start {
 		msgs = append(msgs, d.stateMsg(d.eng.State()))

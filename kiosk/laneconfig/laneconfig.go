@@ -89,6 +89,11 @@ type ScannerConfig struct {
 	Prefix string `yaml:"prefix"`
 	// LRC says the scanner sends an LRC byte after ETX (STX/ETX framing).
 	LRC bool `yaml:"lrc"`
+	// FrameGap is how long the line may stay quiet inside a frame before
+	// the half frame is dropped; 0 means the driver's default
+	// (scanner.FrameGapChars character times, at least
+	// scanner.MinFrameGap).
+	FrameGap time.Duration `yaml:"frame_gap"`
 }
 
 // ScaleConfig is the `scale:` block. Defaults come from the driver:
@@ -105,6 +110,11 @@ type ScaleConfig struct {
 	// their unit and ignore it.
 	Unit         string        `yaml:"unit"`
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// ReplyGap is how long the line may stay quiet inside a reply before
+	// what came is taken as the reply; 0 means the driver's default
+	// (scale.ReplyGapChars character times, at least scale.MinReplyGap).
+	// Raise it for a USB adapter with a long latency timer.
+	ReplyGap time.Duration `yaml:"reply_gap"`
 }
 
 // GPIOConfig names the lane light and help button pins (periph pin names
@@ -268,6 +278,8 @@ var zeroMeansDefault = []struct {
 	{"scale.data_bits", "5, 6, 7 or 8", false},
 	{"scale.stop_bits", "1 or 2", false},
 	{"scale.poll_interval", ">= 20ms", true},
+	{"scale.reply_gap", "> 0 (at most 1s); leave it out for the driver's default", true},
+	{"scanner.frame_gap", "> 0 (at most 1s); leave it out for the driver's default", true},
 	{"gpio.debounce", "> 0 (at most 1s)", true},
 	{"policy.unknown_item_attempts", ">= 1", false},
 	{"policy.bag_timeout", "> 0", true},
@@ -279,6 +291,11 @@ var zeroMeansDefault = []struct {
 	{"policy.device_grace", "> 0", true},
 	{"policy.settle_readings", ">= 1", false},
 	{"policy.settle_tolerance_g", ">= 1", false},
+	{"policy.own_bag_max_g", ">= 1", false},
+	{"policy.skip_bag_limit", ">= 1", false},
+	{"policy.learn_min_samples", ">= 1", false},
+	{"policy.learn_approve_weight", ">= 1", false},
+	{"policy.help_debounce", "> 0", true},
 }
 
 // explicitZeros lists the keys of zeroMeansDefault written out as zero.
@@ -506,6 +523,11 @@ func (c *Config) validate() []string {
 	oneOf("scale.unit", c.Scale.Unit, scale.Units())
 	if c.Scale.PollInterval < 20*time.Millisecond {
 		add("scale.poll_interval", "%v is too short (at least 20ms)", c.Scale.PollInterval)
+	}
+	for key, v := range map[string]time.Duration{"scale.reply_gap": c.Scale.ReplyGap, "scanner.frame_gap": c.Scanner.FrameGap} {
+		if v < 0 || v > time.Second {
+			add(key, "%v is not between 0 and 1s", v)
+		}
 	}
 
 	if c.GPIO.Debounce < 0 || c.GPIO.Debounce > time.Second {

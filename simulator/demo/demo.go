@@ -121,6 +121,7 @@ var resolutions = map[protocol.Kind]protocol.Action{
 	protocol.KindAgeCheck:       protocol.ActionAgeOK,
 	protocol.KindHelp:           protocol.ActionClear,
 	protocol.KindDeviceFault:    protocol.ActionClear,
+	protocol.KindSkipBag:        protocol.ActionApprove,
 }
 
 // ensureDefaults fills in the fields of o whose zero value means a
