@@ -21,6 +21,10 @@ const (
 	EvFinish                      // the shopper pressed finish / pay
 	EvCommand                     // Command from the attendant bridge
 	EvAssist                      // Assist from the bridge (nil Assist clears)
+	EvJournal                     // the journal cannot be written (Err), or can again (nil Err)
+	EvStart                       // the lane (re)started at At: the first event after NewEngine or Restore
+	EvOwnBag                      // the shopper is about to place their own bag
+	EvSkipBag                     // the shopper asks to skip bagging the pending item
 )
 
 // Event is one input to the engine. At is the time of the event and is the
@@ -33,6 +37,10 @@ type Event struct {
 	Conn    devices.ConnEvent
 	Command protocol.Command
 	Assist  *protocol.Assist
+	// Err is why the journal cannot be written (EvJournal; its text
+	// names the file and becomes the device_fault detail), nil when it
+	// can again.
+	Err error
 }
 
 // Effects is what the daemon must do after an event, in this order:
@@ -52,6 +60,10 @@ type Effects struct {
 	// Scanner, when non-nil, asks the daemon to enable (true) or disable
 	// (false) the scanner.
 	Scanner *bool
+	// Learned holds the learned-weight entries this event updated (see
+	// Learned); the daemon stores them in data_dir. They are not session
+	// state and never set Changed.
+	Learned []Learned
 	// Refused, when non-empty, says why the shopper's request in this
 	// event (scan, finish, help cancel) was not carried out; the local API
 	// answers it as a 4xx error. The prompt usually says it too.
@@ -68,6 +80,9 @@ type Item struct {
 	ToleranceG    int // 0 means Policy.DefaultToleranceG
 	AgeRestricted bool
 	NoBag         bool
+	// Variable is a variable-measure item (its price or weight came in
+	// the barcode): its weight is not learned.
+	Variable bool `json:",omitempty"`
 }
 
 // Catalog looks a scan up. The engine calls it for every scan; an error
@@ -94,6 +109,19 @@ type Policy struct {
 	// SettleToleranceG of each other make a settled weight.
 	SettleReadings   int `yaml:"settle_readings"`
 	SettleToleranceG int `yaml:"settle_tolerance_g"`
+	// OwnBagMaxG is the heaviest gain taken as the shopper's own bag.
+	OwnBagMaxG int `yaml:"own_bag_max_g"`
+	// SkipBagLimit is how many items a session may skip bagging without
+	// an attendant.
+	SkipBagLimit int `yaml:"skip_bag_limit"`
+	// LearnMinSamples is how many samples a GTIN's learned weight needs
+	// before it may replace the catalogue's; LearnApproveWeight is how
+	// many samples an attendant's approve counts for.
+	LearnMinSamples    int `yaml:"learn_min_samples"`
+	LearnApproveWeight int `yaml:"learn_approve_weight"`
+	// HelpDebounce: a help press this soon after the shopper cancelled
+	// help does not page again.
+	HelpDebounce time.Duration `yaml:"help_debounce"`
 }
 
 // DefaultPolicy is the policy the contract documents.
@@ -108,6 +136,11 @@ var DefaultPolicy = Policy{
 	DeviceGrace:         3 * time.Second,
 	SettleReadings:      3,
 	SettleToleranceG:    2,
+	OwnBagMaxG:          500,
+	SkipBagLimit:        2,
+	LearnMinSamples:     5,
+	LearnApproveWeight:  3,
+	HelpDebounce:        5 * time.Second,
 }
 
 // EngineConfig identifies the lane and sets its policy.
@@ -115,6 +148,7 @@ type EngineConfig struct {
 	Store, Lane, Zone string
 	Policy            Policy
 	// NewID returns a new unique id (session and alert ids). It must be
-	// unique across restarts of the lane.
+	// unique across restarts of the lane, and at most 128 bytes of
+	// [A-Za-z0-9._:-] (the contract's ids).
 	NewID func() string
 }

@@ -147,15 +147,15 @@ func TestCatalogVariableMeasure(t *testing.T) {
 		want            Item
 	}{
 		{"price embedded", withCheck(t, "201234501234"), "]E0",
-			Item{GTIN: withCheck(t, "0201234500000"), Name: "Cheese by price", PriceCents: 1234, ToleranceG: 20}},
+			Item{GTIN: withCheck(t, "0201234500000"), Name: "Cheese by price", PriceCents: 1234, ToleranceG: 20, Variable: true}},
 		{"same item reference, other prefix", withCheck(t, "221234500499"), "]E0",
-			Item{GTIN: withCheck(t, "0201234500000"), Name: "Cheese by price", PriceCents: 499, ToleranceG: 20}},
+			Item{GTIN: withCheck(t, "0201234500000"), Name: "Cheese by price", PriceCents: 499, ToleranceG: 20, Variable: true}},
 		{"weight embedded: price per kg", withCheck(t, "281111100750"), "",
-			Item{GTIN: withCheck(t, "0281111100000"), Name: "Apples per kg", PriceCents: 225, WeightG: 750, ToleranceG: 25}},
+			Item{GTIN: withCheck(t, "0281111100000"), Name: "Apples per kg", PriceCents: 225, WeightG: 750, ToleranceG: 25, Variable: true}},
 		{"UPC number system 2", withCheck(t, "021234500199"), "]E0",
-			Item{GTIN: withCheck(t, "0021234500000"), Name: "Deli (UPC)", PriceCents: 199, ToleranceG: 20}},
+			Item{GTIN: withCheck(t, "0021234500000"), Name: "Deli (UPC)", PriceCents: 199, ToleranceG: 20, Variable: true}},
 		{"GS1-128 net weight", "0105000112637922" + "3103000400", "]C1",
-			Item{GTIN: "05000112637922", Name: "Cola 330ml", PriceCents: 36, WeightG: 400, ToleranceG: 15}},
+			Item{GTIN: "05000112637922", Name: "Cola 330ml", PriceCents: 36, WeightG: 400, ToleranceG: 15, Variable: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/sco-project/sco/protocol"
 )
@@ -100,6 +99,9 @@ func (e *Engine) approve(k protocol.Kind) {
 		if s.Sensors.Settled {
 			l.BaggedG = s.Sensors.SettledG - s.BaselineG
 			s.BaselineG = s.Sensors.SettledG
+			if s.Held == nil { // else the held item may be on the scale too
+				e.learn(l.Item, l.BaggedG, e.pol.LearnApproveWeight)
+			}
 		} else {
 			l.BaggedG = l.Item.WeightG
 			s.BaselineG += l.Item.WeightG
@@ -107,6 +109,11 @@ func (e *Engine) approve(k protocol.Kind) {
 		s.Pending = nil
 	case protocol.KindUnexpectedItem, protocol.KindItemRemoved:
 		e.rebase()
+	case protocol.KindSkipBag:
+		if s.Pending != nil {
+			s.SkippedBags++
+			e.skip()
+		}
 	}
 }
 
@@ -115,7 +122,7 @@ func (e *Engine) approve(k protocol.Kind) {
 func (e *Engine) void(k protocol.Kind) {
 	s := &e.st
 	switch k {
-	case protocol.KindBagTimeout, protocol.KindWeightMismatch:
+	case protocol.KindBagTimeout, protocol.KindWeightMismatch, protocol.KindSkipBag:
 		if p := s.Pending; p != nil {
 			n := p.Line
 			e.removeLines(func(l Line) bool { return l.N == n })
@@ -145,10 +152,5 @@ func (e *Engine) inService() {
 		return
 	}
 	s.OutOfService = false
-	if p := s.Pending; p != nil && p.Alert == "" {
-		p.Deadline = time.Time{} // rearm restarts it
-	}
-	if a := s.Anomaly; a != nil && a.Alert == "" {
-		a.Deadline = time.Time{}
-	}
+	e.resumeTimers()
 }

@@ -19,6 +19,9 @@ type Engine struct {
 	pol Policy
 	cat Catalog
 	st  Snapshot
+	// learned is the learned weight table, by GTIN; not session state
+	// (the daemon keeps it, see SetLearned).
+	learned map[string]Learned
 
 	// Per-Handle scratch.
 	at  time.Time
@@ -69,9 +72,12 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.eff = Effects{}
 	before := cloneSnapshot(e.st)
 
+	if ev.Kind == EvStart {
+		e.restart() // before any timer can fire on the downtime
+	}
 	e.fireDue()
 	switch ev.Kind {
-	case EvTick:
+	case EvTick, EvStart:
 	case EvScan:
 		e.onScan(ev.Scan)
 	case EvReading:
@@ -88,9 +94,15 @@ func (e *Engine) Handle(ev Event) Effects {
 		e.onCommand(ev.Command)
 	case EvAssist:
 		e.onAssist(ev.Assist)
+	case EvOwnBag:
+		e.onOwnBag()
+	case EvSkipBag:
+		e.onSkipBag()
+	case EvJournal:
+		e.onJournal(ev.Err)
 	}
 	e.weigh()
-	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.st.OutOfService && !e.blocked() {
+	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.closed() && !e.blocked() {
 		e.st.Held = nil
 		e.onScan(*h)
 		e.weigh()
@@ -98,7 +110,7 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.rearm()
 	e.fireDue() // a condition that began at ev.At with no grace left
 
-	if on := !e.st.OutOfService && !e.blocked(); on != e.st.ScannerOn {
+	if on := !e.closed() && !e.blocked(); on != e.st.ScannerOn {
 		e.st.ScannerOn = on
 		e.eff.Scanner = &on
 	}
@@ -174,12 +186,13 @@ type timer struct {
 
 func (e *Engine) timers() []timer {
 	var ts []timer
-	// The shopper's timers wait while the lane is out of service; rearm
-	// restarts them when it is back.
-	if p := e.st.Pending; p != nil && !p.Deadline.IsZero() && !e.st.OutOfService {
+	// The shopper's timers wait while the lane is closed (out of
+	// service, or its journal cannot be written); rearm restarts them
+	// when it is back.
+	if p := e.st.Pending; p != nil && !p.Deadline.IsZero() && !e.closed() {
 		ts = append(ts, timer{p.Deadline, e.bagExpired})
 	}
-	if a := e.st.Anomaly; a != nil && !a.Deadline.IsZero() && !e.st.OutOfService {
+	if a := e.st.Anomaly; a != nil && !a.Deadline.IsZero() && !e.closed() {
 		ts = append(ts, timer{a.Deadline, e.anomalyExpired})
 	}
 	for i, d := range e.st.Sensors.Devices {
@@ -214,7 +227,7 @@ func (e *Engine) onScan(sc devices.Scan) {
 	s := &e.st
 	e.deviceOK(keyScanner) // it scanned, so it is connected
 	switch {
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 		return
 	case e.blockedExcept(protocol.KindUnknownItem):
@@ -241,6 +254,13 @@ func (e *Engine) onScan(sc devices.Scan) {
 		}
 	}
 	s.Notice = ""
+	s.LateHeld = nil // the shopper moved on
+	if ss := &s.Sensors; s.OwnBag && ss.Settled && abs(ss.SettledG-s.BaselineG) <= e.pol.SettleToleranceG {
+		// The scale shows nothing new since the bag was announced: no
+		// bag came (or one the scale cannot feel). The next item is not
+		// to be taken for it.
+		s.OwnBag = false
+	}
 	it, err := e.lookup(sc)
 	if err != nil {
 		s.UnknownScans++
@@ -280,11 +300,20 @@ func (e *Engine) lookup(sc devices.Scan) (Item, error) {
 	return e.cat.Lookup(sc)
 }
 
+// onHelp raises help, unless it is open already or the shopper cancelled
+// help less than HelpDebounce ago: then the press pages nobody, and the
+// screen says to press again in a moment.
 func (e *Engine) onHelp() {
+	s := &e.st
 	if e.findKind(protocol.KindHelp) != nil {
 		return
 	}
-	e.st.Notice = ""
+	if !s.HelpCancelled.IsZero() && e.at.Sub(s.HelpCancelled) < e.pol.HelpDebounce {
+		e.eff.Refused = "help was cancelled a moment ago"
+		s.Notice = msgHelpDebounce
+		return
+	}
+	s.Notice = ""
 	e.raise(protocol.KindHelp, "", "the shopper asked for help", 1, nil)
 }
 
@@ -295,6 +324,7 @@ func (e *Engine) onHelpCancel() {
 		return
 	}
 	e.cancel(a.Alert.ID)
+	e.st.HelpCancelled = e.at
 }
 
 func (e *Engine) onFinish() {
@@ -306,7 +336,7 @@ func (e *Engine) onFinish() {
 	switch {
 	case s.Session == "":
 		e.eff.Refused = "there is no session to finish"
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 	case e.findKind(protocol.KindAgeCheck) != nil:
 		refuse("an age check is not resolved yet", msgFinishAge)
@@ -333,8 +363,129 @@ func (e *Engine) onFinish() {
 			ScannerOn:   s.ScannerOn,
 			Sensors:     s.Sensors,
 			Notice:      msgThanks,
+
+			HelpCancelled: s.HelpCancelled,
 		}
 	}
+}
+
+// onOwnBag: the shopper pressed "I'm using my own bag". A bag already on
+// the bagging area (an unexpected gain, or a wrong weight for the pending
+// item, of at most OwnBagMaxG) is taken as the bag at once, cancelling
+// the alert it raised; a wrong weight heavier than the pending item is
+// the item in the bag, and takes both (the bag: the rest, at most
+// OwnBagMaxG); otherwise the next settled gain of more than
+// SettleToleranceG and at most OwnBagMaxG will be (see ownBag), unless a
+// scan comes first with the scale still at the baseline.
+// At an idle lane a bag is part of the bagging area anyway: refused.
+func (e *Engine) onOwnBag() {
+	s := &e.st
+	switch {
+	case s.Session == "":
+		e.eff.Refused = "there is no session: a bag placed now is simply part of the bagging area"
+		return
+	case e.closed():
+		e.eff.Refused = "the lane is out of service"
+		return
+	}
+	s.Notice = ""
+	if p := s.Pending; p != nil && p.Mismatch && s.Sensors.Settled {
+		g := s.Sensors.SettledG - s.BaselineG
+		if iw, _ := e.expected(e.line(p.Line).Item); iw > 0 && g > iw && g-iw <= e.pol.OwnBagMaxG {
+			// The wrong weight holds the item and the bag (the item was
+			// put in it): both are taken.
+			e.takeBag(s.BaselineG + g - iw)
+			e.accept(iw, s.Sensors.SettledG)
+			return
+		}
+	}
+	if g, ok := e.bagGain(); ok {
+		e.takeBag(s.BaselineG + g)
+		return
+	}
+	s.OwnBag = true
+}
+
+// bagGain is the gain on the bagging area that no item explains and that
+// could be a bag: an unexpected item, or the wrong weight for the pending
+// item, of at most OwnBagMaxG.
+func (e *Engine) bagGain() (int, bool) {
+	s := &e.st
+	switch {
+	case s.Anomaly != nil && s.Anomaly.Gain:
+		g := e.rebaseTarget() - s.BaselineG
+		return g, g <= e.pol.OwnBagMaxG
+	case s.Pending != nil && s.Pending.Mismatch && s.Sensors.Settled:
+		g := s.Sensors.SettledG - s.BaselineG
+		return g, g > e.pol.DefaultToleranceG && g <= e.pol.OwnBagMaxG
+	}
+	return 0, false
+}
+
+// takeBag accepts the shopper's bag: w becomes the baseline, and the
+// unexpected item or wrong weight it caused (and its alert) is gone. A
+// weight_mismatch cancelled this way restarts the item's timers (rearm).
+func (e *Engine) takeBag(w int) {
+	s := &e.st
+	s.OwnBag = false
+	s.BaselineG = w
+	e.setAnomaly(0)
+	if p := s.Pending; p != nil && p.Mismatch {
+		p.Mismatch = false
+		if a := e.findID(p.Alert); a != nil && a.Alert.Kind == protocol.KindWeightMismatch {
+			e.cancel(p.Alert)
+			p.Deadline = time.Time{}
+		}
+	}
+}
+
+// onSkipBag: the shopper asks to skip bagging the pending item (a crate
+// of water left in the trolley). Within SkipBagLimit skips a session the
+// item is accepted without weight at once, cancelling its alert if it
+// has one; beyond, it raises skip_bag and waits for the attendant (or
+// for the item's weight: placing it still accepts it and cancels the
+// alert). With no item waiting for its weight, or with the lane out of
+// service, the request is refused and changes nothing. (no_bag items
+// never wait, so they never need it.)
+func (e *Engine) onSkipBag() {
+	s := &e.st
+	p := s.Pending
+	switch {
+	case e.closed():
+		e.eff.Refused = "the lane is out of service"
+		return
+	case p == nil:
+		e.eff.Refused = "no item is waiting for the bagging area"
+		return
+	}
+	if s.SkippedBags < e.pol.SkipBagLimit {
+		s.Notice = ""
+		s.SkippedBags++
+		e.skip()
+		return
+	}
+	if p.Alert != "" {
+		e.eff.Refused = "please wait for the attendant"
+		return
+	}
+	s.Notice = ""
+	l := e.line(p.Line)
+	p.Deadline, p.Mismatch = time.Time{}, false
+	p.Alert = e.raise(protocol.KindSkipBag, "",
+		fmt.Sprintf("skip bagging asked for %s after %d skipped this session (limit %d)", l.Item.Name, s.SkippedBags, e.pol.SkipBagLimit),
+		s.SkippedBags+1, itemRef(l.Item))
+}
+
+// skip accepts the pending item without its weight; its alert, if any,
+// is cancelled.
+func (e *Engine) skip() {
+	s := &e.st
+	p := s.Pending
+	e.line(p.Line).Skipped = true
+	if p.Alert != "" {
+		e.cancel(p.Alert)
+	}
+	s.Pending = nil
 }
 
 func (e *Engine) onAssist(as *protocol.Assist) {

@@ -430,8 +430,8 @@ func TestHelp(t *testing.T) {
 	l.requireLook(protocol.StateIdle, devices.LightGreen)
 	require.Equal(t, "there is no help request to cancel", l.kind(EvHelpCancel, 4).Refused)
 
-	a = alertOf(t, l.kind(EvHelp, 5), protocol.AlertOpen)
-	eff = l.cmd(6, "c1", a.ID, protocol.ActionClear)
+	a = alertOf(t, l.kind(EvHelp, 8), protocol.AlertOpen) // help_debounce after the cancel
+	eff = l.cmd(9, "c1", a.ID, protocol.ActionClear)
 	require.True(t, eff.Results[0].OK)
 	require.Empty(t, l.e.OpenAlerts())
 }
@@ -531,7 +531,7 @@ func TestCommands(t *testing.T) {
 	l := newLane(t, Policy{})
 	help := alertOf(t, l.kind(EvHelp, 1), protocol.AlertOpen)
 	l.kind(EvHelpCancel, 2)
-	help2 := alertOf(t, l.kind(EvHelp, 3), protocol.AlertOpen)
+	help2 := alertOf(t, l.kind(EvHelp, 7), protocol.AlertOpen) // help_debounce after the cancel
 
 	tests := []struct {
 		id     string

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -15,8 +16,9 @@ import (
 // t0 is the start of every test lane's clock.
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
-// sec is a time on the test clock, seconds after t0.
-func sec(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+// sec is a time on the test clock, seconds after t0, to the millisecond
+// (the engine's resolution).
+func sec(s float64) time.Time { return t0.Add(time.Duration(math.Round(s*1000)) * time.Millisecond) }
 
 // testCatalog looks scans up by their data, so tests can scan "cola".
 type testCatalog map[string]Item
@@ -76,6 +78,7 @@ func merge(a, b Effects) Effects {
 	a.Changed = a.Changed || b.Changed
 	a.Alerts = append(a.Alerts, b.Alerts...)
 	a.Results = append(a.Results, b.Results...)
+	a.Learned = append(a.Learned, b.Learned...)
 	if b.Scanner != nil {
 		a.Scanner = b.Scanner
 	}

@@ -35,6 +35,9 @@ const (
 	msgFinishWait    = "Please wait for the attendant before you pay."
 	msgFinishPending = "Please place the item in the bagging area before you pay."
 	msgFinishAnomaly = "Please check the bagging area before you pay."
+	msgOwnBag        = "Please place your bag in the bagging area."
+	msgSkipBag       = "An attendant must approve skipping bagging."
+	msgHelpDebounce  = "Help was just cancelled. If you need help, press help again in a moment."
 )
 
 // lights is the one table from lane state to tower light:
@@ -67,14 +70,15 @@ func LightFor(state string, deviceFault bool) devices.LightPattern {
 }
 
 // look derives the lane state, light and prompt from the session. The
-// state is, by priority: out_of_service (an attendant closed the lane),
+// state is, by priority: out_of_service (an attendant closed the lane, or
+// it cannot write its journal),
 // assist (any alert open), attention (a nudge: notice, bagging-area
 // anomaly, wrong weight, or a bag prompt after bag_timeout), shopping (a
 // session is open), idle.
 func (e *Engine) look() (string, devices.LightPattern, string) {
 	s := &e.st
 	fault := e.findKind(protocol.KindDeviceFault) != nil
-	if s.OutOfService {
+	if e.closed() {
 		return protocol.StateOutOfService, LightFor(protocol.StateOutOfService, fault), msgClosed
 	}
 	var parts []string
@@ -85,6 +89,9 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 	}
 	add(s.Notice)
 	nudge := s.Notice != ""
+	if s.OwnBag {
+		add(msgOwnBag) // asked for: not a nudge
+	}
 	switch p := s.Pending; {
 	case s.Anomaly != nil && s.Anomaly.Gain:
 		add(msgUnexpected)
@@ -109,6 +116,8 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 			add(msgHelp)
 		case protocol.KindDeviceFault:
 			add(msgFault)
+		case protocol.KindSkipBag:
+			add(msgSkipBag)
 		}
 	}
 	if len(s.Alerts) > 0 {

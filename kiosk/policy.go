@@ -19,6 +19,11 @@ func (p Policy) WithDefaults() Policy {
 	defDur(&p.DeviceGrace, d.DeviceGrace)
 	defInt(&p.SettleReadings, d.SettleReadings)
 	defInt(&p.SettleToleranceG, d.SettleToleranceG)
+	defInt(&p.OwnBagMaxG, d.OwnBagMaxG)
+	defInt(&p.SkipBagLimit, d.SkipBagLimit)
+	defInt(&p.LearnMinSamples, d.LearnMinSamples)
+	defInt(&p.LearnApproveWeight, d.LearnApproveWeight)
+	defDur(&p.HelpDebounce, d.HelpDebounce)
 	return p
 }
 
@@ -48,6 +53,10 @@ func (p Policy) Validate() error {
 		{"default_tolerance_g", p.DefaultToleranceG, 0},
 		{"settle_readings", p.SettleReadings, 1},
 		{"settle_tolerance_g", p.SettleToleranceG, 0},
+		{"own_bag_max_g", p.OwnBagMaxG, 1},
+		{"skip_bag_limit", p.SkipBagLimit, 1},
+		{"learn_min_samples", p.LearnMinSamples, 1},
+		{"learn_approve_weight", p.LearnApproveWeight, 1},
 	}
 	for _, c := range counts {
 		if c.v < c.min {
@@ -62,6 +71,7 @@ func (p Policy) Validate() error {
 		{"unexpected_grace", p.UnexpectedGrace},
 		{"removed_grace", p.RemovedGrace},
 		{"device_grace", p.DeviceGrace},
+		{"help_debounce", p.HelpDebounce},
 	}
 	for _, d := range durs {
 		if d.v <= 0 {

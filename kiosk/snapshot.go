@@ -45,12 +45,22 @@ type Snapshot struct {
 	UnknownScans int `json:"unknown_scans"`
 	// AgeVerified is set by age_ok and lasts for the session.
 	AgeVerified bool `json:"age_verified"`
+	// OwnBag says the shopper announced their own bag: the next settled
+	// gain of at most OwnBagMaxG that no pending item explains is the bag.
+	OwnBag bool `json:"own_bag,omitempty"`
+	// SkippedBags counts the items of the session accepted without their
+	// weight by skip bagging.
+	SkippedBags int `json:"skipped_bags,omitempty"`
 	// BaselineG is the last accepted bagging-area weight; HasBaseline is
 	// false until the scale has settled once.
 	BaselineG   int  `json:"baseline_g"`
 	HasBaseline bool `json:"has_baseline"`
 	// Anomaly is an unexpected gain or a loss on the bagging area.
 	Anomaly *Anomaly `json:"anomaly"`
+	// LateHeld is an item quick hands took as already down together with
+	// the one before it, though the gain fitted that one alone: until
+	// the next scan, its weight arriving is that item.
+	LateHeld *LateHeld `json:"late_held,omitempty"`
 	// Alerts are the open alerts, oldest first.
 	Alerts []OpenAlert `json:"alerts"`
 	// Closed remembers recently closed alerts (bounded) so that a late
@@ -65,6 +75,12 @@ type Snapshot struct {
 	// a refused finish); it is cleared by the shopper's next action.
 	Notice    string `json:"notice"`
 	ScannerOn bool   `json:"scanner_on"`
+	// HelpCancelled is when the shopper last cancelled help (zero:
+	// never); a press within HelpDebounce of it does not page.
+	HelpCancelled time.Time `json:"help_cancelled,omitzero"`
+	// JournalFault says why the daemon cannot write its journal ("" when
+	// it can). It is never journaled: a restarted lane finds out again.
+	JournalFault string `json:"-"`
 
 	Sensors Sensors `json:"sensors"`
 }
@@ -77,6 +93,8 @@ type Line struct {
 	// BaggedG is the gain that was accepted for it.
 	Bagged  bool `json:"bagged"`
 	BaggedG int  `json:"bagged_g"`
+	// Skipped is true for an item accepted without weight (skip bagging).
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // Pending is a scanned item waiting for its weight.
@@ -89,6 +107,14 @@ type Pending struct {
 	Mismatch   bool      `json:"mismatch"`   // the last judged weight was wrong
 	JudgedRun  uint64    `json:"judged_run"` // Sensors.RunID last judged
 	Alert      string    `json:"alert"`      // open alert about this item
+}
+
+// LateHeld is the second of two items quick hands accepted together.
+type LateHeld struct {
+	First      int `json:"first"` // Line.N of the pending item
+	Line       int `json:"line"`  // Line.N of the held one
+	WeightG    int `json:"weight_g"`
+	ToleranceG int `json:"tolerance_g"`
 }
 
 // Anomaly is a settled bagging-area weight that differs from the baseline
@@ -178,6 +204,7 @@ func cloneSnapshot(s Snapshot) Snapshot {
 	c.Basket = slices.Clone(s.Basket)
 	c.Pending = clonePtr(s.Pending)
 	c.Anomaly = clonePtr(s.Anomaly)
+	c.LateHeld = clonePtr(s.LateHeld)
 	c.Held = clonePtr(s.Held)
 	c.Alerts = slices.Clone(s.Alerts)
 	for i := range c.Alerts {

@@ -26,6 +26,7 @@ func restored(t *testing.T, l *lane) *lane {
 	require.NoError(t, json.Unmarshal(b, &s))
 	l2 := newLane(t, l.e.Policy())
 	l2.ids = l.ids
+	l2.e.SetLearned(l.e.Learned()) // kept by the daemon, not the snapshot
 	require.NoError(t, l2.e.Restore(s))
 	require.Equal(t, l.e.Snapshot(), l2.e.Snapshot())
 	require.Equal(t, l.e.State(), l2.e.State())
@@ -240,7 +241,7 @@ func randomEvent(pick func(n int) int, l *lane, at *float64) Event {
 		ev.Kind = EvConn
 		ev.Conn = devices.ConnEvent{Device: []string{"scanner", "scale"}[pick(2)], Up: pick(2) == 0}
 	case r < 78:
-		ev.Kind = []EventKind{EvHelp, EvHelpCancel, EvFinish, EvFinish}[pick(4)]
+		ev.Kind = []EventKind{EvHelp, EvHelpCancel, EvFinish, EvFinish, EvOwnBag, EvSkipBag, EvSkipBag}[pick(7)]
 	case r < 88:
 		alert := ""
 		if open := l.e.OpenAlerts(); len(open) > 0 {

@@ -74,26 +74,31 @@ func (e *Engine) weigh() {
 	tol := e.pol.DefaultToleranceG
 	if p := s.Pending; p != nil {
 		l := e.line(p.Line)
-		itol := l.Item.ToleranceG
-		if itol == 0 {
-			itol = tol
-		}
-		var match bool
-		if l.Item.WeightG > 0 {
-			match = abs(delta-l.Item.WeightG) <= itol
+		iw, itol := e.expected(l.Item)
+		var alone bool
+		if iw > 0 {
+			alone = abs(delta-iw) <= itol
 		} else {
-			match = delta > tol // weight unknown: any gain will do
+			alone = delta > tol // weight unknown: any gain will do
 		}
+		first, second, both := e.quickHandsFits(delta)
 		switch {
-		case match:
-			l.Bagged, l.BaggedG = true, delta
-			s.BaselineG = w
-			s.Notice = "" // a refused finish is answered
-			if p.Alert != "" {
-				e.cancel(p.Alert)
+		case both:
+			// The pending and the held item together (when the pending
+			// one alone would fit too, the held one may still be on its
+			// way: see LateHeld).
+			e.quickHands(first, second, w, alone)
+			return
+		case alone:
+			if iw > 0 || s.Held == nil {
+				// (A gain taken for an item of unknown weight while
+				// another is held may hold both: nothing to learn.)
+				e.learn(l.Item, delta, 1)
 			}
-			s.Pending = nil
-			e.setAnomaly(0)
+			e.accept(delta, w)
+			return
+		case e.ownBag(delta):
+			e.takeBag(w)
 			return
 		case delta > tol:
 			// A gain, but not this item's weight.
@@ -107,17 +112,145 @@ func (e *Engine) weigh() {
 			if p.Mismatches >= e.pol.MismatchAttempts && p.Alert == "" {
 				p.Deadline = time.Time{}
 				p.Alert = e.raise(protocol.KindWeightMismatch, "",
-					fmt.Sprintf("expected %dg ±%dg, got %+dg", l.Item.WeightG, itol, delta), p.Mismatches, itemRef(l.Item))
+					fmt.Sprintf("expected %dg ±%dg, got %+dg", iw, itol, delta), p.Mismatches, itemRef(l.Item))
 			}
 			return
 		}
 		p.Mismatch = false
 	}
-	if abs(delta) <= tol {
+	switch {
+	case e.ownBag(delta):
+		e.takeBag(w)
+	case abs(delta) <= tol:
 		e.setAnomaly(0)
-	} else {
+	case e.lateHeld(delta, w):
+	default:
+		s.LateHeld = nil // something else came: the story is settled
 		e.setAnomaly(delta)
 	}
+}
+
+// ownBag reports whether a settled gain is the bag the shopper announced:
+// more than the settle tolerance (a light bag is often within the
+// bagging area's tolerance, and would otherwise ride along unnoticed into
+// the next item's weight) and at most OwnBagMaxG.
+func (e *Engine) ownBag(delta int) bool {
+	return e.st.OwnBag && delta > e.pol.SettleToleranceG && delta <= e.pol.OwnBagMaxG
+}
+
+// expected is the gain an item should make on the bagging area and how
+// far off it may be: the catalogue's weight_g and tolerance_g (or
+// DefaultToleranceG), or the learned ones where they apply (Learned.Use).
+// A weight of 0 means unknown.
+func (e *Engine) expected(it Item) (g, tol int) {
+	g, tol, _ = e.learned[it.GTIN].Use(it, e.pol)
+	return g, tol
+}
+
+// accept takes the pending item as bagged with the given gain; w is the
+// settled weight that becomes the baseline. Its alert, if any, is
+// cancelled: the shopper fixed it.
+func (e *Engine) accept(gain, w int) {
+	s := &e.st
+	p := s.Pending
+	l := e.line(p.Line)
+	l.Bagged, l.BaggedG = true, gain
+	s.BaselineG = w
+	s.Notice = "" // a refused finish is answered
+	if p.Alert != "" {
+		e.cancel(p.Alert)
+	}
+	s.Pending = nil
+	e.setAnomaly(0)
+}
+
+// quickHandsFits is the rule for a shopper faster than the scale: the
+// held item was placed together with the pending one, before the scale
+// settled. A settled gain matching the sum of their weights, within the
+// sum of their tolerances, is both; when one of them has no known weight,
+// a gain that holds the other one's weight and more than the tolerance
+// besides is both too (the rest is the one of unknown weight). It
+// returns the gain of each, for quickHands. Nothing but the pending
+// item's own alert may block the lane (the held scan is made then, as it
+// would be after the pending item is accepted).
+func (e *Engine) quickHandsFits(delta int) (first, second int, ok bool) {
+	s := &e.st
+	p := s.Pending
+	if s.Held == nil || e.closed() {
+		return 0, 0, false
+	}
+	for _, a := range s.Alerts {
+		if Blocking(a.Alert.Kind) && a.Alert.ID != p.Alert {
+			return 0, 0, false
+		}
+	}
+	held, err := e.lookup(*s.Held)
+	if err != nil || held.NoBag {
+		return 0, 0, false
+	}
+	pw, ptol := e.expected(e.line(p.Line).Item)
+	hw, htol := e.expected(held)
+	tol := e.pol.DefaultToleranceG
+	switch {
+	case pw > 0 && hw > 0 && abs(delta-(pw+hw)) <= ptol+htol:
+		// The error is shared in proportion to the weights, so that each
+		// line's gain stays the best guess for a later item_removed void.
+		first = (delta*pw + (pw+hw)/2) / (pw + hw)
+		return first, delta - first, true
+	case pw <= 0 && hw > 0 && delta-hw > max(tol, htol):
+		return delta - hw, hw, true
+	case pw > 0 && hw <= 0 && delta-pw > max(tol, ptol):
+		return pw, delta - pw, true
+	}
+	return 0, 0, false
+}
+
+// quickHands accepts the pending item and the held one with the gains
+// quickHandsFits gave; the held scan joins the basket already bagged.
+// When the pending item alone would have fitted too (the held item is
+// lighter than the tolerances, or the pending one's weight is unknown),
+// the held one may not be down yet: LateHeld remembers it, and its
+// weight arriving next is no unexpected item.
+func (e *Engine) quickHands(first, second, w int, aloneFits bool) {
+	s := &e.st
+	line := s.Pending.Line
+	e.accept(first, s.BaselineG+first)
+	held, _ := e.lookup(*s.Held)
+	h := *s.Held
+	s.Held = nil
+	e.onScan(h)
+	if p := s.Pending; p != nil {
+		next := p.Line
+		e.accept(second, w)
+		if aloneFits {
+			hw, htol := e.expected(held)
+			if hw <= 0 {
+				hw, htol = second, max(e.pol.DefaultToleranceG, second/4)
+			}
+			s.LateHeld = &LateHeld{First: line, Line: next, WeightG: hw, ToleranceG: htol}
+		}
+	}
+}
+
+// lateHeld: with nothing pending, a settled gain that matches the item
+// quick hands took for already down (LateHeld) is that item arriving
+// now: the first item had the earlier gain to itself.
+func (e *Engine) lateHeld(delta, w int) bool {
+	s := &e.st
+	lh := s.LateHeld
+	if lh == nil || abs(delta-lh.WeightG) > lh.ToleranceG {
+		return false
+	}
+	s.LateHeld = nil
+	first, second := e.line(lh.First), e.line(lh.Line)
+	if first == nil || second == nil {
+		return false
+	}
+	first.BaggedG += second.BaggedG
+	second.BaggedG = delta
+	s.BaselineG = w
+	e.setAnomaly(0)
+	return true
 }
 
 // setAnomaly sets the bagging-area condition: 0 none, > 0 unexpected
@@ -181,10 +314,10 @@ func (e *Engine) anomalyExpired() {
 
 // rearm restarts the shopper timers of a condition whose alert was closed
 // while the condition remains (the lane went out of service on it), once
-// the lane is in service.
+// the lane is in service (and can write its journal).
 func (e *Engine) rearm() {
 	s := &e.st
-	if s.OutOfService {
+	if e.closed() {
 		return
 	}
 	if p := s.Pending; p != nil && p.Alert == "" && p.Deadline.IsZero() {

@@ -70,10 +70,11 @@ const (
 	KindAgeCheck       Kind = "age_check"
 	KindHelp           Kind = "help"
 	KindDeviceFault    Kind = "device_fault"
+	KindSkipBag        Kind = "skip_bag" // v1.1: the shopper skipped bagging beyond the lane's limit
 )
 
 // Kinds lists every alert kind.
-var Kinds = []Kind{KindUnknownItem, KindBagTimeout, KindWeightMismatch, KindUnexpectedItem, KindItemRemoved, KindAgeCheck, KindHelp, KindDeviceFault}
+var Kinds = []Kind{KindUnknownItem, KindBagTimeout, KindWeightMismatch, KindUnexpectedItem, KindItemRemoved, KindAgeCheck, KindHelp, KindDeviceFault, KindSkipBag}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
@@ -175,7 +176,7 @@ func ActionsFor(k Kind) []Action {
 	switch k {
 	case KindUnknownItem:
 		return []Action{ActionVoid, ActionClear, ActionOutOfService}
-	case KindBagTimeout, KindWeightMismatch, KindItemRemoved:
+	case KindBagTimeout, KindWeightMismatch, KindItemRemoved, KindSkipBag:
 		return []Action{ActionApprove, ActionVoid, ActionOutOfService}
 	case KindUnexpectedItem:
 		return []Action{ActionApprove, ActionClear, ActionOutOfService}

@@ -86,6 +86,11 @@ func TestDecodePresence(t *testing.T) {
 func TestActionsFor(t *testing.T) {
 	require.False(t, Allowed(KindHelp, ActionApprove), "no approve for a help call")
 	require.True(t, Allowed(KindAgeCheck, ActionAgeOK))
+	require.Equal(t, []Action{ActionApprove, ActionVoid, ActionOutOfService}, ActionsFor(KindSkipBag))
+	require.Equal(t, SeverityMedium, SeverityOf(KindSkipBag))
+	require.Equal(t, RoleAttendant, RoleFor(KindSkipBag))
+	require.Equal(t, "Lane 3: shopper skipped bagging an item (Water 6x1.5l)", PageText(Alert{Lane: "3", Kind: KindSkipBag, Item: &ItemRef{Name: "Water 6x1.5l"}}))
+	require.Equal(t, "some_new_kind", Kind("some_new_kind").Text(), "an unknown kind reads as its name")
 	for _, k := range Kinds {
 		require.True(t, Allowed(k, ActionOutOfService), k)
 	}
@@ -98,4 +103,15 @@ func TestValidMsgID(t *testing.T) {
 	for _, bad := range []string{"", "a/1", "a+", "#", "a b", "é", "a\x00", strings.Repeat("x", MaxMsgID+1)} {
 		require.False(t, ValidMsgID(bad), bad)
 	}
+}
+
+func TestCommandRefusesBadIDs(t *testing.T) {
+	for _, c := range []Command{
+		{ID: strings.Repeat("x", 129), Alert: "a1", Action: ActionClear},
+		{ID: "c/1", Alert: "a1", Action: ActionClear},
+		{ID: "c1", Alert: "a 1", Action: ActionClear},
+	} {
+		require.ErrorContains(t, Decode(Encode(c), &Command{}), "bad", c.ID)
+	}
+	require.NoError(t, Decode(Encode(Command{ID: "a1:ana:c-1.2", Alert: "a1", Action: ActionClear}), &Command{}))
 }

@@ -11,6 +11,7 @@ var kindText = map[Kind]string{
 	KindAgeCheck:       "age check",
 	KindHelp:           "shopper asked for help",
 	KindDeviceFault:    "device fault",
+	KindSkipBag:        "shopper skipped bagging an item",
 }
 
 // Text is the one human text of a kind, for pages and screens: "unexpected

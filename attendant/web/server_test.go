@@ -659,7 +659,7 @@ func TestTLS(t *testing.T) {
 
 func TestUnknownKindShownByName(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fake.Raise(protocol.Alert{ID: "a1", Lane: "3", Zone: "front", Kind: "skip_bag"}, t0, 1, "ana")
+	e.fake.Raise(protocol.Alert{ID: "a1", Lane: "3", Zone: "front", Kind: "some_future_kind"}, t0, 1, "ana")
 	ana := signIn(t, e.base, "ana", webtest.AnaPIN)
 	var snap struct {
 		Pages []struct {
@@ -669,10 +669,10 @@ func TestUnknownKindShownByName(t *testing.T) {
 		Kinds map[string]string `json:"kinds"`
 	}
 	decodeJSON(t, openSSE(t, ana, e.base+"/api/events").next(t, "snapshot").data, &snap)
-	if len(snap.Pages) != 1 || snap.Pages[0].Kind != "skip_bag" || snap.Pages[0].Resolutions == nil || len(snap.Pages[0].Resolutions) != 0 {
+	if len(snap.Pages) != 1 || snap.Pages[0].Kind != "some_future_kind" || snap.Pages[0].Resolutions == nil || len(snap.Pages[0].Resolutions) != 0 {
 		t.Fatalf("page of an unknown kind: %+v", snap.Pages)
 	}
-	if _, ok := snap.Kinds["skip_bag"]; ok {
+	if _, ok := snap.Kinds["some_future_kind"]; ok {
 		t.Fatal("an unknown kind has a text")
 	}
 }

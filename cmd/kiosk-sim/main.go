@@ -8,6 +8,7 @@
 //	                                        virtual devices for a real kioskd
 //	kiosk-sim bench [flags]                end-to-end latency benchmark
 //	kiosk-sim footprint -kioskd PATH       one real kioskd: start-up, memory, CPU
+//	kiosk-sim quality [-checkouts 5000]    false alerts per 100 clean checkouts, planted faults caught
 //
 // Every subcommand takes the flags, signals and exit codes of every
 // command here (internal/cli); their logs are off unless -log-level says.
@@ -26,7 +27,7 @@ func command() *cli.Command {
 	return &cli.Command{
 		Name:     "kiosk-sim",
 		Doc:      "kiosk-sim simulates lanes, shoppers and attendants (docs/simulator.md).",
-		Commands: []*cli.Command{demoCommand(), runCommand(), devicesCommand(), benchCommand(), footprintCommand()},
+		Commands: []*cli.Command{demoCommand(), runCommand(), devicesCommand(), benchCommand(), footprintCommand(), qualityCommand()},
 	}
 }
 

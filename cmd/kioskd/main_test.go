@@ -72,3 +72,37 @@ func TestBinaryHelp(t *testing.T) {
 	require.Equal(t, cli.ExitUsage, cmd.ProcessState.ExitCode())
 	require.Contains(t, string(out), "kioskd: flag provided but not defined: -colour\nusage: kioskd")
 }
+
+// kioskd -weights prints what the lane learned next to the catalogue, and
+// which one the lane uses.
+func TestWeights(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "catalog.csv"), []byte("gtin,name,price_cents,weight_g,tolerance_g,flags\n"+
+		"5000112637922,Cola 330ml,89,355,15,\n5449000000996,Water 1.5l,65,1560,20,\n0012345678905,Garden chair,2999,0,0,no_bag\n"), 0o600))
+	path := filepath.Join(dir, "lane.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("store: s1\nlane: \"3\"\nzone: front\ndata_dir: data\ncatalog: catalog.csv\nscanner: {port: /dev/ttyUSB0}\nscale: {port: /dev/ttyUSB1}\n"), 0o600))
+
+	code, out, errs := run("-weights", path)
+	require.Equal(t, cli.ExitOK, code, errs)
+	require.Contains(t, out, "lane 3 (store s1): 0 items learned in "+filepath.Join(dir, "data", "weights.jsonl"))
+
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "data"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "weights.jsonl"), []byte(
+		`{"gtin":"05000112637922","name":"Cola 330ml","n":7,"obs":4,"mean_g":390.1,"m2":1.2,"updated":"2026-11-23T10:00:00Z"}`+"\n"+
+			`{"gtin":"05449000000996","name":"Water 1.5l","n":3,"mean_g":1561,"m2":0,"updated":"2026-11-23T10:00:00Z"}`+"\n"+
+			`{"gtin":"09999999999994","n":5,"mean_g":100,"m2":0,"updated":"2026-11-23T10:00:00Z"}`+"\n"), 0o600))
+	code, out, errs = run("-weights", path)
+	require.Equal(t, cli.ExitOK, code, errs)
+	require.Contains(t, out, "3 items learned")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 5, out)
+	require.Regexp(t, `^GTIN\s+NAME\s+SAMPLES\s+MEAN_G\s+SPREAD_G\s+TOL_G\s+CATALOGUE_G\s+IN USE\s+REJECTED\s+UPDATED$`, lines[1])
+	require.Regexp(t, `^05000112637922\s+Cola 330ml\s+7\s+390\.1\s+0\.5\s+8\s+355 ±15\s+learned 390 ±8\s+0\s+2026-11-23T10:00:00Z$`, lines[2])
+	require.Regexp(t, `^05449000000996\s+Water 1\.5l\s+3\s+1561\.0\s+0\.0\s+8\s+1560 ±20\s+catalogue \(3/5 samples\)`, lines[3])
+	require.Regexp(t, `^09999999999994\s+-\s+5 .*no: not in the catalogue`, lines[4])
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "weights.jsonl"), []byte("nope\n"), 0o600))
+	code, _, errs = run("-weights", path)
+	require.Equal(t, cli.ExitError, code)
+	require.Contains(t, errs, "kioskd: learned weights: "+filepath.Join(dir, "data", "weights.jsonl")+":1: ")
+}

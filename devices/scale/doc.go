@@ -9,7 +9,9 @@
 // missing or garbled reply as a weight. Parsing a stable weight does not
 // allocate. Dev polls the scale at a configurable interval (default
 // 100ms), delivers one Reading per poll, zeroes on request, and survives
-// unplugging through serialport.Port.
+// unplugging through serialport.Port. A reply ends at its terminator or
+// at a gap of a few character times (ReplyGapChars, at least
+// MinReplyGap): a garbled reply costs one poll, not the reply timeout.
 //
 // The package owns its vocabulary: Protocols, Units, DefaultProtocol and
 // DefaultLine (the serial setting each protocol's scales ship with) are

@@ -29,8 +29,19 @@ const DefaultPollInterval = 100 * time.Millisecond
 // maxReply bounds a reply; more bytes without a complete one is garbage.
 const maxReply = 256
 
+// A reply ends at its terminator, or when the line stays quiet for
+// ReplyGapChars character times (at least MinReplyGap) after its first
+// byte: the bytes so far are the reply, whole or not, so a garbled reply
+// costs one poll, not ReplyTimeout. The floor covers USB serial adapters,
+// which hand received bytes on in chunks up to 16 ms apart.
+const (
+	ReplyGapChars = 5
+	MinReplyGap   = 20 * time.Millisecond
+)
+
 // Opts configures a Dev. The zero value polls an NCI scale every 100ms,
-// waits up to 1s for a reply and 3s for a zero.
+// waits up to 1s for a reply and 3s for a zero, and ends a reply after a
+// gap of 5 character times at 9600 8N1 (at least 20 ms).
 type Opts struct {
 	// Protocol is "nci" (default), "toledo" or "sics".
 	Protocol string
@@ -44,6 +55,11 @@ type Opts struct {
 	ReplyTimeout time.Duration
 	// ZeroTimeout bounds Zero.
 	ZeroTimeout time.Duration
+	// ReplyGap is how long the line may stay quiet inside a reply; 0
+	// means ReplyGapChars character times at the line's setting (Open
+	// takes it from the port options; NewDev assumes 9600 8N1), at least
+	// MinReplyGap.
+	ReplyGap time.Duration
 	// Now stamps readings; nil means time.Now.
 	Now func() time.Time
 	// Logger gets status changes and garbled replies; nil discards
@@ -91,7 +107,16 @@ func Open(po serialport.Opts, o *Opts) (*Dev, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scale: %w", err)
 	}
-	return NewDev(p, proto, o)
+	oo := *o
+	if oo.ReplyGap == 0 {
+		oo.ReplyGap = replyGap(po)
+	}
+	return NewDev(p, proto, &oo)
+}
+
+// replyGap is the default ReplyGap for a line.
+func replyGap(line serialport.Opts) time.Duration {
+	return max(ReplyGapChars*line.CharTime(), MinReplyGap)
 }
 
 // NewDev starts polling proto over an open port, which it owns from then
@@ -101,7 +126,7 @@ func NewDev(p Port, proto Protocol, o *Opts) (*Dev, error) {
 	if o != nil {
 		oo = *o
 	}
-	if oo.PollInterval < 0 || oo.ReplyTimeout < 0 || oo.ZeroTimeout < 0 {
+	if oo.PollInterval < 0 || oo.ReplyTimeout < 0 || oo.ZeroTimeout < 0 || oo.ReplyGap < 0 {
 		_ = p.Close()
 		return nil, errors.New("scale: negative interval or timeout")
 	}
@@ -113,6 +138,9 @@ func NewDev(p Port, proto Protocol, o *Opts) (*Dev, error) {
 	}
 	if oo.ZeroTimeout == 0 {
 		oo.ZeroTimeout = 3 * time.Second
+	}
+	if oo.ReplyGap == 0 {
+		oo.ReplyGap = replyGap(serialport.Opts{})
 	}
 	if oo.Now == nil {
 		oo.Now = time.Now
@@ -229,7 +257,10 @@ func (d *Dev) note(key, msg string) {
 	d.log.Warn("scale not ready", "detail", msg)
 }
 
-// exchange sends cmd and, if wait > 0, reads one reply within wait.
+// exchange sends cmd and, if wait > 0, reads one reply within wait. The
+// reply ends at the protocol's terminator (Split), or at a gap of
+// ReplyGap after some bytes came, or at wait: then the bytes so far are
+// the reply, for Parse to judge.
 func (d *Dev) exchange(cmd []byte, wait time.Duration) ([]byte, error) {
 	if err := d.port.ResetInput(); err != nil && !errors.Is(err, serialport.ErrClosed) {
 		d.log.Debug("scale: reset input", "err", err)
@@ -244,13 +275,20 @@ func (d *Dev) exchange(cmd []byte, wait time.Duration) ([]byte, error) {
 	n := 0
 	for {
 		left := time.Until(deadline)
-		if left <= 0 {
+		switch {
+		case left <= 0 && n > 0:
+			return d.buf[:n], nil
+		case left <= 0:
 			return nil, serialport.ErrTimeout
-		}
-		if n == len(d.buf) {
+		case n == len(d.buf):
 			return nil, fmt.Errorf("scale: %s: %d bytes without a complete reply", d.proto, n)
+		case n > 0:
+			left = min(left, d.o.ReplyGap)
 		}
 		k, err := d.port.ReadWithin(d.buf[n:], left)
+		if n > 0 && errors.Is(err, serialport.ErrTimeout) {
+			return d.buf[:n], nil // the line went quiet: that was the reply
+		}
 		if err != nil {
 			return nil, err
 		}

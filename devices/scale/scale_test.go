@@ -23,6 +23,8 @@ type fakeScale struct {
 	mu      sync.Mutex
 	replies map[string]string
 	seen    chan string
+	// answer, when set, decides each reply instead of replies.
+	answer func(cmd string) string
 }
 
 func newFake() *fakeScale {
@@ -71,6 +73,9 @@ func (f *fakeScale) serve(master *os.File, proto string) {
 				f.mu.Lock()
 				r := f.replies[cmd]
 				f.mu.Unlock()
+				if f.answer != nil {
+					r = f.answer(cmd)
+				}
 				if r != "" {
 					h := len(r) / 2
 					_, _ = master.Write([]byte(r[:h]))

@@ -25,6 +25,7 @@ var (
 	ErrBadLRC    = errors.New("scanner: bad LRC")
 	ErrEmptyBody = errors.New("scanner: prefix or AIM identifier without data")
 	ErrBadSSI    = errors.New("scanner: bad SSI packet checksum")
+	ErrCutOff    = errors.New("scanner: frame cut off: the line went quiet before its end")
 )
 
 // Kind says what a Frame is.
@@ -85,6 +86,25 @@ const (
 // ssiLen is the length of an SSI ACK/NAK packet: Len(4) Op Src Status
 // CkHi CkLo.
 const ssiLen = 6
+
+// Partial reports whether part of a frame has been received: bytes of
+// a line, an STX frame or an SSI packet, or a frame too long being
+// skipped.
+func (f *Framer) Partial() bool {
+	return len(f.buf) > 0 || f.state != stLine || f.dropping
+}
+
+// Flush drops a partly received frame because the line went quiet (the
+// driver's frame gap): it returns it as a dropped frame (Err ErrCutOff),
+// or ok false when there was nothing to report (no partial frame, or one
+// already reported as too long).
+func (f *Framer) Flush() (fr Frame, ok bool) {
+	defer f.Reset()
+	if f.dropping || (len(f.buf) == 0 && f.state == stLine) {
+		return Frame{}, false
+	}
+	return f.drop(ErrCutOff), true
+}
 
 // Reset drops a partly received frame, e.g. after the port was lost.
 func (f *Framer) Reset() {

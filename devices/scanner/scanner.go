@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -17,9 +18,21 @@ import (
 // one.
 type Port interface {
 	io.ReadWriter
+	// ReadWithin reads at least one byte or fails within d
+	// (serialport.ErrTimeout when nothing came).
+	ReadWithin(b []byte, d time.Duration) (int, error)
 	Conn() <-chan devices.ConnEvent
 	Close() error
 }
+
+// A frame not ended within FrameGapChars character times (at least
+// MinFrameGap) of its last byte is dropped, so that a half frame (a
+// scanner power-cycled mid-scan, line noise) does not spoil the next
+// scan.
+const (
+	FrameGapChars = 5
+	MinFrameGap   = 50 * time.Millisecond
+)
 
 // Model holds a scanner family's host commands.
 type Model struct {
@@ -53,6 +66,11 @@ type Opts struct {
 	Prefix string
 	// LRC says an LRC byte follows ETX.
 	LRC bool
+	// FrameGap is how long the line may stay quiet inside a frame; 0
+	// means FrameGapChars character times at the line's setting (Open
+	// takes it from the port options; New assumes 9600 8N1), at least
+	// MinFrameGap.
+	FrameGap time.Duration
 	// Now stamps scans; nil means time.Now.
 	Now func() time.Time
 	// Logger gets dropped-frame warnings; nil discards them.
@@ -66,6 +84,7 @@ type Dev struct {
 	now   func() time.Time
 	log   *slog.Logger
 	fr    Framer
+	gap   time.Duration
 	scans chan devices.Scan
 	conn  <-chan devices.ConnEvent
 	stop  chan struct{}
@@ -96,7 +115,19 @@ func Open(po serialport.Opts, o *Opts) (*Dev, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scanner: %w", err)
 	}
-	return New(p, o)
+	var oo Opts
+	if o != nil {
+		oo = *o
+	}
+	if oo.FrameGap == 0 {
+		oo.FrameGap = frameGap(po)
+	}
+	return New(p, &oo)
+}
+
+// frameGap is the default FrameGap for a line.
+func frameGap(line serialport.Opts) time.Duration {
+	return max(FrameGapChars*line.CharTime(), MinFrameGap)
 }
 
 func model(o *Opts) (Model, error) {
@@ -127,12 +158,17 @@ func New(p Port, o *Opts) (*Dev, error) {
 		_ = p.Close()
 		return nil, err
 	}
+	if o.FrameGap < 0 {
+		_ = p.Close()
+		return nil, errors.New("scanner: negative frame gap")
+	}
 	d := &Dev{
 		port:    p,
 		model:   m,
 		now:     o.Now,
 		log:     o.Logger,
 		fr:      Framer{Prefix: o.Prefix, LRC: o.LRC, SSI: m.SSI},
+		gap:     o.FrameGap,
 		scans:   make(chan devices.Scan, 16),
 		stop:    make(chan struct{}),
 		enabled: true,
@@ -142,6 +178,9 @@ func New(p Port, o *Opts) (*Dev, error) {
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.gap == 0 {
+		d.gap = frameGap(serialport.Opts{})
 	}
 	d.conn = serialport.Relay(&d.wg, p.Conn(), "scanner", d.reassert)
 	d.wg.Add(1)
@@ -193,7 +232,20 @@ func (d *Dev) read() {
 	buf := make([]byte, 512)
 	var frames []Frame
 	for {
-		n, err := d.port.Read(buf)
+		var n int
+		var err error
+		if d.fr.Partial() {
+			// Half a frame: the rest must come within the gap.
+			n, err = d.port.ReadWithin(buf, d.gap)
+			if errors.Is(err, serialport.ErrTimeout) {
+				if f, ok := d.fr.Flush(); ok {
+					d.dropped(f)
+				}
+				continue
+			}
+		} else {
+			n, err = d.port.Read(buf)
+		}
 		if errors.Is(err, serialport.ErrClosed) || errors.Is(err, io.EOF) {
 			return
 		}
@@ -215,6 +267,13 @@ func (d *Dev) read() {
 			if !d.deliver(f) {
 				return
 			}
+		}
+		if len(frames) > 0 {
+			// Let the engine goroutine, which deliver readied, run on
+			// this thread now: the next Read blocks in select(2) with
+			// this P held in the system call, and the engine would wait
+			// for another thread to be woken to steal it.
+			runtime.Gosched()
 		}
 	}
 }

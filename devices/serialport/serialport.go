@@ -101,6 +101,28 @@ func (o *Opts) Mode() (*serial.Mode, error) {
 	return m, nil
 }
 
+// CharTime is how long one character takes on the line: a start bit,
+// the data bits, the parity bit (unless none) and the stop bits at the
+// baud rate, with the zero values as Mode reads them (9600 8N1: about
+// 1.04 ms). Drivers measure the gaps that end a reply or a frame in it.
+func (o *Opts) CharTime() time.Duration {
+	baud, data, stop := o.Baud, o.DataBits, o.StopBits
+	if baud <= 0 {
+		baud = 9600
+	}
+	if data == 0 {
+		data = 8
+	}
+	if stop == 0 {
+		stop = 1
+	}
+	bits := 1 + data + stop
+	if p, err := ParseParity(o.Parity); err == nil && p != serial.NoParity {
+		bits++
+	}
+	return time.Duration(bits) * time.Second / time.Duration(baud)
+}
+
 // ParseParity maps a config word to a serial.Parity.
 func ParseParity(s string) (serial.Parity, error) {
 	switch strings.ToLower(s) {

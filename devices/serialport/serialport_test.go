@@ -284,3 +284,19 @@ func TestCloseWhileLost(t *testing.T) {
 		t.Fatal("Close did not unblock a reader waiting for the port to return")
 	}
 }
+
+func TestCharTime(t *testing.T) {
+	for _, c := range []struct {
+		o    serialport.Opts
+		want time.Duration
+	}{
+		{serialport.Opts{}, 10 * time.Second / 9600},                                        // 9600 8N1
+		{serialport.Opts{Baud: 9600, DataBits: 7, Parity: "even"}, 10 * time.Second / 9600}, // 7E1
+		{serialport.Opts{Baud: 9600, DataBits: 8, Parity: "odd", StopBits: 2}, 12 * time.Second / 9600},
+		{serialport.Opts{Baud: 115200}, 10 * time.Second / 115200},
+	} {
+		if got := c.o.CharTime(); got != c.want {
+			t.Errorf("%+v: %v, want %v", c.o, got, c.want)
+		}
+	}
+}

@@ -56,7 +56,9 @@ type Command struct {
 	// by Usagef exits 2 with the usage, any other error exits 1.
 	Run func(ctx context.Context, env *Env) error
 	// Commands are the subcommands, chosen by the first argument. A
-	// command with subcommands has no flags and no Run of its own.
+	// command with subcommands and no Run has no flags of its own; one
+	// with a Run too (attendant-bridge and its hash-pin) runs the
+	// subcommand the first argument names, else itself with its flags.
 	Commands []*Command
 }
 
@@ -115,7 +117,7 @@ func (c *Command) Execute(ctx context.Context, args []string, stdio Stdio) int {
 }
 
 func (c *Command) execute(ctx context.Context, name string, args []string, stdio Stdio) int {
-	if len(c.Commands) > 0 {
+	if len(c.Commands) > 0 && (c.Run == nil || (len(args) > 0 && c.sub(args[0]) != nil)) {
 		return c.dispatch(ctx, name, args, stdio)
 	}
 	if c.Config != "" && c.Check == nil {
@@ -184,14 +186,22 @@ func (c *Command) dispatch(ctx context.Context, name string, args []string, stdi
 		c.usage(stdio.Out, name, nil)
 		return ExitOK
 	}
-	for _, sub := range c.Commands {
-		if sub.Name == args[0] {
-			return sub.execute(ctx, name+" "+sub.Name, args[1:], stdio)
-		}
+	if sub := c.sub(args[0]); sub != nil {
+		return sub.execute(ctx, name+" "+sub.Name, args[1:], stdio)
 	}
 	fmt.Fprintf(stdio.Err, "%s: unknown command %q\n", name, args[0])
 	c.usage(stdio.Err, name, nil)
 	return ExitUsage
+}
+
+// sub is the subcommand called name, or nil.
+func (c *Command) sub(name string) *Command {
+	for _, sub := range c.Commands {
+		if sub.Name == name {
+			return sub
+		}
+	}
+	return nil
 }
 
 func (c *Command) usageError(w io.Writer, name string, fs *flag.FlagSet, err error) int {
@@ -205,10 +215,13 @@ func (c *Command) usage(w io.Writer, name string, fs *flag.FlagSet) {
 	lines := c.Usage
 	switch {
 	case lines != nil:
-	case len(c.Commands) > 0:
+	case len(c.Commands) > 0 && c.Run == nil:
 		lines = []string{"<command> [flags]"}
 	case c.Config != "":
 		lines = []string{"-config FILE [flags]", "-check-config FILE"}
+		if len(c.Commands) > 0 {
+			lines = append(lines, "<command> [flags]")
+		}
 	default:
 		lines = []string{strings.TrimSpace("[flags] " + c.Args)}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/sco-project/sco/devices/devicestest"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/laneconfig"
 	"github.com/sco-project/sco/protocol"
 )
@@ -290,7 +291,7 @@ func TestBrokerOutageNothingLost(t *testing.T) {
 	require.NoError(t, err)
 	addr := b.Addr()
 	t.Cleanup(func() { b.Close() })
-	p := startInProc(t, newRig(t, "4", b.URL()).config(t))
+	p, clock := startInProcClocked(t, newRig(t, "4", b.URL()).config(t))
 	w := newWatcher(t, b.URL())
 	stateTopic := protocol.LaneStateTopic(testStore, "4")
 	alertTopic := protocol.LaneAlertTopic(testStore, "4")
@@ -305,6 +306,7 @@ func TestBrokerOutageNothingLost(t *testing.T) {
 	first := st.Alerts[0]
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", &st))
 	require.Empty(t, st.Alerts)
+	clock.Advance(kiosk.DefaultPolicy.HelpDebounce) // help_debounce
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
 	second := st.Alerts[0]
 	require.NotEqual(t, first, second)
@@ -331,7 +333,7 @@ func TestBridgeOfflinePagesAndOnlineRepublishes(t *testing.T) {
 	w := newWatcher(t, b.URL())
 	bridgeTopic := protocol.BridgeStateTopic(testStore)
 	w.publish(bridgeTopic, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(time.Now())}))
-	p := startInProc(t, newRig(t, "5", b.URL()).config(t))
+	p, clock := startInProcClocked(t, newRig(t, "5", b.URL()).config(t))
 	at := 0
 	w.next(&at, protocol.LaneStateTopic(testStore, "5"), nil)
 
@@ -352,6 +354,7 @@ func TestBridgeOfflinePagesAndOnlineRepublishes(t *testing.T) {
 
 	// With the bridge online, a new alert is not broadcast.
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help/cancel", &st))
+	clock.Advance(kiosk.DefaultPolicy.HelpDebounce) // help_debounce
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
 	id2 := st.Alerts[0]
 	w.next(&mark, protocol.LaneAlertTopic(testStore, "5"), isID(id2))

@@ -32,7 +32,8 @@ func (d *Daemon) openDevices() error {
 		}
 		s, err := scanner.Open(po, &scanner.Opts{
 			Model: cfg.Scanner.Model, Enable: string(enable), Disable: string(disable), Prefix: string(prefix), LRC: cfg.Scanner.LRC,
-			Logger: d.log.With("device", "scanner"),
+			FrameGap: cfg.Scanner.FrameGap,
+			Logger:   d.log.With("device", "scanner"),
 		})
 		if err != nil {
 			return fmt.Errorf("daemon: %w", err)
@@ -50,7 +51,7 @@ func (d *Daemon) openDevices() error {
 			return err
 		}
 		s, err := scale.Open(po, &scale.Opts{
-			Protocol: cfg.Scale.Protocol, Unit: unit, PollInterval: cfg.Scale.PollInterval,
+			Protocol: cfg.Scale.Protocol, Unit: unit, PollInterval: cfg.Scale.PollInterval, ReplyGap: cfg.Scale.ReplyGap,
 			Logger: d.log.With("device", "scale"),
 		})
 		if err != nil {

@@ -11,7 +11,14 @@
 // answered after the commit. The outbox delivers in order with QoS 1 and
 // forgets each message on PUBACK, so alerts raised while the broker is
 // unreachable are delivered when it returns, also after a restart; a
-// newly raised alert goes out while its commit is being written.
+// newly raised alert goes out while its commit is being written. The
+// weights the engine learns (Effects.Learned) are kept apart, in
+// data_dir/weights.jsonl (ReadWeights, kioskd -weights).
+//
+// A step whose commit fails (disk full, read-only, I/O error) is rolled
+// back and never shown; the lane goes out of service with a device_fault
+// alert, sent without the journal (Outbox.Send), until a write succeeds
+// again (fault.go).
 //
 // cmd/kioskd is a thin main around Run; the simulator runs lanes
 // in-process with the same code.

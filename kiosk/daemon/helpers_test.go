@@ -282,6 +282,9 @@ type fakeScale struct {
 	line   *devicestest.Line
 	grams  atomic.Int64
 	fault  atomic.Bool
+	moving atomic.Bool  // answers with the motion status and no weight
+	garble atomic.Int64 // this many more replies to W are cut short and garbled
+	mute   atomic.Bool  // answers nothing
 	polls  atomic.Int64
 	polled chan struct{}
 }
@@ -325,7 +328,14 @@ func (s *fakeScale) serve(m *os.File) {
 				cmd = append(cmd, c)
 				continue
 			}
-			if _, err := m.Write([]byte(s.answer(strings.TrimSpace(string(cmd))))); err != nil {
+			reply := s.answer(strings.TrimSpace(string(cmd)))
+			switch {
+			case s.mute.Load():
+				reply = ""
+			case strings.HasPrefix(reply, "\n0") && s.garble.Add(-1) >= 0:
+				reply = "\n\x9901.2" // a flipped byte, then the line drops the rest
+			}
+			if _, err := m.Write([]byte(reply)); err != nil {
 				return
 			}
 			cmd = cmd[:0]
@@ -339,6 +349,8 @@ func (s *fakeScale) answer(cmd string) string {
 	switch {
 	case s.fault.Load():
 		status = "S04" // byte 1 bit 2: RAM error
+	case s.moving.Load():
+		status = "S10" // byte 1 bit 0: in motion
 	case g == 0:
 		status = "S20" // at zero (bits 4 and 5 always set, bit 1 at zero)
 	}
@@ -351,7 +363,7 @@ func (s *fakeScale) answer(cmd string) string {
 			default:
 			}
 		}()
-		if s.fault.Load() {
+		if s.fault.Load() || s.moving.Load() {
 			return "\n" + status + "\r\x03"
 		}
 		return fmt.Sprintf("\n%06.3fKG\r\n%s\r\x03", float64(g)/1000, status)

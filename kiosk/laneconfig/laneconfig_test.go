@@ -195,3 +195,46 @@ func TestDocsExampleConfig(t *testing.T) {
 	require.Len(t, c.Barcode.Layouts, 1)
 	require.Equal(t, barcode.KindPrice, c.Barcode.Layouts[0].Kind)
 }
+
+// The policy keys of version 1.1, with the defaults the contract gives;
+// a bad one is named.
+func TestConfigPolicyV11(t *testing.T) {
+	base := "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\nscanner: {port: p}\nscale: {port: q}\n"
+	c, err := Parse([]byte(base+"policy:\n  own_bag_max_g: 500\n  skip_bag_limit: 2\n  learn_min_samples: 5\n  learn_approve_weight: 3\n  help_debounce: 5s\n"), "lane.yaml")
+	require.NoError(t, err)
+	require.Equal(t, kiosk.DefaultPolicy, c.Policy)
+	c, err = Parse([]byte(base+"policy: {own_bag_max_g: 300, skip_bag_limit: 1, learn_min_samples: 8, learn_approve_weight: 2, help_debounce: 10s}\n"), "lane.yaml")
+	require.NoError(t, err)
+	require.Equal(t, 300, c.Policy.OwnBagMaxG)
+	require.Equal(t, 1, c.Policy.SkipBagLimit)
+	require.Equal(t, 8, c.Policy.LearnMinSamples)
+	require.Equal(t, 2, c.Policy.LearnApproveWeight)
+	require.Equal(t, 10*time.Second, c.Policy.HelpDebounce)
+	for key, want := range map[string]string{
+		"own_bag_max_g: -5":        "lane.yaml: policy.own_bag_max_g: must be >= 1, got -5",
+		"skip_bag_limit: -1":       "lane.yaml: policy.skip_bag_limit: must be >= 1, got -1",
+		"skip_bag_limit: 0":        "lane.yaml: policy.skip_bag_limit: must be >= 1, got 0",
+		"help_debounce: 0s":        "lane.yaml: policy.help_debounce: must be > 0, got 0s",
+		"learn_min_samples: -1":    "lane.yaml: policy.learn_min_samples: must be >= 1, got -1",
+		"learn_approve_weight: -2": "lane.yaml: policy.learn_approve_weight: must be >= 1, got -2",
+		"help_debounce: -1s":       "lane.yaml: policy.help_debounce: must be > 0, got -1s",
+	} {
+		_, err := Parse([]byte(base+"policy: {"+key+"}\n"), "lane.yaml")
+		require.EqualError(t, err, want, key)
+	}
+}
+
+// The gaps that end a scale reply and drop a half scanner frame: 0 is
+// the driver's default; at most 1s.
+func TestConfigGaps(t *testing.T) {
+	base := "store: s1\nlane: \"3\"\nzone: f\ncatalog: c.csv\n"
+	c, err := Parse([]byte(base+"scanner: {port: p, frame_gap: 80ms}\nscale: {port: q, reply_gap: 40ms}\n"), "lane.yaml")
+	require.NoError(t, err)
+	require.Equal(t, 80*time.Millisecond, c.Scanner.FrameGap)
+	require.Equal(t, 40*time.Millisecond, c.Scale.ReplyGap)
+	_, err = Parse([]byte(base+"scanner: {port: p, frame_gap: 2s}\nscale: {port: q, reply_gap: -1ms}\n"), "lane.yaml")
+	require.ErrorContains(t, err, "lane.yaml: scale.reply_gap: -1ms is not between 0 and 1s")
+	require.ErrorContains(t, err, "lane.yaml: scanner.frame_gap: 2s is not between 0 and 1s")
+	_, err = Parse([]byte(base+"scanner: {port: p}\nscale: {port: q, reply_gap: 0s}\n"), "lane.yaml")
+	require.EqualError(t, err, "lane.yaml: scale.reply_gap: must be > 0 (at most 1s); leave it out for the driver's default, got 0s")
+}

@@ -1,17 +1,28 @@
 package vdev
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 )
 
 // PhysicsOpts configures the scale's physics. The zero value is a 30 kg
-// scale that settles 400 ms after a change, jitters by up to 3 g while
-// moving, settles within 1 g of the true load, and zeroes within ±2% of
-// its capacity around the power-up zero.
+// scale with a 1 g division that settles 400 ms after a change, jitters
+// by up to 3 g while moving, settles within 1 g of the true load, and
+// zeroes within ±2% of its capacity around the power-up zero.
+//
+// A realistic bagging scale (the quality run's): Settle 200 ms,
+// SettleMax 900 ms, Noise 30, Division 2, StableNoise 2 (one division).
 type PhysicsOpts struct {
 	// Settle is how long the weight moves after a change; 0 means 400 ms.
 	Settle time.Duration
+	// SettleMax, when above Settle, draws each change's settling time
+	// uniformly from [Settle, SettleMax]: a light item dropped in a bag
+	// settles sooner than a bottle that rocks.
+	SettleMax time.Duration
+	// Division is the scale's display step in grams: every reading is a
+	// whole number of divisions; 0 means 1 g.
+	Division int
 	// Noise is the jitter in grams while moving; 0 means 3, negative
 	// means none.
 	Noise int
@@ -36,12 +47,13 @@ type Physics struct {
 	o   PhysicsOpts
 	rng *rand.Rand
 
-	load      int       // true gross load in grams
-	from      float64   // displayed gross when the last change began
-	changedAt time.Time // when the last change began
-	offset    int       // settled offset from load, drawn per change
-	zero      int       // gross that reads as zero
-	tare      int       // tare in grams, subtracted after zero
+	load      int           // true gross load in grams
+	from      float64       // displayed gross when the last change began
+	changedAt time.Time     // when the last change began
+	settle    time.Duration // how long the last change moves
+	offset    int           // settled offset from load, drawn per change
+	zero      int           // gross that reads as zero
+	tare      int           // tare in grams, subtracted after zero
 }
 
 // Sample is what the load cell says at one moment.
@@ -72,7 +84,13 @@ func NewPhysics(o PhysicsOpts, now time.Time) *Physics {
 	if o.ZeroRange == 0 {
 		o.ZeroRange = o.Capacity / 50
 	}
-	return &Physics{o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5ca1e)), changedAt: now.Add(-o.Settle)}
+	if o.SettleMax < o.Settle {
+		o.SettleMax = o.Settle
+	}
+	if o.Division <= 0 {
+		o.Division = 1
+	}
+	return &Physics{o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5ca1e)), changedAt: now.Add(-o.Settle), settle: o.Settle}
 }
 
 // Opts returns the options with defaults applied.
@@ -96,24 +114,31 @@ func (p *Physics) Set(grams int, now time.Time) {
 	p.from = p.displayed(now)
 	p.load = grams
 	p.changedAt = now
+	p.settle = p.o.Settle
+	if p.o.SettleMax > p.o.Settle {
+		p.settle += time.Duration(p.rng.Int64N(int64(p.o.SettleMax-p.o.Settle) + 1))
+	}
 	p.offset = 0
 	if p.o.StableNoise > 0 && grams != p.zero+p.tare && grams != 0 {
 		p.offset = p.rng.IntN(2*p.o.StableNoise+1) - p.o.StableNoise
 	}
 }
 
+// RestsAt is when the last change stops moving.
+func (p *Physics) RestsAt() time.Time { return p.changedAt.Add(p.settle) }
+
 // Moving reports whether the reading is still settling at now.
-func (p *Physics) Moving(now time.Time) bool { return now.Sub(p.changedAt) < p.o.Settle }
+func (p *Physics) Moving(now time.Time) bool { return now.Sub(p.changedAt) < p.settle }
 
 // displayed is the gross reading without jitter: an eased approach from
 // the previous reading to the new load, then the load plus its offset.
 func (p *Physics) displayed(now time.Time) float64 {
 	settled := float64(p.load + p.offset)
 	el := now.Sub(p.changedAt)
-	if el >= p.o.Settle {
+	if el >= p.settle {
 		return settled
 	}
-	left := 1 - float64(el)/float64(p.o.Settle)
+	left := 1 - float64(el)/float64(p.settle)
 	return settled + (p.from-settled)*left*left
 }
 
@@ -124,10 +149,8 @@ func (p *Physics) Read(now time.Time) Sample {
 	if moving && p.o.Noise > 0 {
 		g += float64(p.rng.IntN(2*p.o.Noise+1) - p.o.Noise)
 	}
-	gross := int(g + 0.5)
-	if g < 0 {
-		gross = int(g - 0.5)
-	}
+	div := float64(p.o.Division)
+	gross := int(math.Round(g/div)) * p.o.Division
 	net := gross - p.zero - p.tare
 	return Sample{
 		Net:    net,
