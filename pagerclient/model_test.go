@@ -145,7 +145,7 @@ func TestModelProfileAndOffers(t *testing.T) {
 	// every one the kind allows.
 	m.Apply(Event{Kind: EvPage, Page: protocol.Page{Alert: "a1", Lane: "3", Kind: protocol.KindHelp, Tier: 1, Resolutions: []protocol.Action{protocol.ActionClear}}})
 	m.Apply(Event{Kind: EvPage, Broadcast: true, Page: protocol.Page{Alert: "a2", Lane: "4", Kind: protocol.KindBagTimeout, Tier: 3}})
-	m.Apply(Event{Kind: EvPage, Broadcast: true, Page: protocol.Page{Alert: "a3", Lane: "4", Kind: "skip_bag", Tier: 3}})
+	m.Apply(Event{Kind: EvPage, Broadcast: true, Page: protocol.Page{Alert: "a3", Lane: "4", Kind: "trolley_stuck", Tier: 3}})
 	pages := m.Pages()
 	assert.Equal(t, []protocol.Action{protocol.ActionClear}, pages[0].Offered)
 	assert.Equal(t, p.Resolutions[protocol.KindBagTimeout], pages[1].Offered)
