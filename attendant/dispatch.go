@@ -45,6 +45,8 @@ type Dispatcher struct {
 	// these.
 	dirtyClosed  map[string]struct{}
 	dirtyResults map[string]struct{}
+	// The records of the alerts closed since the last Changes.
+	closedLog []Intervention
 }
 
 // NewDispatcher returns a dispatcher for a validated config. It records

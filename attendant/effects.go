@@ -46,14 +46,17 @@ type AssistOut struct {
 
 // Effects is what the bridge must do after an event: persist Changes()
 // when Changed, then publish Results, Pages, Records, Assists and
-// Commands, in that order.
+// Commands, in that order. Interventions are the records of the alerts
+// the event closed; Changes holds them too, so that the bridge keeps
+// them in the same save that closes the alerts.
 type Effects struct {
-	Changed  bool
-	Results  []ResultOut
-	Pages    []PageOut
-	Records  []RecordOut
-	Assists  []AssistOut
-	Commands []CommandOut
+	Changed       bool
+	Results       []ResultOut
+	Pages         []PageOut
+	Records       []RecordOut
+	Assists       []AssistOut
+	Commands      []CommandOut
+	Interventions []Intervention
 }
 
 func (fx *Effects) add(o Effects) {
@@ -63,6 +66,7 @@ func (fx *Effects) add(o Effects) {
 	fx.Records = append(fx.Records, o.Records...)
 	fx.Assists = append(fx.Assists, o.Assists...)
 	fx.Commands = append(fx.Commands, o.Commands...)
+	fx.Interventions = append(fx.Interventions, o.Interventions...)
 }
 
 func (d *Dispatcher) withdrawal(now time.Time, alert, to, reason string) PageOut {

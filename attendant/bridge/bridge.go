@@ -479,6 +479,7 @@ type saveJob struct {
 // whose save failed are saved again with the next ones.
 func (b *Bridge) saver() {
 	var unsaved *attendant.Changes
+	var pruned time.Time
 	for range b.saves.Ready() {
 		// The loop may have just published first pages: let paho's
 		// writer, which that woke, run before the fsync holds this
@@ -505,6 +506,10 @@ func (b *Bridge) saver() {
 				unsaved = nil
 			}
 		}
+		if now := b.now(); now.Sub(pruned) >= pruneEvery {
+			pruned = now
+			b.prune(now)
+		}
 		for _, j := range jobs {
 			for _, fx := range j.fxs {
 				b.publishEffects(fx)
@@ -516,6 +521,22 @@ func (b *Bridge) saver() {
 		if closed {
 			return
 		}
+	}
+}
+
+// pruneEvery is how often the saver forgets the history older than the
+// config's history.
+const pruneEvery = time.Hour
+
+// prune forgets the history older than the config's history.
+func (b *Bridge) prune(now time.Time) {
+	n, err := b.store.Prune(now.Add(-time.Duration(b.cfg.History)))
+	if err != nil {
+		b.log.Error("history not pruned; tried again later", "err", err)
+		return
+	}
+	if n > 0 {
+		b.log.Info("history pruned", "records", n, "older_than", time.Duration(b.cfg.History).String())
 	}
 }
 

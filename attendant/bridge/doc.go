@@ -11,7 +11,10 @@
 //     Unknown keys are an error; Warnings is what -check-config adds.
 //   - Store keeps the dispatcher's State in data_dir/bridge.db (bbolt);
 //     a save writes the dispatcher's Changes in one synced transaction.
-//     It also keeps the ids that have a retained profile.
+//     It also keeps the ids that have a retained profile, and the
+//     history: the intervention records of closed alerts, keyed by time,
+//     written by the save that closes each alert and pruned beyond the
+//     config's history (History, Prune).
 //   - Bridge is the thin MQTT layer: New opens the store and restores the
 //     open alerts, Run connects and runs until its context is done, Close
 //     stops it. One goroutine owns the dispatcher; paho's handlers only

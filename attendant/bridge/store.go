@@ -27,7 +27,9 @@ import (
 // profile are one key each in bucket "meta". Closed ids (kept a day) and answers (kept
 // an hour) grow with the store's traffic, so a save (Apply) writes only
 // those that changed (attendant.Dispatcher.Changes). Stores written before kept
-// both as one key each in "meta": OpenStore moves them.
+// both as one key each in "meta": OpenStore moves them. The history (the
+// intervention records, for the store's report) is keyed by time in its
+// own bucket (history.go), written by the save that closes each alert.
 type Store struct {
 	db   *bolt.DB
 	path string
@@ -50,7 +52,7 @@ var (
 // OpenStore opens (creating if needed) the store in dir. Only one bridge
 // may hold it; a second one fails after a second.
 func OpenStore(dir string) (*Store, error) {
-	db, err := boltdb.Open(dir, "bridge.db", "another bridge", time.Second, bucketAlerts, bucketMeta, bucketClosed, bucketResult)
+	db, err := boltdb.Open(dir, "bridge.db", "another bridge", time.Second, bucketAlerts, bucketMeta, bucketClosed, bucketResult, bucketInterventions)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
@@ -146,7 +148,8 @@ func (s *Store) Load() (attendant.State, error) {
 
 // Apply saves c in one synced transaction: the open alerts are exactly
 // c.Alerts afterwards, the paging history c.LastPaged, and each closed id
-// and answer in c is written (or deleted, when zero). On error nothing
+// and answer in c is written (or deleted, when zero), and c's
+// intervention records join the history. On error nothing
 // was written: apply the same changes again, followed by later ones
 // (the bridge does).
 func (s *Store) Apply(c attendant.Changes) error {
@@ -189,6 +192,9 @@ func (s *Store) Apply(c attendant.Changes) error {
 			return err
 		}
 		if err := tx.Bucket(bucketMeta).Put(keyLaneOps, b); err != nil {
+			return err
+		}
+		if err := putInterventions(tx, c.Interventions); err != nil {
 			return err
 		}
 		return putChanged(tx, c)

@@ -1,0 +1,73 @@
+package bridge
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/internal/testsupport"
+	"github.com/sco-project/sco/protocol"
+)
+
+func record(id, lane string, closed time.Time) attendant.Intervention {
+	return attendant.Intervention{Alert: id, Lane: lane, Kind: protocol.KindHelp, Raised: closed.Add(-time.Minute), Closed: closed, Outcome: attendant.OutcomeCancelled}
+}
+
+// The history is what the saves held, in the order the alerts closed,
+// from a time on; it survives reopening, and Prune forgets what is
+// older than a time.
+func TestStoreHistory(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenStore(dir)
+	require.NoError(t, err)
+	r1, r2, r3 := record("a1", "3", t0), record("a2", "4", t0.Add(time.Hour)), record("a3", "3", t0.Add(2*time.Hour))
+	require.NoError(t, s.Apply(attendant.Changes{Interventions: []attendant.Intervention{r2, r1}}))
+	require.NoError(t, s.Apply(attendant.Changes{Interventions: []attendant.Intervention{r3}}))
+	require.NoError(t, s.Close())
+
+	s, err = OpenStore(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	h, err := s.History(time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Intervention{r1, r2, r3}, h.Interventions)
+	h, err = s.History(t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Intervention{r2, r3}, h.Interventions, "from a time on, that time included")
+
+	n, err := s.Prune(t0.Add(90 * time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	h, err = s.History(time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Intervention{r3}, h.Interventions)
+}
+
+// A closed alert's record is on disk once the bridge has published the
+// close, and is kept when the bridge restarts: it is written by the save
+// that closes the alert.
+func TestBridgeKeepsInterventions(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), quick, "ana")
+	r.pagingStarted("a1", "ana")
+	from := r.rec.mark()
+	r.pager["ana"].cmd("c1", "a1", "claim", "")
+	r.rec.await(from, "pager/ana/result", `"id":"c1"`, `"ok":true`)
+	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertCancelled))
+	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
+	require.NoError(t, b.Close())
+
+	s, err := OpenStore(r.cfg.DataDir)
+	require.NoError(t, err)
+	defer s.Close()
+	h, err := s.History(time.Time{})
+	require.NoError(t, err)
+	require.Len(t, h.Interventions, 1)
+	in := h.Interventions[0]
+	require.Equal(t, "a1", in.Alert)
+	require.Equal(t, attendant.OutcomeCancelled, in.Outcome)
+	require.Len(t, in.Claims, 1)
+	require.Equal(t, "ana", in.Claims[0].By)
+	require.Equal(t, attendant.OutcomeCancelled, in.Claims[0].End)
+}
