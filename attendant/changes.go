@@ -13,7 +13,9 @@ import (
 // traffic. In Closed and Results a zero value means the entry was
 // forgotten. Interventions are the records of the alerts closed since
 // the last Changes, for the bridge's history: saved with the closing of
-// their alerts, they are never lost nor kept twice.
+// their alerts, they are never lost nor kept twice. Checkouts are the
+// lanes' checkouts received since the last Changes (a lane may deliver
+// one twice: the history keeps one per lane and session).
 type Changes struct {
 	Alerts        []AlertState
 	LastPaged     map[string]time.Time
@@ -21,6 +23,7 @@ type Changes struct {
 	Results       map[string]StoredResult
 	LaneOps       []LaneOp // in full: a few at most
 	Interventions []Intervention
+	Checkouts     []Checkout
 }
 
 // Changes returns the state to save: a copy that shares no memory with
@@ -28,8 +31,8 @@ type Changes struct {
 // dispatcher goes on. Each closed id and answer is in the Changes after
 // it was set or forgotten, and in no later one.
 func (d *Dispatcher) Changes() Changes {
-	c := Changes{LastPaged: maps.Clone(d.last), LaneOps: d.laneOpList(), Interventions: d.closedLog}
-	d.closedLog = nil
+	c := Changes{LastPaged: maps.Clone(d.last), LaneOps: d.laneOpList(), Interventions: d.closedLog, Checkouts: d.checkouts}
+	d.closedLog, d.checkouts = nil, nil
 	for _, id := range d.alertIDs() {
 		c.Alerts = append(c.Alerts, d.alerts[id].clone())
 	}
@@ -52,11 +55,12 @@ func (d *Dispatcher) Changes() Changes {
 
 // Then is c followed by the later changes n: n's alerts and history,
 // every closed id and answer of both, n's where both have one, and the
-// records of both, c's first. The bridge saves changes whose save failed
-// this way, with the next ones.
+// records and checkouts of both, c's first. The bridge saves changes
+// whose save failed this way, with the next ones.
 func (c Changes) Then(n Changes) Changes {
 	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, LaneOps: n.LaneOps, Closed: c.Closed, Results: c.Results,
-		Interventions: append(slices.Clip(c.Interventions), n.Interventions...)}
+		Interventions: append(slices.Clip(c.Interventions), n.Interventions...),
+		Checkouts:     append(slices.Clip(c.Checkouts), n.Checkouts...)}
 	if len(n.Closed) > 0 {
 		out.Closed = maps.Clone(c.Closed)
 		if out.Closed == nil {

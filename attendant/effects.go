@@ -47,8 +47,9 @@ type AssistOut struct {
 // Effects is what the bridge must do after an event: persist Changes()
 // when Changed, then publish Results, Pages, Records, Assists and
 // Commands, in that order. Interventions are the records of the alerts
-// the event closed; Changes holds them too, so that the bridge keeps
-// them in the same save that closes the alerts.
+// the event closed, and Checkouts the lanes' finished sessions; Changes
+// holds them too, so that the bridge keeps them in the same save that
+// closes the alerts.
 type Effects struct {
 	Changed       bool
 	Results       []ResultOut
@@ -57,6 +58,7 @@ type Effects struct {
 	Assists       []AssistOut
 	Commands      []CommandOut
 	Interventions []Intervention
+	Checkouts     []Checkout
 }
 
 func (fx *Effects) add(o Effects) {
@@ -67,6 +69,7 @@ func (fx *Effects) add(o Effects) {
 	fx.Assists = append(fx.Assists, o.Assists...)
 	fx.Commands = append(fx.Commands, o.Commands...)
 	fx.Interventions = append(fx.Interventions, o.Interventions...)
+	fx.Checkouts = append(fx.Checkouts, o.Checkouts...)
 }
 
 func (d *Dispatcher) withdrawal(now time.Time, alert, to, reason string) PageOut {

@@ -66,6 +66,11 @@ type Snapshot struct {
 	Notice    string `json:"notice"`
 	ScannerOn bool   `json:"scanner_on"`
 
+	// Started is the time of the session's first scan; SessionAlerts
+	// counts the alerts raised during the session (for its checkout).
+	Started       time.Time `json:"started"`
+	SessionAlerts int       `json:"session_alerts"`
+
 	Sensors Sensors `json:"sensors"`
 }
 

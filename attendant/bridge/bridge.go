@@ -284,6 +284,7 @@ func (b *Bridge) subscriptions() map[string]byte {
 		root + "/lane/+/alert":          1,
 		root + "/lane/+/state":          1,
 		root + "/lane/+/command/result": 1,
+		root + "/lane/+/checkout":       1,
 		root + "/pager/+/presence":      1,
 		root + "/pager/+/cmd":           1,
 	}

@@ -12,10 +12,17 @@ import (
 )
 
 // The history: the intervention records of closed alerts (bucket
-// "interventions") kept for the config's history, keyed by the time the
-// alert closed, then lane and alert id, so that a time range is a range
-// of keys and pruning deletes from the front.
-var bucketInterventions = []byte("interventions")
+// "interventions") and the lanes' checkouts ("checkouts"), kept for the
+// config's history, keyed by the time the alert closed or the session
+// finished, then lane and alert id or session, so that a time range is
+// a range of keys and pruning deletes from the front. "sessions" maps
+// lane/session to its checkout's key: a checkout delivered twice is kept
+// once.
+var (
+	bucketInterventions = []byte("interventions")
+	bucketCheckouts     = []byte("checkouts")
+	bucketSessions      = []byte("sessions")
+)
 
 // keyTime is the fixed-width UTC time at the front of a history key: it
 // sorts as the time does.
@@ -31,6 +38,9 @@ type History struct {
 	// Interventions are the records of the alerts closed in the range,
 	// in the order they closed.
 	Interventions []attendant.Intervention `json:"interventions"`
+	// Checkouts are the sessions finished in the range, in the order
+	// they finished, one per lane and session.
+	Checkouts []attendant.Checkout `json:"checkouts"`
 }
 
 // putInterventions writes the records of closed alerts.
@@ -48,13 +58,47 @@ func putInterventions(tx *bolt.Tx, ins []attendant.Intervention) error {
 	return nil
 }
 
+// putCheckouts writes the checkouts not kept yet (by lane and session),
+// and returns them.
+func putCheckouts(tx *bolt.Tx, cs []attendant.Checkout) ([]attendant.Checkout, error) {
+	b, idx := tx.Bucket(bucketCheckouts), tx.Bucket(bucketSessions)
+	var fresh []attendant.Checkout
+	for _, c := range cs {
+		session := []byte(c.Lane + "/" + c.Session)
+		if idx.Get(session) != nil {
+			continue
+		}
+		v, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("checkout %s: %w", session, err)
+		}
+		k := historyKey(c.Finished.Time, c.Lane, c.Session)
+		if err := b.Put(k, v); err != nil {
+			return nil, err
+		}
+		if err := idx.Put(session, k); err != nil {
+			return nil, err
+		}
+		fresh = append(fresh, c)
+	}
+	return fresh, nil
+}
+
 // Prune forgets the history before t, and returns how many records it
 // deleted.
 func (s *Store) Prune(t time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		n, err = pruneBucket(tx.Bucket(bucketInterventions), t)
+		if n, err = pruneBucket(tx.Bucket(bucketInterventions), t, nil); err != nil {
+			return err
+		}
+		idx := tx.Bucket(bucketSessions)
+		m, err := pruneBucket(tx.Bucket(bucketCheckouts), t, func(k []byte) error {
+			// time/lane/session: the session's entry goes with it.
+			return idx.Delete(k[len(keyTime)+1:])
+		})
+		n += m
 		return err
 	})
 	if err != nil {
@@ -63,8 +107,9 @@ func (s *Store) Prune(t time.Time) (int, error) {
 	return n, nil
 }
 
-// pruneBucket deletes a history bucket's keys before t.
-func pruneBucket(b *bolt.Bucket, t time.Time) (int, error) {
+// pruneBucket deletes a history bucket's keys before t, calling also
+// (when set) for each.
+func pruneBucket(b *bolt.Bucket, t time.Time, also func(k []byte) error) (int, error) {
 	end := []byte(t.UTC().Format(keyTime))
 	var old [][]byte
 	c := b.Cursor()
@@ -74,6 +119,11 @@ func pruneBucket(b *bolt.Bucket, t time.Time) (int, error) {
 	for _, k := range old {
 		if err := b.Delete(k); err != nil {
 			return 0, err
+		}
+		if also != nil {
+			if err := also(k); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return len(old), nil
@@ -94,13 +144,24 @@ func (s *Store) History(since time.Time) (History, error) {
 }
 
 func readHistory(tx *bolt.Tx, since time.Time) (History, error) {
-	h := History{Interventions: []attendant.Intervention{}}
+	h := History{Interventions: []attendant.Intervention{}, Checkouts: []attendant.Checkout{}}
 	err := eachSince(tx.Bucket(bucketInterventions), since, func(k, v []byte) error {
 		var in attendant.Intervention
 		if err := json.Unmarshal(v, &in); err != nil {
 			return fmt.Errorf("intervention %s: %w", k, err)
 		}
 		h.Interventions = append(h.Interventions, in)
+		return nil
+	})
+	if err != nil {
+		return h, err
+	}
+	err = eachSince(tx.Bucket(bucketCheckouts), since, func(k, v []byte) error {
+		var c attendant.Checkout
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("checkout %s: %w", k, err)
+		}
+		h.Checkouts = append(h.Checkouts, c)
 		return nil
 	})
 	return h, err

@@ -71,3 +71,61 @@ func TestBridgeKeepsInterventions(t *testing.T) {
 	require.Equal(t, "ana", in.Claims[0].By)
 	require.Equal(t, attendant.OutcomeCancelled, in.Claims[0].End)
 }
+
+func checkout(lane, session string, finished time.Time) attendant.Checkout {
+	return attendant.Checkout{Lane: lane, Checkout: protocol.Checkout{Session: session, Items: 3, TotalCents: 700,
+		Started: protocol.At(finished.Add(-2 * time.Minute)), Finished: protocol.At(finished), TS: protocol.At(finished)}}
+}
+
+// Checkouts are kept once per lane and session, whatever the times of
+// the deliveries; pruning forgets them and their sessions.
+func TestStoreCheckouts(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	require.NoError(t, err)
+	defer s.Close()
+	c1, c2, c3 := checkout("3", "s-1", t0), checkout("4", "s-1", t0.Add(time.Minute)), checkout("3", "s-2", t0.Add(time.Hour))
+	fresh, err := s.apply(attendant.Changes{Checkouts: []attendant.Checkout{c1, c2, c1}})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Checkout{c1, c2}, fresh, "a session's second delivery in the same save")
+	again := c1
+	again.TS = protocol.At(t0.Add(time.Hour)) // sent again after a restart
+	fresh, err = s.apply(attendant.Changes{Checkouts: []attendant.Checkout{again, c3}})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Checkout{c3}, fresh)
+	h, err := s.History(time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Checkout{c1, c2, c3}, h.Checkouts)
+	require.Empty(t, h.Interventions)
+
+	n, err := s.Prune(t0.Add(30 * time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	h, err = s.History(time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Checkout{c3}, h.Checkouts)
+	fresh, err = s.apply(attendant.Changes{Checkouts: []attendant.Checkout{c1}})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Checkout{c1}, fresh, "beyond the history, a session is forgotten")
+}
+
+// The bridge keeps the checkouts lanes publish, once each.
+func TestBridgeKeepsCheckouts(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), quick, "ana")
+	c := checkout("3", "3-20261123-100000-abc", t0)
+	publish(t, r.lane, protocol.LaneCheckoutTopic("s1", "3"), false, protocol.Encode(c.Checkout))
+	publish(t, r.lane, protocol.LaneCheckoutTopic("s1", "3"), false, protocol.Encode(c.Checkout))
+	// An alert after them, closed: once its record is on disk, so are
+	// the checkouts (one goroutine handles messages in order).
+	r.pagingStarted("a1", "ana")
+	from := r.rec.mark()
+	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertCancelled))
+	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
+	require.NoError(t, b.Close())
+
+	s, err := OpenStore(r.cfg.DataDir)
+	require.NoError(t, err)
+	defer s.Close()
+	h, err := s.History(time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []attendant.Checkout{c}, h.Checkouts)
+}

@@ -211,6 +211,12 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) {
 		msgs = append(msgs, d.resultMsg(r))
 		d.log.Info("command result", "id", r.ID, "ok", r.OK, "error", r.Error)
 	}
+	if c := eff.Checkout; c != nil {
+		// In the same commit as the end of the session: a lane killed at
+		// any moment has either both or neither.
+		msgs = append(msgs, outbox.Msg{Topic: d.topic(protocol.LaneCheckoutTopic), Payload: protocol.Encode(c)})
+		d.log.Info("checkout", "session", c.Session, "items", c.Items, "total_cents", c.TotalCents, "alerts", c.Alerts)
+	}
 	if eff.Changed {
 		msgs = append(msgs, d.stateMsg(st))
 	}
