@@ -21,6 +21,8 @@ const (
 	EvFinish                      // the shopper pressed finish / pay
 	EvCommand                     // Command from the attendant bridge
 	EvAssist                      // Assist from the bridge (nil Assist clears)
+	EvJournal                     // the journal cannot be written (Err), or can again (nil Err)
+	EvStart                       // the lane (re)started at At: the first event after NewEngine or Restore
 )
 
 // Event is one input to the engine. At is the time of the event and is the
@@ -33,6 +35,10 @@ type Event struct {
 	Conn    devices.ConnEvent
 	Command protocol.Command
 	Assist  *protocol.Assist
+	// Err is why the journal cannot be written (EvJournal; its text
+	// names the file and becomes the device_fault detail), nil when it
+	// can again.
+	Err error
 }
 
 // Effects is what the daemon must do after an event, in this order:
@@ -135,6 +141,7 @@ type EngineConfig struct {
 	Store, Lane, Zone string
 	Policy            Policy
 	// NewID returns a new unique id (session and alert ids). It must be
-	// unique across restarts of the lane.
+	// unique across restarts of the lane, and at most 128 bytes of
+	// [A-Za-z0-9._:-] (the contract's ids).
 	NewID func() string
 }

@@ -1,7 +1,7 @@
 package kiosk
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -64,11 +64,52 @@ const (
 // names the file and line, and how many more lines are bad; the lane must
 // not start with it.
 func LoadCatalog(path string, layouts []barcode.Layout, defaultToleranceG int) (*CSVCatalog, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	return ParseCatalog(bytes.NewReader(b), path, layouts, defaultToleranceG)
+	defer f.Close()
+	return ParseCatalog(bufio.NewReader(f), path, layouts, defaultToleranceG)
+}
+
+// Bounds of a catalogue line. A name is shown on the shopper screen and
+// sent in alerts to every pager; no field of a real catalogue comes near
+// them, and a file that does (a 200 MB "name") is refused on the line
+// that does it, before it is read into memory.
+const (
+	MaxNameBytes  = 200  // the name column
+	MaxFieldBytes = 256  // any other column
+	MaxLineBytes  = 4096 // a whole line
+)
+
+// lineLimit passes r through, failing at the first line longer than
+// MaxLineBytes, so that encoding/csv never buffers one.
+type lineLimit struct {
+	r    io.Reader
+	line int // lines ended so far
+	n    int // bytes of the current line
+}
+
+// errLongLine is lineLimit's error.
+type errLongLine struct{ line int }
+
+func (e errLongLine) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes", e.line, MaxLineBytes)
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.line++
+			l.n = 0
+			continue
+		}
+		if l.n++; l.n > MaxLineBytes {
+			return i, errLongLine{l.line + 1}
+		}
+	}
+	return n, err
 }
 
 // ParseCatalog is LoadCatalog for CSV from r; name labels the errors.
@@ -110,7 +151,7 @@ func (p *catalogParser) errorf(line int, format string, a ...any) error {
 }
 
 func (p *catalogParser) parse(r io.Reader) error {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r})
 	cr.FieldsPerRecord = -1 // checked here, to name the line
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -145,6 +186,10 @@ func (p *catalogParser) csvError(err error) error {
 	if errors.As(err, &pe) {
 		return p.errorf(pe.Line, "%v", pe.Err)
 	}
+	var long errLongLine
+	if errors.As(err, &long) {
+		return p.errorf(long.line, "longer than %d bytes (a field of a catalogue is at most %d)", MaxLineBytes, MaxFieldBytes)
+	}
 	return fmt.Errorf("catalog: %s: %w", p.name, err)
 }
 
@@ -176,6 +221,15 @@ func (p *catalogParser) row(line int, rec []string) error {
 		return p.errorf(line, "%d fields, want %d", len(rec), len(p.col))
 	}
 	field := func(name string) string { return strings.TrimSpace(rec[p.col[name]]) }
+	for _, c := range catalogColumns {
+		limit := MaxFieldBytes
+		if c == "name" {
+			limit = MaxNameBytes
+		}
+		if n := len(field(c)); n > limit {
+			return p.errorf(line, "%s is %d bytes, at most %d", c, n, limit)
+		}
+	}
 	gtin := field("gtin")
 	g14, err := barcode.ToGTIN14(gtin)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/sco-project/sco/protocol"
 )
@@ -145,10 +144,5 @@ func (e *Engine) inService() {
 		return
 	}
 	s.OutOfService = false
-	if p := s.Pending; p != nil && p.Alert == "" {
-		p.Deadline = time.Time{} // rearm restarts it
-	}
-	if a := s.Anomaly; a != nil && a.Alert == "" {
-		a.Deadline = time.Time{}
-	}
+	e.resumeTimers()
 }

@@ -106,5 +106,11 @@
 //
 // Crash safety. Snapshot holds the whole state; the daemon journals it
 // (synced) after every Effects.Changed, before publishing or showing
-// anything, and Restore resumes it after a restart.
+// anything, and Restore resumes it after a restart. The first event after
+// Restore is EvStart: the shopper's timers (bag_timeout and its prompts,
+// the unexpected and removed graces) start afresh from it, so the
+// downtime is never counted as prompting, and the device timers wait for
+// the drivers to report again. When the daemon cannot journal it tells
+// the engine (EvJournal): the lane is closed to the shopper, with a
+// device_fault alert, until it can.
 package kiosk

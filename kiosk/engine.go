@@ -69,9 +69,12 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.eff = Effects{}
 	before := cloneSnapshot(e.st)
 
+	if ev.Kind == EvStart {
+		e.restart() // before any timer can fire on the downtime
+	}
 	e.fireDue()
 	switch ev.Kind {
-	case EvTick:
+	case EvTick, EvStart:
 	case EvScan:
 		e.onScan(ev.Scan)
 	case EvReading:
@@ -88,9 +91,11 @@ func (e *Engine) Handle(ev Event) Effects {
 		e.onCommand(ev.Command)
 	case EvAssist:
 		e.onAssist(ev.Assist)
+	case EvJournal:
+		e.onJournal(ev.Err)
 	}
 	e.weigh()
-	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.st.OutOfService && !e.blocked() {
+	if h := e.st.Held; h != nil && e.st.Pending == nil && !e.closed() && !e.blocked() {
 		e.st.Held = nil
 		e.onScan(*h)
 		e.weigh()
@@ -98,7 +103,7 @@ func (e *Engine) Handle(ev Event) Effects {
 	e.rearm()
 	e.fireDue() // a condition that began at ev.At with no grace left
 
-	if on := !e.st.OutOfService && !e.blocked(); on != e.st.ScannerOn {
+	if on := !e.closed() && !e.blocked(); on != e.st.ScannerOn {
 		e.st.ScannerOn = on
 		e.eff.Scanner = &on
 	}
@@ -174,12 +179,13 @@ type timer struct {
 
 func (e *Engine) timers() []timer {
 	var ts []timer
-	// The shopper's timers wait while the lane is out of service; rearm
-	// restarts them when it is back.
-	if p := e.st.Pending; p != nil && !p.Deadline.IsZero() && !e.st.OutOfService {
+	// The shopper's timers wait while the lane is closed (out of
+	// service, or its journal cannot be written); rearm restarts them
+	// when it is back.
+	if p := e.st.Pending; p != nil && !p.Deadline.IsZero() && !e.closed() {
 		ts = append(ts, timer{p.Deadline, e.bagExpired})
 	}
-	if a := e.st.Anomaly; a != nil && !a.Deadline.IsZero() && !e.st.OutOfService {
+	if a := e.st.Anomaly; a != nil && !a.Deadline.IsZero() && !e.closed() {
 		ts = append(ts, timer{a.Deadline, e.anomalyExpired})
 	}
 	for i, d := range e.st.Sensors.Devices {
@@ -214,7 +220,7 @@ func (e *Engine) onScan(sc devices.Scan) {
 	s := &e.st
 	e.deviceOK(keyScanner) // it scanned, so it is connected
 	switch {
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 		e.eff.Scans = append(e.eff.Scans, ScanRefused)
 		return
@@ -313,7 +319,7 @@ func (e *Engine) onFinish() {
 	switch {
 	case s.Session == "":
 		e.eff.Refused = "there is no session to finish"
-	case s.OutOfService:
+	case e.closed():
 		e.eff.Refused = "the lane is out of service"
 	case e.findKind(protocol.KindAgeCheck) != nil:
 		refuse("an age check is not resolved yet", msgFinishAge)

@@ -67,14 +67,15 @@ func LightFor(state string, deviceFault bool) devices.LightPattern {
 }
 
 // look derives the lane state, light and prompt from the session. The
-// state is, by priority: out_of_service (an attendant closed the lane),
+// state is, by priority: out_of_service (an attendant closed the lane, or
+// it cannot write its journal),
 // assist (any alert open), attention (a nudge: notice, bagging-area
 // anomaly, wrong weight, or a bag prompt after bag_timeout), shopping (a
 // session is open), idle.
 func (e *Engine) look() (string, devices.LightPattern, string) {
 	s := &e.st
 	fault := e.findKind(protocol.KindDeviceFault) != nil
-	if s.OutOfService {
+	if e.closed() {
 		return protocol.StateOutOfService, LightFor(protocol.StateOutOfService, fault), msgClosed
 	}
 	var parts []string

@@ -65,6 +65,9 @@ type Snapshot struct {
 	// a refused finish); it is cleared by the shopper's next action.
 	Notice    string `json:"notice"`
 	ScannerOn bool   `json:"scanner_on"`
+	// JournalFault says why the daemon cannot write its journal ("" when
+	// it can). It is never journaled: a restarted lane finds out again.
+	JournalFault string `json:"-"`
 
 	// Started is the time of the session's first scan; SessionAlerts
 	// counts the alerts raised during the session (for its checkout).

@@ -190,10 +190,10 @@ func (e *Engine) anomalyExpired() {
 
 // rearm restarts the shopper timers of a condition whose alert was closed
 // while the condition remains (the lane went out of service on it), once
-// the lane is in service.
+// the lane is in service (and can write its journal).
 func (e *Engine) rearm() {
 	s := &e.st
-	if s.OutOfService {
+	if e.closed() {
 		return
 	}
 	if p := s.Pending; p != nil && p.Alert == "" && p.Deadline.IsZero() {

@@ -96,6 +96,12 @@ func (m *Command) Validate() error {
 	if err := required("id", m.ID); err != nil {
 		return fmt.Errorf("command: %w", err)
 	}
+	if !ValidMsgID(m.ID) {
+		return fmt.Errorf("command: bad id %.40q (at most 128 bytes of [A-Za-z0-9._:-])", m.ID)
+	}
+	if m.Alert != "" && !ValidMsgID(m.Alert) {
+		return fmt.Errorf("command %s: bad alert id %.40q", m.ID, m.Alert)
+	}
 	if !m.Action.Valid() {
 		return fmt.Errorf("command %s: unknown action %q", m.ID, m.Action)
 	}

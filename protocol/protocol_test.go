@@ -99,3 +99,14 @@ func TestValidMsgID(t *testing.T) {
 		require.False(t, ValidMsgID(bad), bad)
 	}
 }
+
+func TestCommandRefusesBadIDs(t *testing.T) {
+	for _, c := range []Command{
+		{ID: strings.Repeat("x", 129), Alert: "a1", Action: ActionClear},
+		{ID: "c/1", Alert: "a1", Action: ActionClear},
+		{ID: "c1", Alert: "a 1", Action: ActionClear},
+	} {
+		require.ErrorContains(t, Decode(Encode(c), &Command{}), "bad", c.ID)
+	}
+	require.NoError(t, Decode(Encode(Command{ID: "a1:ana:c-1.2", Alert: "a1", Action: ActionClear}), &Command{}))
+}

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The benchmark matrix of docs/benchmarks.md: end-to-end latency and loss
 # at 1, 10, 50 lanes on ptys, 100 and 1,000 lanes with fake devices, a
-# 1,000-lane burst, the same on Mosquitto, then the microbenchmarks and
-# one lane's footprint (scripts/footprint.sh, which runs `kiosk-sim
+# 1,000-lane burst, the same on Mosquitto, the store as deployed (kioskd
+# and attendant-bridge processes on Mosquitto), then the microbenchmarks
+# and one lane's footprint (scripts/footprint.sh, which runs `kiosk-sim
 # footprint`).
 #
-#   scripts/bench.sh              # everything (about five minutes on 2 cores)
+#   scripts/bench.sh              # everything (about seven minutes on 2 cores)
 #   scripts/bench.sh e2e          # only the end-to-end runs
 #   scripts/bench.sh mosquitto    # only the end-to-end runs on Mosquitto
+#   scripts/bench.sh procs        # only the runs as deployed (-procs)
 #   scripts/bench.sh micro        # only the microbenchmarks
 #   scripts/bench.sh footprint    # only kioskd's footprint
 #   DIR=/dev/shm scripts/bench.sh e2e   # journals on tmpfs: the disk left out
@@ -33,8 +35,13 @@ run() {
 	echo
 }
 
+build() {
+	# kiosk-sim bench -procs runs the kioskd and attendant-bridge next to it.
+	[ -x "$tmp/kiosk-sim" ] || go build -o "$tmp/" ./cmd/kiosk-sim ./cmd/kioskd ./cmd/attendant-bridge
+}
+
 e2e() {
-	go build -o "$tmp/kiosk-sim" ./cmd/kiosk-sim
+	build
 	run -lanes 1 -pagers 1 -alerts 200 -rate 50
 	run                                   # the default: 10 lanes, 3 pagers, 300 alerts at 100/s
 	run -lanes 50 -pagers 10 -alerts 1000 -rate 100
@@ -42,10 +49,11 @@ e2e() {
 	run -lanes 1000 -pagers 10 -fake -alerts 1000 -rate 100
 	run -lanes 1000 -pagers 10 -fake -burst
 	mosq
+	procs
 }
 
 mosq() {
-	[ -x "$tmp/kiosk-sim" ] || go build -o "$tmp/kiosk-sim" ./cmd/kiosk-sim
+	build
 	if command -v mosquitto >/dev/null; then
 		port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 		# No per-client queue limit: a burst queues thousands of QoS 1
@@ -65,6 +73,21 @@ mosq() {
 	fi
 }
 
+# The store as deployed: Mosquitto, one attendant-bridge process and one
+# kioskd process per lane, journals on disk. Each line runs three times:
+# the machine's other load moves single runs.
+procs() {
+	build
+	if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then
+		echo "== mosquitto not installed: process runs skipped"
+		return
+	fi
+	for _ in 1 2 3; do run -procs -alerts 1000; done
+	for _ in 1 2 3; do run -procs -lanes 1 -pagers 1 -alerts 500 -rate 50; done
+	for _ in 1 2 3; do run -procs -lanes 50 -pagers 10 -alerts 1000; done
+	run -procs -lanes 50 -pagers 10 -burst
+}
+
 micro() {
 	echo "== microbenchmarks"
 	go test -run '^$' -bench . -benchmem \
@@ -80,8 +103,9 @@ footprint() {
 case $what in
 e2e) e2e ;;
 mosquitto) mosq ;;
+procs) procs ;;
 micro) micro ;;
 footprint) footprint ;;
 all) e2e; micro; footprint ;;
-*) echo "usage: $0 [all|e2e|mosquitto|micro|footprint]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|e2e|mosquitto|procs|micro|footprint]" >&2; exit 2 ;;
 esac

@@ -446,17 +446,18 @@ func (b *Bridge) handle(m inMsg) attendant.Effects {
 // on the loop goroutine.
 func (b *Bridge) apply(fxs ...attendant.Effects) {
 	job := saveJob{fxs: fxs}
-	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
-		job.save, job.changes = true, b.d.Changes()
-	}
-	// First pages go out now; the saver publishes the rest
-	// (publishEffects skips these).
+	// First pages go out now, before anything else is done: collecting
+	// the changes to save is not the shopper's to wait for. The saver
+	// publishes the rest (publishEffects skips these).
 	for _, fx := range job.fxs {
 		for _, p := range fx.Pages {
 			if p.First {
 				b.publishPage(p)
 			}
 		}
+	}
+	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
+		job.save, job.changes = true, b.d.Changes()
 	}
 	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
@@ -541,13 +542,15 @@ func (b *Bridge) prune(now time.Time) {
 	}
 }
 
+// publishPage publishes a page, then logs it (a log line is a write to
+// stderr: not before the page).
 func (b *Bridge) publishPage(p attendant.PageOut) {
+	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 	if p.Page.Withdrawn {
 		b.log.Info("page withdrawn", "attendant", p.To, "alert", p.Page.Alert, "reason", p.Page.Reason)
 	} else {
 		b.log.Info("paged", "attendant", p.To, "alert", p.Page.Alert, "tier", p.Page.Tier, "text", p.Page.Text)
 	}
-	b.publish(protocol.PageTopic(b.cfg.Store, p.To), false, protocol.Encode(p.Page))
 }
 
 // publishEffects publishes one event's effects.

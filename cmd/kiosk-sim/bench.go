@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/sco-project/sco/internal/cli"
@@ -46,6 +47,18 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.RawSamples, "raw", 500, "raw broker round trips to measure")
 	fs.DurationVar(&o.Wait, "wait", 30*time.Second, "how long to wait for the last pages after the last scan")
 	fs.StringVar(&o.Dir, "dir", "", "directory for journals and bridge state (e.g. /dev/shm to leave the disk out); empty means the temporary directory")
+	fs.BoolVar(&o.Procs, "procs", false, "run the store as deployed: Mosquitto, an attendant-bridge process and a kioskd process per lane, journals on disk")
+	fs.StringVar(&o.Kioskd, "kioskd", "", "-procs: the kioskd binary (default: next to kiosk-sim, else go build)")
+	fs.StringVar(&o.Bridge, "bridge", "", "-procs: the attendant-bridge binary (default: next to kiosk-sim, else go build)")
+	fs.StringVar(&o.Mosquitto, "mosquitto", "", "-procs without -broker: the mosquitto binary (default: on the PATH or /usr/sbin)")
+	fs.Func("child-env", "-procs: `NAME=value` added to kioskd's and attendant-bridge's environment (repeatable; GODEBUG=gctrace=1 counts their GCs)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("%q is not NAME=value", v)
+		}
+		o.ChildEnv = append(o.ChildEnv, v)
+		return nil
+	})
+	fs.BoolVar(&o.Keep, "keep", false, "keep the run's directory (journals, configs, the processes' logs) and print where it is")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&f.quiet, "q", false, "no progress lines on stderr")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (store included) to this file")

@@ -14,13 +14,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
+	"github.com/sco-project/sco/devices/lanegpio"
 	"github.com/sco-project/sco/internal/cli"
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
@@ -77,10 +81,43 @@ func checkConfig(path string, stdout io.Writer) error {
 	if err != nil {
 		return err // names the file and line
 	}
+	note, err := checkPins(path, cfg.GPIO)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "ok: %s: store %s lane %s zone %s, catalogue %s (%d items), scanner %s, scale %s %s, broker %s, ui %s\n",
 		path, cfg.Store, cfg.Lane, cfg.Zone, cfg.Catalog, cat.Len(), portOf(cfg.Scanner.Port, cfg.Scanner.USB),
 		cfg.Scale.Protocol, portOf(cfg.Scale.Port, cfg.Scale.USB), cfg.MQTT.Broker, cfg.UI.Listen)
+	if note != "" {
+		fmt.Fprintln(stdout, note)
+	}
 	return nil
+}
+
+// checkPins looks up the GPIO pins the config names, as kioskd does when
+// it starts. On a machine with no GPIO (checking a lane's config on a
+// laptop) it cannot: it says so in a note instead, and why.
+func checkPins(path string, g laneconfig.GPIOConfig) (note string, err error) {
+	var keys, names []string
+	for _, p := range []struct{ key, name string }{
+		{"gpio.light.green", g.Light.Green}, {"gpio.light.yellow", g.Light.Yellow}, {"gpio.light.red", g.Light.Red}, {"gpio.help", g.Help},
+	} {
+		if p.name != "" {
+			keys, names = append(keys, p.key), append(names, p.name)
+		}
+	}
+	var errs []error
+	for i, key := range keys {
+		err := lanegpio.CheckPin(key, names[i])
+		if errors.Is(err, lanegpio.ErrNoGPIO) {
+			return fmt.Sprintf("note: %s: gpio pins %s not checked: %s; kioskd looks them up when it starts, and stops there if one is missing",
+				filepath.Base(path), strings.Join(names, ", "), strings.TrimPrefix(err.Error(), "lanegpio: ")), nil
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s", filepath.Base(path), strings.TrimPrefix(err.Error(), "lanegpio: ")))
+		}
+	}
+	return "", errors.Join(errs...)
 }
 
 func portOf(port, usb string) string {

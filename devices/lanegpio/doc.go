@@ -12,5 +12,7 @@
 //
 // Pins are looked up by name (GPIO17, ...) after host.Init; a name that
 // does not resolve is a start-up error naming the config key. host.Init
-// on a machine without GPIO is not an error.
+// on a machine without GPIO is not an error. CheckPin looks a name up
+// without using the pin (kioskd -check-config), and says when the
+// machine has no GPIO to look it up in (ErrNoGPIO).
 package lanegpio

@@ -1,6 +1,7 @@
 package lanegpio
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -52,4 +53,24 @@ func lookup(key, name string) (gpio.PinIO, error) {
 		return nil, fmt.Errorf("lanegpio: %s: no GPIO pin %q on this machine (%s)", key, name, hostNotes)
 	}
 	return p, nil
+}
+
+// ErrNoGPIO says this machine has no GPIO pin at all (no GPIO driver
+// loaded: a laptop, a container, a virtual machine), so a pin name cannot
+// be checked on it.
+var ErrNoGPIO = errors.New("lanegpio: this machine has no GPIO")
+
+// CheckPin looks the pin called name up as OpenLight and OpenButton do,
+// without using it; key is the config key, for the error. On a machine
+// with no GPIO at all it returns an error wrapping ErrNoGPIO that says
+// which drivers loaded: the name can only be checked on the lane.
+func CheckPin(key, name string) error {
+	if err := initHost(); err != nil {
+		return err
+	}
+	if len(gpioreg.All()) == 0 {
+		return fmt.Errorf("%w (%s)", ErrNoGPIO, hostNotes)
+	}
+	_, err := lookup(key, name)
+	return err
 }

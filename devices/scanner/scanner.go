@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -215,6 +216,13 @@ func (d *Dev) read() {
 			if !d.deliver(f) {
 				return
 			}
+		}
+		if len(frames) > 0 {
+			// Let the engine goroutine, which deliver readied, run on
+			// this thread now: the next Read blocks in select(2) with
+			// this P held in the system call, and the engine would wait
+			// for another thread to be woken to steal it.
+			runtime.Gosched()
 		}
 	}
 }

@@ -63,6 +63,21 @@ type Opts struct {
 	// beforeCommit, when set (tests), runs in each outbox commit before
 	// its journal write (outbox.Opts.BeforeWrite).
 	beforeCommit func()
+	// writeError, when set (tests), fails the journal writes while it
+	// returns an error (outbox.Opts.WriteError).
+	writeError func() error
+	// httpTimeouts, when set (tests), replaces the local API's read and
+	// write timeouts; keepalive the event stream's keep-alive interval
+	// (15s).
+	httpTimeouts time.Duration
+	keepalive    time.Duration
+}
+
+func (o *Opts) httpTimeout(d time.Duration) time.Duration {
+	if o.httpTimeouts > 0 {
+		return o.httpTimeouts
+	}
+	return d
 }
 
 // Daemon is one running lane. Create it with New, run it with Run.
@@ -83,17 +98,29 @@ type Daemon struct {
 	client paho.Client
 	inbox  *fifo.Queue[inMsg] // paho handlers -> engine goroutine
 
-	ln  net.Listener
-	srv *http.Server
-	hub *hub
+	ln    net.Listener
+	srv   *http.Server
+	guard *guard // Host, origin, token and size checks (guard.go)
+	hub   *hub
 
 	reqs     chan request
 	loopDone chan struct{}
 	state    atomic.Pointer[protocol.LaneState] // latest, with basket
 
+	// bridgeDown: the bridge is known to be offline on the current
+	// connection (broadcast pages are valid); set by the engine
+	// goroutine, cleared on every connect.
+	bridgeDown atomic.Bool
+
 	// Owned by the engine goroutine.
 	bridge    bridgeStatus
 	lastLight devices.LightPattern
+	// The journal cannot be written (fault.go): the next try at probeAt,
+	// after probeWait; the rolled-back events to handle again after.
+	faulted   bool
+	probeAt   time.Time
+	probeWait time.Duration
+	kept      []kiosk.Event
 
 	closeOnce sync.Once
 	closeErr  error
@@ -116,7 +143,7 @@ func New(cfg *laneconfig.Config, o *Opts) (*Daemon, error) {
 	d := &Daemon{
 		cfg:      cfg,
 		inbox:    fifo.New[inMsg](),
-		hub:      newHub(),
+		hub:      newHub(maxStreams),
 		reqs:     make(chan request),
 		loopDone: make(chan struct{}),
 	}
@@ -165,7 +192,8 @@ func (d *Daemon) open(newID func() string) error {
 		}
 		cat = c
 	}
-	out, err := outbox.Open(cfg.DataDir, &outbox.Opts{LockTimeout: 2 * time.Second, Logger: d.log, BeforeWrite: d.opts.beforeCommit})
+	out, err := outbox.Open(cfg.DataDir, &outbox.Opts{LockTimeout: 2 * time.Second, Logger: d.log,
+		BeforeWrite: d.opts.beforeCommit, WriteError: d.opts.writeError})
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
@@ -204,7 +232,11 @@ func (d *Daemon) open(newID func() string) error {
 		}
 		d.ln = ln
 	}
-	d.srv = &http.Server{Handler: d.routes(), ReadHeaderTimeout: 5 * time.Second}
+	srv, err := d.newServer(cfg.UI)
+	if err != nil {
+		return err
+	}
+	d.srv = srv
 
 	clientID := d.opts.ClientID
 	// The will is fixed at connect time, so it names the lane and says
@@ -278,9 +310,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("shutting down")
 
 	// The offline state goes through the outbox like everything else, so
-	// it is ordered after what is still pending.
-	if err := d.out.Commit(nil, d.stateMsg(d.offlineState())); err != nil {
+	// it is ordered after what is still pending (without the journal when
+	// it cannot be written).
+	off := d.stateMsg(d.offlineState())
+	if d.faulted {
+		d.send(off)
+	} else if err := d.out.Commit(nil, off); err != nil {
 		d.log.Error("journal offline state", "err", err)
+		d.send(off)
 	}
 	if n := d.out.Drain(d.opts.ShutdownTimeout); n > 0 {
 		d.log.Warn("broker did not take every message before shutdown; they stay in the outbox for the next start", "pending", n)

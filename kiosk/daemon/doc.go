@@ -13,6 +13,11 @@
 // unreachable are delivered when it returns, also after a restart; a
 // newly raised alert goes out while its commit is being written.
 //
+// A step whose commit fails (disk full, read-only, I/O error) is rolled
+// back and never shown; the lane goes out of service with a device_fault
+// alert, sent without the journal (Outbox.Send), until a write succeeds
+// again (fault.go).
+//
 // cmd/kioskd is a thin main around Run; the simulator runs lanes
 // in-process with the same code.
 package daemon

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -62,32 +63,49 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 
 // serveEvents streams the lane state as Server-Sent Events: the current
 // state at once, then one `state` event per change. A slow client only
-// ever gets the latest state; it never holds up the lane.
+// ever gets the latest state; it never holds up the lane. At most
+// maxStreams streams are open at once (503 beyond). The server's
+// timeouts would end a stream: it has no read deadline once streaming,
+// and each write extends its own write deadline.
 func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
+	sub, ok := d.hub.subscribe()
 	if !ok {
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many event streams open (%d): close one", maxStreams))
+		return
+	}
+	defer d.hub.unsubscribe(sub)
+	rc := http.NewResponseController(w)
+	wt := d.opts.httpTimeout(writeTimeout)
+	if err := rc.SetReadDeadline(time.Time{}); err != nil {
 		writeError(w, http.StatusInternalServerError, "streaming not supported")
 		return
 	}
-	sub := d.hub.subscribe()
-	defer d.hub.unsubscribe(sub)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 
-	send := func(st protocol.LaneState) bool {
-		b, _ := json.Marshal(st)
-		if _, err := fmt.Fprintf(w, "event: state\ndata: %s\n\n", b); err != nil {
+	write := func(s string) bool {
+		if rc.SetWriteDeadline(time.Now().Add(wt)) != nil {
 			return false
 		}
-		fl.Flush()
-		return true
+		if _, err := io.WriteString(w, s); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	send := func(st protocol.LaneState) bool {
+		b, _ := json.Marshal(st)
+		return write("event: state\ndata: " + string(b) + "\n\n")
 	}
 	if !send(d.apiState()) {
 		return
 	}
-	keepalive := time.NewTicker(15 * time.Second)
+	every := d.opts.keepalive
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	keepalive := time.NewTicker(every)
 	defer keepalive.Stop()
 	for {
 		select {
@@ -98,34 +116,39 @@ func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-keepalive.C:
-			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+			if !write(": keepalive\n\n") {
 				return
 			}
-			fl.Flush()
 		}
 	}
 }
 
-// hub fans the lane state out to SSE clients. Each client has a one-slot
-// mailbox that always holds the newest state.
+// hub fans the lane state out to SSE clients, at most max of them. Each
+// client has a one-slot mailbox that always holds the newest state.
 type hub struct {
 	mu     sync.Mutex
+	max    int
 	subs   map[chan protocol.LaneState]struct{}
 	closed bool
 }
 
-func newHub() *hub { return &hub{subs: map[chan protocol.LaneState]struct{}{}} }
+func newHub(max int) *hub { return &hub{max: max, subs: map[chan protocol.LaneState]struct{}{}} }
 
-func (h *hub) subscribe() chan protocol.LaneState {
+// subscribe adds a client; false when max clients are subscribed. A
+// closed hub hands out closed channels.
+func (h *hub) subscribe() (chan protocol.LaneState, bool) {
 	c := make(chan protocol.LaneState, 1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		close(c)
-		return c
+		return c, true
+	}
+	if len(h.subs) >= h.max {
+		return nil, false
 	}
 	h.subs[c] = struct{}{}
-	return c
+	return c, true
 }
 
 func (h *hub) unsubscribe(c chan protocol.LaneState) {
@@ -167,6 +190,9 @@ type screenView struct {
 	protocol.LaneState
 	Total string
 	Lines []screenLine
+	// Token is the local API's token, for a browser on the lane itself
+	// (guard.screenToken); "" for any other.
+	Token string
 }
 
 type screenLine struct{ Name, Price string }
@@ -179,9 +205,12 @@ func money(cents int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }
 
-func (d *Daemon) serveScreen(w http.ResponseWriter, _ *http.Request) {
+func (d *Daemon) serveScreen(w http.ResponseWriter, r *http.Request) {
 	st := d.apiState()
 	v := screenView{LaneState: st, Total: money(st.TotalCents)}
+	if d.guard != nil {
+		v.Token = d.guard.screenToken(r)
+	}
 	for _, b := range st.Basket {
 		v.Lines = append(v.Lines, screenLine{b.Name, money(b.PriceCents)})
 	}
@@ -198,6 +227,7 @@ func (d *Daemon) serveScreen(w http.ResponseWriter, _ *http.Request) {
 var screenTmpl = template.Must(template.New("screen").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="sco-token" content="{{.Token}}">
 <title>Lane {{.Lane}}</title>
 <style>
 body{font-family:sans-serif;margin:0;background:#f4f4f4;color:#222}
@@ -224,7 +254,9 @@ function text(id,v){document.getElementById(id).textContent=v}
 function render(s){text("state",s.state);text("prompt",s.prompt);text("items",s.items);text("total",money(s.total_cents));
 var l=document.getElementById("light");l.className=s.light;l.title=s.light;
 var b=document.getElementById("basket");b.replaceChildren();(s.basket||[]).forEach(function(i){var r=b.insertRow(),n=r.insertCell(),p=r.insertCell();n.textContent=i.name;p.textContent=money(i.price_cents);p.className="p"})}
-function post(u){fetch(u,{method:"POST"}).then(function(r){return r.json()}).then(function(j){text("error",j.error||"")})}
+function token(){var m=location.hash.match(/token=([^&]+)/);if(m){sessionStorage.setItem("sco-token",m[1]);history.replaceState(null,"",location.pathname)}return document.querySelector('meta[name="sco-token"]').content||sessionStorage.getItem("sco-token")||""}
+function post(u){var t=token(),h=t?{Authorization:"Bearer "+t}:{};fetch(u,{method:"POST",headers:h}).then(function(r){return r.json()}).then(function(j){text("error",j.error||"")})}
+token();
 new EventSource("/api/events").addEventListener("state",function(e){render(JSON.parse(e.data))});
 </script>
 </body></html>

@@ -15,8 +15,9 @@ import (
 // A client that never reads never holds up the lane: it keeps only the
 // newest state.
 func TestHubSlowClientGetsLatest(t *testing.T) {
-	h := newHub()
-	slow := h.subscribe()
+	h := newHub(maxStreams)
+	slow, ok := h.subscribe()
+	require.True(t, ok)
 	for i := 1; i <= 1000; i++ {
 		h.publish(protocol.LaneState{Seq: uint64(i)})
 	}
@@ -29,7 +30,9 @@ func TestHubSlowClientGetsLatest(t *testing.T) {
 	h.unsubscribe(slow)
 	h.unsubscribe(slow) // twice is a no-op
 	h.close()
-	_, ok := <-h.subscribe()
+	c, ok := h.subscribe()
+	require.True(t, ok)
+	_, ok = <-c
 	require.False(t, ok, "a closed hub hands out closed channels")
 }
 

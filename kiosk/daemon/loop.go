@@ -59,10 +59,17 @@ func (d *Daemon) do(r request) (protocol.LaneState, error) {
 
 // loop is the engine goroutine: the only one that touches d.eng.
 func (d *Daemon) loop(ctx context.Context) {
-	// Start: publish where the lane stands (online), light and scanner
-	// as the restored session wants them.
+	// Start: the shopper's timers start afresh from now (the downtime
+	// is not prompting); publish where the lane stands (online), light
+	// and scanner as the restored session wants them.
+	before := d.eng.Snapshot()
+	eff := d.eng.Handle(kiosk.Event{Kind: kiosk.EvStart, At: d.now()})
 	on := d.eng.ScannerEnabled()
-	d.commit(kiosk.Effects{Changed: true, Scanner: &on}, true)
+	eff.Scanner = &on
+	if err := d.commit(eff, true); err != nil {
+		d.rollback(before)
+		d.journalFailed(err, eff)
+	}
 	if open := d.eng.OpenAlerts(); len(open) > 0 {
 		d.log.Info("open alerts after restart", "count", len(open))
 	}
@@ -93,8 +100,8 @@ func (d *Daemon) loop(ctx context.Context) {
 				scans = nil
 				continue
 			}
-			d.log.Info("scan", "data", s.Data, "aim", s.AIM)
 			d.handle(kiosk.Event{Kind: kiosk.EvScan, Scan: s})
+			d.log.Info("scan", "data", s.Data, "aim", s.AIM)
 		case r, ok := <-readings:
 			if !ok {
 				readings = nil
@@ -128,17 +135,25 @@ func (d *Daemon) loop(ctx context.Context) {
 				d.onInbound(m)
 			}
 		case <-timer.C:
+			if d.faulted {
+				d.probe()
+				continue
+			}
 			d.handle(kiosk.Event{Kind: kiosk.EvTick})
 		}
 	}
 }
 
 // armTimer sets t to fire at the engine's next deadline (or far away
-// when there is none).
+// when there is none); while the journal cannot be written, at the next
+// try to write it instead (the engine's timers wait meanwhile).
 func (d *Daemon) armTimer(t *time.Timer) {
 	wait := time.Hour
 	if dl := d.eng.NextDeadline(); !dl.IsZero() {
 		wait = max(dl.Sub(d.now()), 0)
+	}
+	if d.faulted {
+		wait = max(d.probeAt.Sub(d.now()), 0)
 	}
 	t.Reset(wait)
 }
@@ -167,25 +182,41 @@ func (d *Daemon) onRequest(r request) reply {
 	case reqFinish:
 		ev.Kind = kiosk.EvFinish
 	}
-	if eff := d.handle(ev); eff.Refused != "" {
+	eff, err := d.handle(ev)
+	switch {
+	case err != nil:
+		return reply{state: d.apiState(), err: err}
+	case eff.Refused != "":
 		return reply{state: d.apiState(), err: errConflict{eff.Refused}}
 	}
 	return reply{state: d.apiState()}
 }
 
-// handle feeds one event to the engine and carries out its effects.
-func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
+// handle feeds one event to the engine and carries out its effects. It
+// returns errJournal when the step could not be journaled: it was rolled
+// back, and the shopper never saw it.
+func (d *Daemon) handle(ev kiosk.Event) (kiosk.Effects, error) {
 	if ev.At.IsZero() {
 		ev.At = d.now()
 	}
+	before := d.eng.Snapshot()
 	eff := d.eng.Handle(ev)
-	d.commit(eff, false)
-	return eff
+	if d.faulted {
+		return eff, d.whileFaulted(ev, before, eff)
+	}
+	if err := d.commit(eff, false); err != nil {
+		d.rollback(before)
+		d.journalFailed(err, eff)
+		return kiosk.Effects{}, errJournal
+	}
+	return eff, nil
 }
 
 // commit carries out an engine's effects in the order the engine's
 // contract sets: journal (snapshot and outgoing messages, one synced
 // transaction), then publish, then the shopper screen, light and scanner.
+// When the journal write fails nothing else is done: the caller rolls
+// the step back.
 //
 // One message does not wait for the journal: a newly raised alert is an
 // early message (outbox.Msg.Early) and goes out at once when nothing is
@@ -195,44 +226,63 @@ func (d *Daemon) handle(ev kiosk.Event) kiosk.Effects {
 // of, and the lane answers the attendant's resolution with "unknown
 // alert", which closes it on the bridge. The session itself is never
 // ahead of the disk.
-func (d *Daemon) commit(eff kiosk.Effects, start bool) {
-	st := d.eng.State()
+func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
+	msgs := d.messages(eff, start)
+	var snap any
+	if eff.Changed {
+		snap = d.eng.Snapshot()
+	}
+	if snap != nil || len(msgs) > 0 {
+		if err := d.out.Commit(snap, msgs...); err != nil {
+			return err
+		}
+	}
+	d.send(d.pages(eff)...)
+	d.logEffects(eff)
+	d.apply(eff, start)
+	return nil
+}
+
+// messages are the MQTT messages to journal for eff: its alerts, its
+// command results, and the lane state when it changed (always at start).
+func (d *Daemon) messages(eff kiosk.Effects, start bool) []outbox.Msg {
 	var msgs []outbox.Msg
 	for _, a := range eff.Alerts {
 		m := d.alertMsg(a)
 		m.Early = a.Status == protocol.AlertOpen
 		msgs = append(msgs, m)
-		if a.Status == protocol.AlertOpen && d.bridge == bridgeOffline {
-			msgs = append(msgs, d.pageMsg(a))
-		}
-		d.log.Info("alert", "id", a.ID, "kind", a.Kind, "status", a.Status, "detail", a.Detail)
 	}
 	for _, r := range eff.Results {
 		msgs = append(msgs, d.resultMsg(r))
-		d.log.Info("command result", "id", r.ID, "ok", r.OK, "error", r.Error)
 	}
 	if c := eff.Checkout; c != nil {
 		// In the same commit as the end of the session: a lane killed at
 		// any moment has either both or neither.
 		msgs = append(msgs, outbox.Msg{Topic: d.topic(protocol.LaneCheckoutTopic), Payload: protocol.Encode(c)})
-		d.log.Info("checkout", "session", c.Session, "items", c.Items, "total_cents", c.TotalCents, "alerts", c.Alerts)
-	}
-	if eff.Changed {
-		msgs = append(msgs, d.stateMsg(st))
-	}
-	var snap any
-	if eff.Changed && !start {
-		snap = d.eng.Snapshot()
-	}
-	if snap != nil || len(msgs) > 0 {
-		if err := d.out.Commit(snap, msgs...); err != nil {
-			// Nothing more can be done here than to say so loudly; the
-			// lane keeps serving the shopper.
-			d.log.Error("journal write failed: this change is not crash-safe", "err", err)
-		}
 	}
 	if eff.Changed || start {
-		d.show(st)
+		msgs = append(msgs, d.stateMsg(d.eng.State()))
+	}
+	return msgs
+}
+
+func (d *Daemon) logEffects(eff kiosk.Effects) {
+	for _, a := range eff.Alerts {
+		d.log.Info("alert", "id", a.ID, "kind", a.Kind, "status", a.Status, "detail", a.Detail)
+	}
+	for _, r := range eff.Results {
+		d.log.Info("command result", "id", r.ID, "ok", r.OK, "error", r.Error)
+	}
+	if c := eff.Checkout; c != nil {
+		d.log.Info("checkout", "session", c.Session, "items", c.Items, "total_cents", c.TotalCents, "alerts", c.Alerts)
+	}
+}
+
+// apply shows the new state on the screen and the light, and enables or
+// disables the scanner, as eff says.
+func (d *Daemon) apply(eff kiosk.Effects, start bool) {
+	if eff.Changed || start {
+		d.show(d.eng.State())
 	}
 	if eff.Scanner != nil && d.scanner != nil {
 		if err := d.scanner.SetEnabled(*eff.Scanner); err != nil {
@@ -282,7 +332,28 @@ func (d *Daemon) resultMsg(r protocol.CommandResult) outbox.Msg {
 	return outbox.Msg{Topic: d.topic(protocol.LaneResultTopic), Payload: protocol.Encode(r)}
 }
 
+// pages are the broadcast pages for the alerts eff raised, while the
+// bridge is offline.
+func (d *Daemon) pages(eff kiosk.Effects) []outbox.Msg {
+	if d.bridge != bridgeOffline {
+		return nil
+	}
+	var msgs []outbox.Msg
+	for _, a := range eff.Alerts {
+		if a.Status == protocol.AlertOpen {
+			msgs = append(msgs, d.pageMsg(a))
+		}
+	}
+	return msgs
+}
+
 // pageMsg is the broadcast page a lane sends while the bridge is down.
+// It is not journaled (Outbox.Send): the pages are derived again on each
+// connection from the bridge's retained state. It is only ever published
+// while the bridge is known to be offline on the current connection
+// (Msg.Valid), so a page that waited in the outbox while the bridge came
+// back, or while the lane reconnected, is dropped: pagers do not ring
+// for broadcast/page while the bridge is online.
 func (d *Daemon) pageMsg(a protocol.Alert) outbox.Msg {
 	text := protocol.BroadcastText(d.cfg.Lane, d.cfg.Zone, a.Kind)
 	if a.Item != nil && a.Item.Name != "" {
@@ -292,5 +363,5 @@ func (d *Daemon) pageMsg(a protocol.Alert) outbox.Msg {
 		Alert: a.ID, Lane: d.cfg.Lane, Zone: d.cfg.Zone, Kind: a.Kind, Severity: a.Severity,
 		Text: text, Tier: 3, TS: protocol.At(d.now()),
 	}
-	return outbox.Msg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p)}
+	return outbox.Msg{Topic: protocol.BroadcastPageTopic(d.cfg.Store), Payload: protocol.Encode(p), Valid: d.bridgeDown.Load}
 }

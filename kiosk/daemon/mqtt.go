@@ -22,6 +22,9 @@ type inMsg struct {
 // token is waited for on another goroutine so paho is never held up.
 func (d *Daemon) onConnect(c paho.Client) {
 	d.log.Info("mqtt connected", "broker", d.cfg.MQTT.Broker)
+	// What the bridge is on this connection is learnt again from its
+	// retained state: until then no broadcast page goes out.
+	d.bridgeDown.Store(false)
 	d.out.Connected()
 	// Queued before subscribing, so it comes before every message of the
 	// new subscriptions (the retained bridge state in particular).
@@ -112,28 +115,27 @@ func (d *Daemon) onBridgeState(m inMsg) {
 	}
 	prev := d.bridge
 	open := d.eng.OpenAlerts()
-	var msgs []outbox.Msg
 	if online {
 		d.bridge = bridgeOnline
-		if prev != bridgeOnline {
+		d.bridgeDown.Store(false)
+		if prev != bridgeOnline && len(open) > 0 {
 			d.log.Info("bridge online; re-publishing open alerts", "count", len(open))
+			var msgs []outbox.Msg
 			for _, a := range open {
 				msgs = append(msgs, d.alertMsg(a))
 			}
+			d.enqueue(msgs...)
 		}
-	} else {
-		d.bridge = bridgeOffline
-		if prev != bridgeOffline {
-			d.log.Warn("bridge offline; paging open alerts on broadcast/page", "count", len(open))
-			for _, a := range open {
-				msgs = append(msgs, d.pageMsg(a))
-			}
-		}
-	}
-	if len(msgs) == 0 {
 		return
 	}
-	if err := d.out.Commit(nil, msgs...); err != nil {
-		d.log.Error("journal write failed", "err", err)
+	d.bridge = bridgeOffline
+	d.bridgeDown.Store(true)
+	if prev != bridgeOffline {
+		d.log.Warn("bridge offline; paging open alerts on broadcast/page", "count", len(open))
+		var msgs []outbox.Msg
+		for _, a := range open {
+			msgs = append(msgs, d.pageMsg(a))
+		}
+		d.send(msgs...)
 	}
 }

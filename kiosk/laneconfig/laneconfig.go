@@ -19,6 +19,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,9 +128,49 @@ type GPIOConfig struct {
 	Debounce time.Duration `yaml:"debounce"`
 }
 
-// UIConfig is the `ui:` block. Listen defaults to 127.0.0.1:8090.
+// UIConfig is the `ui:` block: the shopper screen and the local API.
+// Listen defaults to 127.0.0.1:8090. Off loopback a token is required
+// (Token or TokenFile): state-changing requests carry it as
+// "Authorization: Bearer <token>".
 type UIConfig struct {
 	Listen string `yaml:"listen"`
+	// Token is the local API's bearer token, at least MinTokenLen
+	// characters; or TokenFile names a file whose first line it is
+	// (relative to the config file). Not both.
+	Token     string `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+}
+
+// MinTokenLen is the shortest ui.token accepted.
+const MinTokenLen = 16
+
+// BearerToken returns the local API's token: Token, or the first line of
+// TokenFile; "" when neither is set.
+func (u UIConfig) BearerToken() (string, error) {
+	if u.TokenFile == "" {
+		return u.Token, nil
+	}
+	b, err := os.ReadFile(u.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("ui.token_file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// Loopback reports whether listen (host:port) only listens on this
+// machine: localhost or a loopback address. An empty host listens on
+// every address.
+func Loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // BarcodeConfig holds the store's variable-measure barcode layouts
@@ -138,6 +179,11 @@ type UIConfig struct {
 type BarcodeConfig struct {
 	Layouts []barcode.Layout `yaml:"layouts"`
 }
+
+// MaxIDLen bounds store, lane and zone ids: they are topic levels, and a
+// lane id is the first part of the lane's session and alert ids, which
+// must stay within 128 bytes.
+const MaxIDLen = 64
 
 // Default values applied by Load that no driver owns.
 const (
@@ -171,6 +217,7 @@ func Parse(raw []byte, path string) (*Config, error) {
 	var problems []string
 	unknown := unknownKeys(root.Content[0], reflect.TypeOf(Config{}), "")
 	problems = append(problems, unknown...)
+	problems = append(problems, explicitZeros(root.Content[0])...)
 
 	c := &Config{Path: path}
 	typeErrs := 0
@@ -203,6 +250,82 @@ func Parse(raw []byte, path string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// zeroMeansDefault lists the keys whose zero value applyDefaults replaces
+// with a default, and what a value must be. Written out as 0 (or 0s), such
+// a key would silently become its default, which is not what store IT
+// wrote: it is an error instead ("policy.bag_prompts: must be >= 1, got
+// 0"). Leave the key out for the default.
+var zeroMeansDefault = []struct {
+	key, want string
+	dur       bool // a duration ("0" is a YAML type error of its own)
+}{
+	{"scanner.baud", "a baud rate (>= 50)", false},
+	{"scanner.data_bits", "5, 6, 7 or 8", false},
+	{"scanner.stop_bits", "1 or 2", false},
+	{"scale.baud", "a baud rate (>= 50)", false},
+	{"scale.data_bits", "5, 6, 7 or 8", false},
+	{"scale.stop_bits", "1 or 2", false},
+	{"scale.poll_interval", ">= 20ms", true},
+	{"gpio.debounce", "> 0 (at most 1s)", true},
+	{"policy.unknown_item_attempts", ">= 1", false},
+	{"policy.bag_timeout", "> 0", true},
+	{"policy.bag_prompts", ">= 1", false},
+	{"policy.mismatch_attempts", ">= 1", false},
+	{"policy.default_tolerance_g", ">= 1", false},
+	{"policy.unexpected_grace", "> 0", true},
+	{"policy.removed_grace", "> 0", true},
+	{"policy.device_grace", "> 0", true},
+	{"policy.settle_readings", ">= 1", false},
+	{"policy.settle_tolerance_g", ">= 1", false},
+}
+
+// explicitZeros lists the keys of zeroMeansDefault written out as zero.
+func explicitZeros(root *yaml.Node) []string {
+	var out []string
+	for _, z := range zeroMeansDefault {
+		n := lookupKey(root, strings.Split(z.key, ".")...)
+		if n == nil || n.Kind != yaml.ScalarNode || !isZero(n.Value, z.dur) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: must be %s, got %s", z.key, z.want, n.Value))
+	}
+	return out
+}
+
+// lookupKey finds the value at path in a YAML mapping, or nil.
+func lookupKey(n *yaml.Node, path ...string) *yaml.Node {
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}
+
+// isZero says whether a scalar is a zero number, or for a duration a
+// zero duration ("0s", "0ms").
+func isZero(v string, dur bool) bool {
+	i, err := strconv.ParseInt(v, 0, 64)
+	if !dur {
+		return err == nil && i == 0
+	}
+	if err == nil {
+		return false // a bare number: YAML refuses it as a duration
+	}
+	d, err := time.ParseDuration(v)
+	return err == nil && d == 0
 }
 
 // unknownKeys walks a YAML mapping against the struct type t and lists
@@ -280,6 +403,7 @@ func (c *Config) applyDefaults() {
 	c.MQTT.CAFile = abs(c.MQTT.CAFile)
 	c.MQTT.CertFile = abs(c.MQTT.CertFile)
 	c.MQTT.KeyFile = abs(c.MQTT.KeyFile)
+	c.UI.TokenFile = abs(c.UI.TokenFile)
 	if c.MQTT.Broker == "" {
 		c.MQTT.Broker = mqttc.DefaultBroker
 	}
@@ -340,6 +464,8 @@ func (c *Config) validate() []string {
 		switch {
 		case v == "":
 			add(key, "is required")
+		case len(v) > MaxIDLen:
+			add(key, "is %d characters, at most %d", len(v), MaxIDLen)
 		case !protocol.ValidID(v):
 			add(key, "%q must be lower-case letters, digits and '-'", v)
 		}
@@ -388,6 +514,7 @@ func (c *Config) validate() []string {
 	if _, _, err := net.SplitHostPort(c.UI.Listen); err != nil {
 		add("ui.listen", "%q is not host:port", c.UI.Listen)
 	}
+	p = append(p, c.UI.validate()...)
 	if err := c.Policy.Validate(); err != nil {
 		p = append(p, strings.TrimPrefix(err.Error(), "kiosk: "))
 	}
@@ -397,6 +524,28 @@ func (c *Config) validate() []string {
 		}
 	}
 	return p
+}
+
+// validate checks the token: set when the screen listens off loopback,
+// long enough, and from one place.
+func (u UIConfig) validate() []string {
+	if u.Token != "" && u.TokenFile != "" {
+		return []string{"ui.token: set ui.token or ui.token_file, not both"}
+	}
+	tok, err := u.BearerToken()
+	switch {
+	case err != nil:
+		return []string{err.Error()}
+	case tok == "" && u.TokenFile != "":
+		return []string{fmt.Sprintf("ui.token_file: %s is empty", u.TokenFile)}
+	case tok == "" && !Loopback(u.Listen):
+		return []string{fmt.Sprintf("ui.token: is required when ui.listen (%s) is not a loopback address (or ui.token_file)", u.Listen)}
+	case tok != "" && len(tok) < MinTokenLen:
+		return []string{fmt.Sprintf("ui.token: %d characters is too short (at least %d; openssl rand -hex 16 makes one)", len(tok), MinTokenLen)}
+	case strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return []string{"ui.token: has a space or a control character"}
+	}
+	return nil
 }
 
 func (s SerialConfig) validate(block string) []string {

@@ -11,8 +11,13 @@
 // only when the connection it went out on was lost before its PUBACK
 // (at least once), and receivers deduplicate by id.
 //
+// Send queues messages without the journal, for what must reach the
+// broker while the journal cannot be written. Entries of the journal that
+// cannot be sent are set aside at Open (bucket outbox_bad), and failed
+// publishes back off, so nothing holds up the queue or a stop.
+//
 // The daemon calls Open, LoadSnapshot, Start (with its client), Connected
-// (from its on-connect handler), Commit (after each engine step), Drain
-// and Close. It is kept out of package kiosk so that the engine imports
+// (from its on-connect handler), Commit (after each engine step), Send,
+// Drain and Close. It is kept out of package kiosk so that the engine imports
 // no storage or MQTT.
 package outbox

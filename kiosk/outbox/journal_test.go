@@ -1,6 +1,10 @@
 package outbox
 
 import (
+	"bytes"
+	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,20 +158,55 @@ func TestManyAcksAreFlushed(t *testing.T) {
 	require.Equal(t, 1, onDisk(t, o))
 }
 
-// An entry that does not decode is dropped (and logged) rather than
-// keeping the lane from starting or the outbox from moving.
-func TestUndecodableEntryIsDropped(t *testing.T) {
+// Entries that cannot be sent (they do not decode, have no key of a
+// sequence number, or name no valid topic) are set aside in their own
+// bucket, as they were, with one log line for all of them: never sent,
+// never lost, and the outbox moves on.
+func TestBadEntriesAreSetAside(t *testing.T) {
 	dir := t.TempDir()
 	o, err := Open(dir, nil)
 	require.NoError(t, err)
-	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"}))
-	require.NoError(t, o.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketOutbox).Put(seqKey(1), []byte("{")) }))
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"}, Msg{Topic: "c"}, Msg{Topic: "d"}, Msg{Topic: "e"}))
+	bad := map[string][]byte{
+		string(seqKey(1)): []byte("{"),
+		string(seqKey(3)): []byte(`{"topic":"","payload":"eA=="}`),
+		string(seqKey(4)): []byte(`{"topic":"sco/+/x","payload":null}`),
+		"short":           []byte(`{"topic":"t"}`),
+	}
+	require.NoError(t, o.db.Update(func(tx *bolt.Tx) error {
+		for k, v := range bad {
+			if err := tx.Bucket(bucketOutbox).Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	require.NoError(t, o.Close())
 
-	o, err = Open(dir, &Opts{Logger: quiet})
+	var logs bytes.Buffer
+	o, err = Open(dir, &Opts{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	require.Equal(t, []string{"b=", "e="}, topics(o.Pending()))
+	require.Equal(t, 1, strings.Count(logs.String(), "\n"), "one line for all of them: %s", logs.String())
+	require.Contains(t, logs.String(), "count=4")
+	require.Contains(t, logs.String(), "bucket=outbox_bad")
+	require.Equal(t, 2, onDisk(t, o), "gone from the outbox")
+	aside := map[string][]byte{}
+	require.NoError(t, o.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBad).ForEach(func(k, v []byte) error {
+			aside[string(k)] = slices.Clone(v)
+			return nil
+		})
+	}))
+	require.Equal(t, bad, aside, "kept as they were")
+	require.NoError(t, o.Commit(nil, Msg{Topic: "f"}))
+	require.Equal(t, []uint64{2, 5, 6}, seqs(o.Pending()))
+	require.NoError(t, o.Close())
+
+	logs.Reset()
+	o, err = Open(dir, &Opts{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
 	defer o.Close()
-	require.Equal(t, []string{"b="}, topics(o.Pending()))
-	require.NoError(t, o.Commit(nil))
-	require.Equal(t, 1, onDisk(t, o), "the next write deleted it")
+	require.Empty(t, logs.String(), "set aside once")
+	require.Equal(t, []string{"b=", "e=", "f="}, topics(o.Pending()))
 }

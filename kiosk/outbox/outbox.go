@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -30,6 +31,16 @@ type Msg struct {
 	// outbox until the broker acknowledges it, and is not sent a second
 	// time on the same connection.
 	Early bool `json:"-"`
+
+	// Valid, for a message given to Send, is asked just before each
+	// time the message would be published; when it says false the
+	// message is dropped instead. A lane's broadcast page is sent only
+	// while the bridge is offline, also when it waited in the outbox
+	// while the bridge came back. Commit ignores it.
+	Valid func() bool `json:"-"`
+
+	// volatile: given to Send, never journaled.
+	volatile bool
 }
 
 // Publisher is what the outbox needs from an MQTT client; a paho.Client
@@ -44,7 +55,8 @@ var _ Publisher = paho.Client(nil)
 
 // Opts configures an Outbox. The zero value waits 2s for the journal's
 // lock, checks the connection every 250ms while a message waits for its
-// PUBACK, and logs to slog.Default().
+// PUBACK, backs off failed publishes from 250ms to 10s, and logs to
+// slog.Default().
 type Opts struct {
 	// LockTimeout bounds the wait for another process's lock on the
 	// journal.
@@ -59,6 +71,18 @@ type Opts struct {
 	// publishes and before its journal write (tests hold a commit with
 	// it).
 	BeforeWrite func()
+	// WriteError, when set, runs in every Commit just before its journal
+	// write; an error it returns fails the write as a full or failing
+	// disk would (tests make the journal fail with it).
+	WriteError func() error
+	// MaxBackoff caps the wait before a message whose publish failed is
+	// tried again: CheckInterval after the first failure, doubling with
+	// each failure in a row. 0 means 10s.
+	MaxBackoff time.Duration
+
+	// after waits for a backoff; nil means time.After (tests see the
+	// waits and end them).
+	after func(time.Duration) <-chan time.Time
 }
 
 // maxDeferredAcks bounds the acknowledged messages kept on disk until the
@@ -84,9 +108,10 @@ const maxDeferredAcks = 256
 // Its methods are safe from any goroutine; Commits are serialised, and
 // their order is the outbox's.
 type Outbox struct {
-	db  *bolt.DB
-	log *slog.Logger
-	o   Opts
+	db   *bolt.DB
+	path string // of the journal, for errors
+	log  *slog.Logger
+	o    Opts
 
 	// wmu serialises the writers (Commit, flush) and guards last.
 	wmu  sync.Mutex
@@ -103,6 +128,10 @@ type Outbox struct {
 	gen      uint64   // counts Connected calls
 	ready    bool     // Connected since the connection was last seen closed
 	closed   bool
+	// flushFailed: a flush of the acks failed; the next Commit retries.
+	flushFailed bool
+
+	failures int // publishes failed in a row; the publisher's own
 
 	kick   chan struct{} // the queue grew
 	conn   chan struct{} // Connected was called
@@ -136,27 +165,37 @@ func Open(dir string, o *Opts) (*Outbox, error) {
 	if oo.CheckInterval <= 0 {
 		oo.CheckInterval = 250 * time.Millisecond
 	}
+	if oo.MaxBackoff <= 0 {
+		oo.MaxBackoff = 10 * time.Second
+	}
+	if oo.after == nil {
+		oo.after = time.After
+	}
 	log := oo.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	db, err := openJournal(dir, oo.LockTimeout)
+	db, err := openJournal(dir, oo.LockTimeout, log)
 	if err != nil {
 		return nil, err
 	}
-	queue, last, bad, errs, err := loadQueue(db)
+	queue, last, bad, err := loadQueue(db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	for _, err := range errs {
-		log.Error("outbox: dropped an entry that does not decode", "err", err)
+	if len(bad) > 0 {
+		// One line, however many: each is kept as it was, never sent.
+		attrs := []any{"count", len(bad), "file", db.Path(), "bucket", string(bucketBad), "first", bad[0].err}
+		if err := setAside(db, bad); err != nil {
+			attrs = append(attrs, "err", fmt.Errorf("not moved (skipped until the next start): %w", err))
+		}
+		log.Error("outbox: entries that cannot be sent were set aside", attrs...)
 	}
 	return &Outbox{
-		db: db, log: log, o: oo,
+		db: db, path: db.Path(), log: log, o: oo,
 		last:   last,
 		queue:  queue,
-		acked:  bad, // deleted by the next write
 		early:  map[uint64]inflight{},
 		kick:   make(chan struct{}, 1),
 		conn:   make(chan struct{}, 1),
@@ -219,36 +258,48 @@ func (o *Outbox) connOpen() bool {
 // others, the publisher sends them once the write is done. When the write
 // fails the early ones may have gone out all the same.
 func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
-	var snap []byte
-	if snapshot != nil {
-		b, err := json.Marshal(snapshot)
-		if err != nil {
-			return fmt.Errorf("journal: encode snapshot: %w", err)
-		}
-		snap = b
-	}
-	msgs = slices.Clone(msgs)
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
-	for i := range msgs {
-		o.last++
-		msgs[i].Seq = o.last
-	}
+	msgs = o.numbered(msgs, false)
 
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
 		return errors.New("journal: commit: outbox closed")
 	}
-	o.publishEarly(msgs)
+	early := o.publishEarly(msgs)
 	acked := slices.Clone(o.acked)
 	stale := o.staleRetained(msgs)
 	o.mu.Unlock()
+	if early {
+		// paho's writer, which the publish readied, runs now: the
+		// fsync below would hold this P while it waits.
+		runtime.Gosched()
+	}
+	var snap []byte
+	if snapshot != nil {
+		b, err := json.Marshal(snapshot)
+		if err != nil {
+			o.mu.Lock()
+			for _, m := range msgs {
+				delete(o.early, m.Seq)
+			}
+			o.mu.Unlock()
+			return fmt.Errorf("journal: encode snapshot: %w", err)
+		}
+		snap = b
+	}
 
 	if o.o.BeforeWrite != nil {
 		o.o.BeforeWrite()
 	}
-	err := write(o.db, snap, append(slices.Clone(acked), stale...), msgs)
+	var err error
+	if o.o.WriteError != nil {
+		err = o.o.WriteError()
+	}
+	if err == nil {
+		err = write(o.db, snap, append(slices.Clone(acked), stale...), msgs)
+	}
 
 	o.mu.Lock()
 	if err != nil {
@@ -256,15 +307,47 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 			delete(o.early, m.Seq) // never reached the outbox
 		}
 		o.mu.Unlock()
-		return fmt.Errorf("journal: commit: %w", err)
+		return fmt.Errorf("cannot write the journal %s: %w", o.path, err)
 	}
 	o.acked = without(o.acked, acked)
-	if len(stale) > 0 {
-		o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool { return slices.Contains(stale, m.Seq) })
-		for _, seq := range stale {
-			delete(o.early, seq)
+	o.flushFailed = false
+	o.mu.Unlock()
+	o.enqueue(msgs, stale, false)
+	return nil
+}
+
+// numbered is a copy of msgs with their sequence numbers, for Commit or
+// (volatile) for Send. Called with wmu held.
+func (o *Outbox) numbered(msgs []Msg, volatile bool) []Msg {
+	msgs = slices.Clone(msgs)
+	for i := range msgs {
+		o.last++
+		msgs[i].Seq = o.last
+		msgs[i].volatile = volatile
+		if volatile {
+			msgs[i].Early = false
+		} else {
+			msgs[i].Valid = nil
 		}
 	}
+	return msgs
+}
+
+// enqueue drops the stale retained messages from the queue and appends
+// msgs, then wakes the publisher. When the stale ones are still on disk
+// (stillOnDisk), the next write deletes them. Called with wmu held.
+func (o *Outbox) enqueue(msgs []Msg, stale []uint64, stillOnDisk bool) {
+	o.mu.Lock()
+	o.queue = slices.DeleteFunc(o.queue, func(m Msg) bool {
+		if !slices.Contains(stale, m.Seq) {
+			return false
+		}
+		if stillOnDisk && !m.volatile {
+			o.acked = append(o.acked, m.Seq)
+		}
+		delete(o.early, m.Seq)
+		return true
+	})
 	o.queue = append(o.queue, msgs...)
 	o.mu.Unlock()
 	if len(stale) > 0 {
@@ -273,30 +356,54 @@ func (o *Outbox) Commit(snapshot any, msgs ...Msg) error {
 	if len(msgs) > 0 {
 		signal(o.kick)
 	}
+}
+
+// Send appends msgs to the outbox without journaling them: they are
+// published in order after everything waiting, sent again after a lost
+// connection like the rest, and lost if the lane stops first. It is for
+// what must reach the broker while the journal cannot be written (the
+// alert that says so, the state that shows the lane closed) and for what
+// a restarted lane derives again anyway. A retained message replaces
+// the waiting ones on its topic, as in Commit. Early is ignored; Valid,
+// when set, is asked before each publish, and a message it refuses is
+// dropped.
+func (o *Outbox) Send(msgs ...Msg) error {
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	msgs = o.numbered(msgs, true)
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return errors.New("outbox: send: outbox closed")
+	}
+	stale := o.staleRetained(msgs)
+	o.mu.Unlock()
+	o.enqueue(msgs, stale, true)
 	return nil
 }
 
 // publishEarly publishes the early messages of msgs when nothing older
 // may go before them. Called with mu held.
-func (o *Outbox) publishEarly(msgs []Msg) {
+func (o *Outbox) publishEarly(msgs []Msg) bool {
 	if o.pub == nil || !slices.ContainsFunc(msgs, func(m Msg) bool { return m.Early }) {
-		return
+		return false
 	}
 	switch {
 	case len(o.queue) == 0:
 	case len(o.queue) == 1 && o.queue[0].Seq == o.inflight.seq && o.inflight.gen == o.gen:
 		// Published before these, on this connection: they follow it.
 	default:
-		return
+		return false
 	}
 	if !o.connOpen() {
-		return
+		return false
 	}
 	for _, m := range msgs {
 		if m.Early {
 			o.early[m.Seq] = inflight{seq: m.Seq, tok: o.pub.Publish(m.Topic, 1, m.Retain, m.Payload), gen: o.gen}
 		}
 	}
+	return true
 }
 
 // staleRetained lists the waiting retained messages on the topics msgs
@@ -365,7 +472,7 @@ func (o *Outbox) flush() error {
 		return nil
 	}
 	if err := write(o.db, nil, acked, nil); err != nil {
-		return fmt.Errorf("journal: flush acks: %w", err)
+		return fmt.Errorf("cannot write the journal %s: %w", o.path, err)
 	}
 	o.mu.Lock()
 	o.acked = without(o.acked, acked)
@@ -424,6 +531,14 @@ func (o *Outbox) next() (inflight, Msg, nextState) {
 	if !o.connOpen() {
 		return inflight{}, Msg{}, offline
 	}
+	for len(o.queue) > 0 && o.queue[0].volatile && o.queue[0].Valid != nil && !o.queue[0].Valid() {
+		delete(o.early, o.queue[0].Seq)
+		o.queue = slices.Delete(o.queue, 0, 1)
+		signal(o.shrunk)
+	}
+	if len(o.queue) == 0 {
+		return inflight{}, Msg{}, empty
+	}
 	m := o.queue[0]
 	cur := inflight{seq: m.Seq, gen: o.gen}
 	if e, ok := o.early[m.Seq]; ok {
@@ -447,17 +562,21 @@ func (o *Outbox) await(cur inflight, m Msg, check <-chan time.Time) bool {
 		select {
 		case <-cur.tok.Done():
 			if err := cur.tok.Error(); err != nil {
-				o.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err)
+				// Not at once: the client has just said it cannot. Each
+				// failure in a row doubles the wait, up to MaxBackoff, so
+				// a message that always fails costs a log line now and
+				// then, not a core.
+				wait := o.backoff()
+				o.log.Warn("mqtt publish failed; will retry", "topic", m.Topic, "err", err, "retry_in", wait)
 				o.clearInflight()
-				// Not at once: the client has just said it cannot.
 				select {
-				case <-check:
-				case <-o.conn:
+				case <-o.o.after(wait):
 				case <-o.stop:
 					return false
 				}
 				return true
 			}
+			o.failures = 0
 			o.ack(m.Seq)
 			return true
 		case <-o.conn:
@@ -472,6 +591,17 @@ func (o *Outbox) await(cur inflight, m Msg, check <-chan time.Time) bool {
 			return false
 		}
 	}
+}
+
+// backoff counts a failed publish and returns the wait before the next
+// try. Called by the publisher goroutine only.
+func (o *Outbox) backoff() time.Duration {
+	wait := o.o.CheckInterval
+	for i := 0; i < o.failures && wait < o.o.MaxBackoff; i++ {
+		wait *= 2
+	}
+	o.failures++
+	return min(wait, o.o.MaxBackoff)
 }
 
 // sameConn says whether the connection gen is still open.
@@ -493,15 +623,22 @@ func (o *Outbox) ack(seq uint64) {
 	o.mu.Lock()
 	o.inflight = inflight{}
 	if i := slices.IndexFunc(o.queue, func(m Msg) bool { return m.Seq == seq }); i >= 0 {
+		if !o.queue[i].volatile {
+			o.acked = append(o.acked, seq)
+		}
 		o.queue = slices.Delete(o.queue, i, i+1)
-		o.acked = append(o.acked, seq)
 	}
-	full := len(o.acked) >= maxDeferredAcks
+	full := len(o.acked) >= maxDeferredAcks && !o.flushFailed
 	o.mu.Unlock()
 	signal(o.shrunk)
 	if full {
 		if err := o.flush(); err != nil {
-			o.log.Error("outbox", "err", err)
+			// Once: the next Commit deletes them, or tells its caller
+			// that the journal cannot be written.
+			o.mu.Lock()
+			o.flushFailed = true
+			o.mu.Unlock()
+			o.log.Error("outbox: acknowledged messages stay in the journal until the next write", "err", err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -277,16 +278,99 @@ func TestEarlyOnAnOldConnectionIsSentAgain(t *testing.T) {
 	require.Equal(t, []string{"alert=", "alert="}, f.topics())
 }
 
-// A publish the client fails is tried again, in its place.
+// waits is Opts.after for tests: it records each backoff and hands its
+// channel to the test, which ends the wait (or never does).
+type waits struct {
+	asked chan time.Duration
+	fire  chan time.Time
+}
+
+func newWaits() *waits {
+	return &waits{asked: make(chan time.Duration, 64), fire: make(chan time.Time)}
+}
+
+func (w *waits) after(d time.Duration) <-chan time.Time {
+	w.asked <- d
+	return w.fire
+}
+
+// next waits for the publisher to ask for a wait and returns its length.
+func (w *waits) next(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-w.asked:
+		return d
+	case <-time.After(waitFor):
+		t.Fatal("the publisher never backed off")
+		return 0
+	}
+}
+
+// A publish the client fails is tried again, in its place, after a
+// backoff.
 func TestFailedPublishIsRetried(t *testing.T) {
-	o, f := openFake(t, nil)
+	w := newWaits()
+	o, f := openFake(t, &Opts{after: w.after})
 	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"}))
 	f.published(t, 1).fail(errors.New("publish was broken by timeout"))
-	o.Connected() // or the next check
+	w.next(t)
+	o.Connected() // a new connection does not cut the backoff short
+	require.Len(t, f.topics(), 1, "retried before the backoff ended")
+	w.fire <- time.Now()
 	f.published(t, 2).ack()
 	f.published(t, 3).ack()
 	drained(t, o)
 	require.Equal(t, []string{"a=", "a=", "b="}, f.topics())
+}
+
+// A message that always fails costs a retry that backs off, doubling
+// from CheckInterval to MaxBackoff, not a hot loop; a delivery starts the
+// backoff again from the bottom.
+func TestFailuresBackOffExponentially(t *testing.T) {
+	w := newWaits()
+	o, f := openFake(t, &Opts{CheckInterval: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, after: w.after})
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}, Msg{Topic: "b"}))
+	var got []time.Duration
+	for i := 1; i <= 6; i++ {
+		f.published(t, i).fail(errors.New("no message IDs available"))
+		got = append(got, w.next(t))
+		w.fire <- time.Now()
+	}
+	ms := time.Millisecond
+	require.Equal(t, []time.Duration{10 * ms, 20 * ms, 40 * ms, 80 * ms, 80 * ms, 80 * ms}, got)
+	f.published(t, 7).ack()
+	f.published(t, 8).fail(errors.New("no message IDs available"))
+	require.Equal(t, 10*ms, w.next(t), "a delivery resets the backoff")
+	w.fire <- time.Now()
+	f.published(t, 9).ack()
+	drained(t, o)
+}
+
+// Stop is always honoured: Close returns while the publisher waits out
+// a backoff that would never end.
+func TestCloseDuringBackoff(t *testing.T) {
+	w := newWaits()
+	dir := t.TempDir()
+	o, err := Open(dir, &Opts{Logger: quiet, CheckInterval: time.Hour, after: w.after})
+	require.NoError(t, err)
+	f := newFakePub()
+	o.Start(f)
+	o.Connected()
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}))
+	f.published(t, 1).fail(errors.New("publish was broken by timeout"))
+	w.next(t)
+	closed := make(chan error, 1)
+	go func() { closed <- o.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(waitFor):
+		t.Fatal("Close did not return while the publisher backed off")
+	}
+	o, err = Open(dir, nil)
+	require.NoError(t, err)
+	defer o.Close()
+	require.Equal(t, []string{"a="}, topics(o.Pending()), "still waiting, for the next start")
 }
 
 // A retained message that a newer one replaced while it was in flight:
@@ -301,4 +385,74 @@ func TestReplacedWhileInFlight(t *testing.T) {
 	f.published(t, 2).ack()
 	drained(t, o)
 	require.Equal(t, []string{"state=1", "state=2"}, f.topics())
+}
+
+// A journal that cannot be written fails the Commit, naming the file,
+// and queues nothing of it; Send still delivers, in order after what
+// waits, without the disk, and a restart forgets what was only sent.
+func TestFailedWriteAndSend(t *testing.T) {
+	var fail atomic.Bool
+	dir := t.TempDir()
+	o, err := Open(dir, &Opts{Logger: quiet, CheckInterval: time.Hour, WriteError: func() error {
+		if fail.Load() {
+			return errors.New("no space left on device")
+		}
+		return nil
+	}})
+	require.NoError(t, err)
+	f := newFakePub()
+	o.Start(f)
+	o.Connected()
+	require.NoError(t, o.Commit(map[string]int{"items": 1}, Msg{Topic: "a"}, Msg{Topic: "state", Payload: []byte("1"), Retain: true}))
+	fail.Store(true)
+	err = o.Commit(map[string]int{"items": 2}, Msg{Topic: "b"})
+	require.EqualError(t, err, "cannot write the journal "+filepath.Join(dir, "lane.db")+": no space left on device")
+	require.Equal(t, []string{"a=", "state=1"}, topics(o.Pending()), "nothing of a failed commit is queued")
+
+	require.NoError(t, o.Send(Msg{Topic: "fault", Payload: []byte("f")}, Msg{Topic: "state", Payload: []byte("2"), Retain: true}))
+	require.Equal(t, []string{"a=", "fault=f", "state=2"}, topics(o.Pending()), "the new state replaced the waiting one")
+	for i, want := range []string{"a=", "fault=f", "state=2"} {
+		s := f.published(t, i+1)
+		require.Equal(t, want, s.topic)
+		s.ack()
+	}
+	drained(t, o)
+	fail.Store(false)
+	require.NoError(t, o.Commit(nil))
+	require.Zero(t, onDisk(t, o), "a, and the replaced state, left the disk")
+	require.NoError(t, o.Send(Msg{Topic: "lost"}))
+	require.NoError(t, o.Close())
+
+	o, err = Open(dir, nil)
+	require.NoError(t, err)
+	defer o.Close()
+	require.Empty(t, o.Pending(), "what was only sent is not on disk")
+	var snap map[string]int
+	ok, err := o.LoadSnapshot(&snap)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, 1, snap["items"], "the failed commit's snapshot was not written")
+}
+
+// A sent message whose Valid says no by the time it would go out is
+// dropped, also one that was in flight on a connection that was lost:
+// a broadcast page that waited while the bridge came back is not sent.
+func TestSendValid(t *testing.T) {
+	o, f := openFake(t, nil)
+	var valid atomic.Bool
+	valid.Store(true)
+	page := Msg{Topic: "page", Valid: valid.Load}
+	require.NoError(t, o.Commit(nil, Msg{Topic: "a"}))
+	require.NoError(t, o.Send(page, Msg{Topic: "b"}))
+	f.published(t, 1).ack()
+	f.published(t, 2) // the page, in flight: the connection goes
+	valid.Store(false)
+	o.Connected()
+	s := f.published(t, 3)
+	require.Equal(t, "b=", s.topic, "the page is not sent again")
+	s.ack()
+	drained(t, o)
+	require.NoError(t, o.Send(page))
+	drained(t, o)
+	require.Equal(t, []string{"a=", "page=", "b="}, f.topics(), "nor sent at all while it is not valid")
 }

@@ -72,7 +72,28 @@ type Opts struct {
 	// temporary directory. A tmpfs (/dev/shm) takes the disk's fsync out
 	// of the numbers.
 	Dir string
-	// Logger receives the store's logs; nil discards them.
+	// Procs runs the store as it is deployed: a Mosquitto process (unless
+	// Broker names a broker), one attendant-bridge process and one kioskd
+	// process per lane, each lane with its journal on disk and a virtual
+	// scanner and scale on ptys hosted by the bench. Not with Fake.
+	Procs bool
+	// Kioskd and Bridge are the binaries Procs runs; "" means the ones
+	// next to the running executable, else a fresh go build of the
+	// module's cmd/kioskd and cmd/attendant-bridge.
+	Kioskd, Bridge string
+	// Mosquitto is the broker binary Procs starts; "" means mosquitto on
+	// the PATH or in /usr/sbin.
+	Mosquitto string
+	// ChildEnv is added to the environment of the kioskd and
+	// attendant-bridge processes (GODEBUG=gctrace=1, GOGC=..., ...).
+	// With GODEBUG=gctrace=1 the report counts each process's GCs.
+	ChildEnv []string
+	// Keep leaves the run's directory (journals, bridge state, configs,
+	// the processes' logs) in place instead of removing it; the progress
+	// lines name it.
+	Keep bool
+	// Logger receives the store's logs; nil discards them. Processes log
+	// to files in the run's directory instead.
 	Logger *slog.Logger
 	// Progress, if not nil, receives one line per phase.
 	Progress io.Writer
@@ -90,7 +111,10 @@ func (o *Opts) ensureDefaults() error {
 	if o.Pagers == 0 {
 		o.Pagers = min(3, o.Lanes)
 	}
-	if !o.Fake && o.Lanes > MaxPtyLanes {
+	if o.Procs && o.Fake {
+		return errors.New("bench: kioskd processes run on virtual devices on ptys; -fake runs lanes in this process only")
+	}
+	if !o.Fake && !o.Procs && o.Lanes > MaxPtyLanes {
 		return fmt.Errorf("bench: %d lanes on ptys: at most %d fit one process (go.bug.st/serial uses select(2), which cannot watch file descriptors from 1024 on); use fake devices (-fake)", o.Lanes, MaxPtyLanes)
 	}
 	if o.Pagers > o.Lanes {
@@ -119,12 +143,14 @@ func (o *Opts) ensureDefaults() error {
 
 // Report is the result of a run. Durations are in nanoseconds in JSON.
 type Report struct {
-	Broker string  `json:"broker"`
-	Lanes  int     `json:"lanes"`
-	Pagers int     `json:"pagers"`
-	Burst  bool    `json:"burst"`
-	Fake   bool    `json:"fake_devices"`
-	Rate   float64 `json:"rate_per_s"` // achieved scans per second
+	Broker string `json:"broker"`
+	Lanes  int    `json:"lanes"`
+	Pagers int    `json:"pagers"`
+	Burst  bool   `json:"burst"`
+	Fake   bool   `json:"fake_devices"`
+	// Processes says the store ran as processes (Opts.Procs).
+	Processes bool    `json:"processes"`
+	Rate      float64 `json:"rate_per_s"` // achieved scans per second
 
 	Scans      int         `json:"scans"`      // failing scans written
 	Alerts     int         `json:"alerts"`     // alerts received from the broker
@@ -159,6 +185,11 @@ type Report struct {
 	OverheadBackToBackP99 float64 `json:"overhead_back_to_back_p99"`
 	PayloadBytes          int     `json:"payload_bytes"`
 
+	// ProcStats is what each process of the store used during the
+	// measured run: in process mode Mosquitto, the bridge, every kioskd
+	// and the bench itself; otherwise the bench, which is the whole store.
+	ProcStats []ProcStat `json:"process_stats,omitempty"`
+
 	StartUp time.Duration `json:"startup_ns"` // store start-up, all lanes online
 	Drive   time.Duration `json:"drive_ns"`   // first scan to last resolution
 }
@@ -171,9 +202,12 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	if err := preflight(o.Lanes); err != nil {
 		return nil, err
 	}
-	rep := &Report{Broker: o.Broker, Lanes: o.Lanes, Pagers: o.Pagers, Burst: o.Burst, Fake: o.Fake}
+	rep := &Report{Broker: o.Broker, Lanes: o.Lanes, Pagers: o.Pagers, Burst: o.Burst, Fake: o.Fake, Processes: o.Procs}
 	if rep.Broker == "" {
 		rep.Broker = "embedded mochi"
+		if o.Procs {
+			rep.Broker = "Mosquitto"
+		}
 	}
 	roster := make([]attendant.Attendant, o.Pagers)
 	for i := range roster {
@@ -181,44 +215,53 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	}
 	lanes := make([]harness.LaneSpec, o.Lanes)
 	for i := range lanes {
-		lanes[i] = harness.LaneSpec{Zone: roster[i%o.Pagers].Zone, Policy: map[string]string{"unknown_item_attempts": "1"}}
+		lanes[i] = harness.LaneSpec{ID: fmt.Sprint(i + 1), Zone: roster[i%o.Pagers].Zone, Policy: map[string]string{"unknown_item_attempts": "1"}}
 	}
-	if o.Dir != "" {
-		dir, err := os.MkdirTemp(o.Dir, "kiosk-bench-")
-		if err != nil {
-			return nil, fmt.Errorf("bench: %w", err)
-		}
+	dir, err := os.MkdirTemp(o.Dir, "kiosk-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if o.Keep {
+		fmt.Fprintf(o.Progress, "bench: the run's directory, kept: %s\n", dir)
+	} else {
 		defer os.RemoveAll(dir)
-		o.Dir = dir
 	}
 	fmt.Fprintf(o.Progress, "bench: starting %d lanes, %d pagers on %s\n", o.Lanes, o.Pagers, rep.Broker)
 	t0 := time.Now()
-	s, driven, err := startStore(ctx, o, lanes, roster)
+	var w *world
+	if o.Procs {
+		w, err = startProcs(ctx, o, dir, lanes, roster)
+	} else {
+		w, err = startStore(ctx, o, dir, lanes, roster)
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
-	r := newRunner(s, driven)
+	defer w.close()
+	if o.Procs && o.Broker == "" {
+		rep.Broker = "Mosquitto " + w.mqtt.Broker
+	}
+	r := newRunner(w.lanes)
 	// A lane's alerts and states share one client, which keeps their
 	// order (a resolution's state never overtakes its alert); pages have
 	// their own, so the lane probe is not queued behind them.
-	root := protocol.Root(s.ID)
+	root := protocol.Root(w.id)
 	for name, filters := range map[string]map[string]byte{
 		"lanes": {root + "/lane/+/alert": 1, root + "/lane/+/state": 1},
 		"pages": {root + "/pager/+/page": 1},
 	} {
-		probe, err := dial(ctx, s.MQTT, "probe-"+name, func(c paho.Client) paho.Token { return c.SubscribeMultiple(filters, r.onMessage) })
+		probe, err := dial(ctx, w.mqtt, "probe-"+name, func(c paho.Client) paho.Token { return c.SubscribeMultiple(filters, r.onMessage) })
 		if err != nil {
 			return nil, err
 		}
 		defer probe.Disconnect(100)
 	}
 	for _, a := range roster {
-		if _, err := s.StartPager(a.ID, "", vpager.Behaviour{Resolve: protocol.ActionClear}, r.onPager); err != nil {
-			return nil, fmt.Errorf("bench: %w", err)
+		if err := w.startPager(a, vpager.Behaviour{Resolve: protocol.ActionClear}, r.onPager); err != nil {
+			return nil, err
 		}
 	}
-	if err := waitPresence(ctx, s, roster); err != nil {
+	if err := waitPresence(ctx, w.observer, roster); err != nil {
 		return nil, err
 	}
 	rep.StartUp = time.Since(t0)
@@ -229,24 +272,25 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	if warm := r.drive(ctx, o.Pagers, 1000, o.Wait); warm.incomplete() > 0 {
 		var wr Report
 		warm.fill(&wr)
-		return nil, fmt.Errorf("bench: warm-up: %d of %d alerts not paged and resolved within %v (scans %d, alerts %d, paged %d, resolved %d)",
-			warm.incomplete(), o.Pagers, o.Wait, wr.Scans, wr.Alerts, wr.Paged, wr.Resolved)
+		return nil, fmt.Errorf("bench: warm-up: %d of %d alerts not paged and resolved within %v (scans %d, alerts %d, paged %d, resolved %d)%s",
+			warm.incomplete(), o.Pagers, o.Wait, wr.Scans, wr.Alerts, wr.Paged, wr.Resolved, w.logTails())
 	}
 	rep.PayloadBytes = r.payloadBytes()
 	fmt.Fprintf(o.Progress, "bench: raw broker hop, %d messages of %d bytes at QoS 1\n", o.RawSamples, rep.PayloadBytes)
-	if rep.RawHop, err = RawHop(ctx, s.MQTT, o.RawSamples, rep.PayloadBytes, 1, 0); err != nil {
+	if rep.RawHop, err = RawHop(ctx, w.mqtt, o.RawSamples, rep.PayloadBytes, 1, 0); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "bench: %d alerts at %g/s, raw hops alongside at the same rate\n", o.Alerts, o.Rate)
 	pacedCtx, stopPaced := context.WithCancel(ctx)
 	defer stopPaced()
 	pacedDone := make(chan error, 1)
+	before, sampledAt := w.sample(), time.Now()
 	if o.Burst {
 		pacedDone <- nil
 	} else {
 		go func() {
 			var err error
-			rep.RawHopPaced, err = RawHop(pacedCtx, s.MQTT, o.Alerts, rep.PayloadBytes, 1, time.Duration(float64(time.Second)/o.Rate))
+			rep.RawHopPaced, err = RawHop(pacedCtx, w.mqtt, o.Alerts, rep.PayloadBytes, 1, time.Duration(float64(time.Second)/o.Rate))
 			pacedDone <- err
 		}()
 	}
@@ -255,12 +299,13 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	if err := <-pacedDone; err != nil {
 		return nil, err
 	}
+	rep.ProcStats = diffSamples(w.procs, before, w.sample(), time.Since(sampledAt))
 	run.fill(rep)
 	if run.scanErr != nil {
 		return rep, fmt.Errorf("bench: writing a scan: %w", run.scanErr)
 	}
-	rep.Malformed = len(s.Observer.Malformed())
-	rep.Trouble = run.trace(s, r.lanes, 3)
+	rep.Malformed = len(w.observer.Malformed())
+	rep.Trouble = run.trace(w.observer, r.lanes, 3)
 	rep.OverheadP50, rep.OverheadP99 = overhead(rep.Chain, rep.RawHopPaced)
 	rep.OverheadBackToBackP50, rep.OverheadBackToBackP99 = overhead(rep.Chain, rep.RawHop)
 	return rep, ctx.Err()
@@ -274,39 +319,40 @@ func overhead(chain, hop Stats) (p50, p99 float64) {
 	return float64(chain.P50) / float64(2*hop.P50), float64(chain.P99) / float64(2*hop.P99)
 }
 
-// startStore starts the store and returns the lanes to drive.
-func startStore(ctx context.Context, o Opts, lanes []harness.LaneSpec, roster []attendant.Attendant) (*harness.Store, []lane, error) {
-	ho := harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Logger: o.Logger, Dir: o.Dir}
+// startStore starts the store in this process (simulator/harness) and
+// returns it with the lanes to drive.
+func startStore(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpec, roster []attendant.Attendant) (*world, error) {
+	ho := harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Logger: o.Logger, Dir: dir}
 	if o.Fake {
 		ho.Lanes = []harness.LaneSpec{{ID: "idle", Zone: roster[0].Zone}}
 	}
 	s, err := harness.Start(ctx, ho)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bench: %w", err)
+		return nil, fmt.Errorf("bench: %w", err)
 	}
-	var driven []lane
+	w := &world{id: s.ID, mqtt: s.MQTT, observer: s.Observer, stops: []func(){s.Close}}
+	w.procs = []*proc{{name: "kiosk-sim (whole store)", pid: os.Getpid()}}
 	if !o.Fake {
 		for _, l := range s.Lanes {
-			driven = append(driven, lane{id: l.ID, scan: func() error { return l.Scanner.Scan(UnknownGTIN, "") }})
+			w.lanes = append(w.lanes, lane{id: l.ID, scan: func() error { return l.Scanner.Scan(UnknownGTIN, "") }})
 		}
-		return s, driven, nil
+		return w, nil
 	}
-	for i, spec := range lanes {
-		spec.ID = fmt.Sprint(i + 1)
+	for _, spec := range lanes {
 		fl, err := s.AddFakeLane(spec)
 		if err != nil {
 			s.Close()
-			return nil, nil, fmt.Errorf("bench: %w", err)
+			return nil, fmt.Errorf("bench: %w", err)
 		}
-		driven = append(driven, lane{id: fl.ID, scan: func() error { fl.FakeScanner.Scan(UnknownGTIN, "]E0"); return nil }})
+		w.lanes = append(w.lanes, lane{id: fl.ID, scan: func() error { fl.FakeScanner.Scan(UnknownGTIN, "]E0"); return nil }})
 	}
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := s.WaitOnline(wctx); err != nil {
 		s.Close()
-		return nil, nil, fmt.Errorf("bench: %w", err)
+		return nil, fmt.Errorf("bench: %w", err)
 	}
-	return s, driven, nil
+	return w, nil
 }
 
 // lane is a lane the bench drives.
@@ -316,11 +362,11 @@ type lane struct {
 }
 
 // waitPresence waits until the observer has seen every pager available.
-func waitPresence(ctx context.Context, s *harness.Store, roster []attendant.Attendant) error {
+func waitPresence(ctx context.Context, obs *harness.Observer, roster []attendant.Attendant) error {
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	for _, a := range roster {
-		_, _, err := s.Observer.Find(wctx, 0, nil, func(e harness.Event) bool {
+		_, _, err := obs.Find(wctx, 0, nil, func(e harness.Event) bool {
 			return e.Presence != nil && e.Topic.ID == a.ID && e.Presence.Status == protocol.PresenceAvailable
 		})
 		if err != nil {
@@ -376,7 +422,6 @@ type sample struct {
 // runner follows samples; its handlers are called from the probe's and the
 // pagers' goroutines.
 type runner struct {
-	s       *harness.Store
 	lanes   []lane
 	laneIdx map[string]int
 
@@ -392,8 +437,8 @@ type runner struct {
 	bytes    int
 }
 
-func newRunner(s *harness.Store, lanes []lane) *runner {
-	r := &runner{s: s, lanes: lanes, laneIdx: map[string]int{}, current: make([]*sample, len(lanes))}
+func newRunner(lanes []lane) *runner {
+	r := &runner{lanes: lanes, laneIdx: map[string]int{}, current: make([]*sample, len(lanes))}
 	for i, l := range lanes {
 		r.laneIdx[l.id] = i
 	}
@@ -594,9 +639,9 @@ func (res *result) incomplete() int {
 
 // trace describes up to n samples that were lost or not resolved: the
 // lane's messages from the scan on, as the observer saw them.
-func (res *result) trace(s *harness.Store, lanes []lane, n int) []string {
+func (res *result) trace(obs *harness.Observer, lanes []lane, n int) []string {
 	var out []string
-	events := s.Observer.Events(0)
+	events := obs.Events(0)
 	for _, smp := range res.samples {
 		if len(out) == n {
 			break
@@ -693,7 +738,9 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if rep.Burst {
 		mode = "burst: every lane within one second"
 	}
-	if rep.Fake {
+	if rep.Processes {
+		mode += ", kioskd and attendant-bridge processes, virtual devices on ptys"
+	} else if rep.Fake {
 		mode += ", fake devices (no serial path)"
 	} else {
 		mode += ", virtual devices on ptys"
@@ -715,6 +762,12 @@ func (rep *Report) WriteText(w io.Writer) error {
 			rep.OverheadBackToBackP50, rep.OverheadBackToBackP99)
 	}
 	fmt.Fprintf(&b, "start-up %v, drive %v\n", rep.StartUp.Round(time.Millisecond), rep.Drive.Round(time.Millisecond))
+	if len(rep.ProcStats) > 0 {
+		fmt.Fprintf(&b, "processes during the run: cpu (cores), waiting runnable for a cpu (per time on a cpu), gcs (stop-the-world)\n")
+		for _, st := range procGroups(rep.ProcStats) {
+			fmt.Fprintf(&b, "  %-44s %s\n", st.Name, st)
+		}
+	}
 	for _, t := range rep.Trouble {
 		fmt.Fprintf(&b, "trouble: %s\n", t)
 	}

@@ -1,0 +1,339 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/simulator/harness"
+	"github.com/sco-project/sco/simulator/vdev"
+)
+
+// module is the import path the binaries are built from.
+const module = "github.com/sco-project/sco"
+
+// MosquittoConf is the broker config process mode runs Mosquitto with,
+// for the loopback port %d: what a store's broker needs for the lanes'
+// traffic. set_tcp_nodelay: without it Mosquitto's small packets wait for
+// the peer's delayed ACK (Nagle), 40 ms at a time. No queue or in-flight
+// limit: a burst queues thousands of QoS 1 messages for one subscriber,
+// which Mosquitto would otherwise drop.
+const MosquittoConf = `listener %d 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_inflight_messages 0
+set_tcp_nodelay true
+`
+
+// stopTimeout is how long a process has to stop after SIGTERM before it
+// is killed.
+const stopTimeout = 5 * time.Second
+
+// startProcs starts the store as it is deployed: Mosquitto (unless
+// o.Broker names a broker), the attendant-bridge process and one kioskd
+// process per lane, each lane with its journal under dir and a virtual
+// scanner and NCI scale on ptys hosted here. It returns once the bridge
+// and every lane are online.
+func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpec, roster []attendant.Attendant) (w *world, err error) {
+	w = &world{id: "s1", mqtt: o.MQTT}
+	defer func() {
+		if err != nil {
+			w.close()
+		}
+	}()
+	kioskd, bridge, err := binaries(ctx, o, dir)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Progress, "bench: binaries %s, %s\n", kioskd, bridge)
+	var env []string
+	if len(o.ChildEnv) > 0 {
+		env = append(os.Environ(), o.ChildEnv...)
+	}
+	gctrace := gcTraced(env)
+
+	w.mqtt.Broker = o.Broker
+	if o.Broker == "" {
+		m, url, err := startMosquitto(ctx, o.Mosquitto, dir)
+		if err != nil {
+			return nil, err
+		}
+		w.procs = append(w.procs, m)
+		w.stops = append(w.stops, func() { stopProcs([]*proc{m}, stopTimeout) })
+		w.mqtt.Broker = url
+	}
+	if err := w.mqtt.Validate(); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	obs, err := harness.NewObserver(w.mqtt, w.id, fmt.Sprintf("bench-observer-%s-%d", w.id, os.Getpid()))
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	w.observer = obs
+	w.stops = append(w.stops, obs.Close)
+
+	bcfg := filepath.Join(dir, "bridge.yaml")
+	if err := os.WriteFile(bcfg, []byte(bridgeYAML(w, filepath.Join(dir, "bridge"), roster)), 0o600); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	// -log-format json: as docs/lane.md's systemd unit runs kioskd.
+	b, err := startProc("attendant-bridge", filepath.Join(dir, "bridge.log"), env, bridge, "-config", bcfg, "-log-format", "json")
+	if err != nil {
+		return nil, err
+	}
+	b.gctrace = gctrace
+	w.procs = append(w.procs, b)
+	w.stops = append(w.stops, func() { stopProcs([]*proc{b}, stopTimeout) })
+
+	catalog, err := harness.WriteDemoCatalog(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	var kids []*proc
+	// Stopped before their devices close (stops run last first), all
+	// at once.
+	defer func() { w.stops = append(w.stops, func() { stopProcs(kids, stopTimeout) }) }()
+	for i, spec := range lanes {
+		ldir := filepath.Join(dir, "lane-"+spec.ID)
+		sc, err := vdev.NewScanner(vdev.ScannerOpts{Dir: ldir})
+		if err != nil {
+			return nil, fmt.Errorf("bench: lane %s: %w", spec.ID, err)
+		}
+		w.stops = append(w.stops, func() { sc.Close() })
+		sl, err := vdev.NewScale(vdev.ScaleOpts{Dir: ldir, Physics: vdev.PhysicsOpts{Seed: uint64(i + 1)}})
+		if err != nil {
+			return nil, fmt.Errorf("bench: lane %s: %w", spec.ID, err)
+		}
+		w.stops = append(w.stops, func() { sl.Close() })
+		cfg := filepath.Join(ldir, "lane.yaml")
+		if err := os.WriteFile(cfg, []byte(laneYAML(w, spec, filepath.Join(ldir, "data"), catalog, sc.Path(), sl.Path())), 0o600); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		k, err := startProc("kioskd "+spec.ID, filepath.Join(ldir, "kioskd.log"), env, kioskd, "-config", cfg, "-log-format", "json")
+		if err != nil {
+			return nil, err
+		}
+		k.gctrace = gctrace
+		kids = append(kids, k)
+		w.lanes = append(w.lanes, lane{id: spec.ID, scan: func() error { return sc.Scan(UnknownGTIN, "") }})
+	}
+	w.procs = append(w.procs, kids...)
+	w.procs = append(w.procs, &proc{name: "kiosk-sim (bench: devices, probes, pagers)", pid: os.Getpid()})
+
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = obs.Until(wctx, func() bool {
+		for _, p := range w.procs {
+			if p.exited() {
+				return true // reported below
+			}
+		}
+		for _, l := range w.lanes {
+			if st, ok := obs.LaneState(l.id); !ok || !st.Online {
+				return false
+			}
+		}
+		return true
+	})
+	for _, p := range w.procs {
+		if p.exited() {
+			return nil, fmt.Errorf("bench: %s exited: %v%s", p.name, p.err, w.logTails())
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bench: lanes did not come online: %w%s", err, w.logTails())
+	}
+	if _, _, err := obs.Find(wctx, 0, nil, func(e harness.Event) bool { return e.Bridge != nil && e.Bridge.Online }); err != nil {
+		return nil, fmt.Errorf("bench: the bridge did not come online: %w%s", err, w.logTails())
+	}
+	return w, nil
+}
+
+// binaries finds or builds kioskd and attendant-bridge: o's paths, else
+// the ones next to this executable, else go build into dir/bin.
+func binaries(ctx context.Context, o Opts, dir string) (kioskd, bridge string, err error) {
+	kioskd, bridge = o.Kioskd, o.Bridge
+	near := ""
+	if exe, err := os.Executable(); err == nil {
+		near = filepath.Dir(exe)
+	}
+	var build []string
+	for _, b := range []struct {
+		path *string
+		name string
+	}{{&kioskd, "kioskd"}, {&bridge, "attendant-bridge"}} {
+		if *b.path != "" {
+			continue
+		}
+		if p := filepath.Join(near, b.name); near != "" && isExecutable(p) {
+			*b.path = p
+			continue
+		}
+		*b.path = filepath.Join(dir, "bin", b.name)
+		build = append(build, module+"/cmd/"+b.name)
+	}
+	if len(build) == 0 {
+		return kioskd, bridge, nil
+	}
+	args := append([]string{"build", "-o", filepath.Join(dir, "bin") + string(filepath.Separator)}, build...)
+	out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("bench: go %s (run inside the sco module, or name the binaries with -kioskd and -bridge): %w\n%s",
+			strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return kioskd, bridge, nil
+}
+
+func isExecutable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+// MosquittoBinary finds the mosquitto executable, or returns "".
+func MosquittoBinary() string {
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
+		if isExecutable(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// startMosquitto runs bin ("" means MosquittoBinary) with MosquittoConf
+// on a free loopback port and returns once it accepts connections.
+func startMosquitto(ctx context.Context, bin, dir string) (*proc, string, error) {
+	if bin == "" {
+		if bin = MosquittoBinary(); bin == "" {
+			return nil, "", errors.New("bench: mosquitto not found (install Debian's mosquitto package, or pass -mosquitto or -broker)")
+		}
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, "", fmt.Errorf("bench: %w", err)
+		}
+		conf := filepath.Join(dir, "mosquitto.conf")
+		if err := os.WriteFile(conf, []byte(fmt.Sprintf(MosquittoConf, port)), 0o600); err != nil {
+			return nil, "", fmt.Errorf("bench: %w", err)
+		}
+		m, err := startProc("mosquitto", filepath.Join(dir, "mosquitto.log"), nil, bin, "-c", conf)
+		if err != nil {
+			return nil, "", err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if err := waitListening(ctx, addr, m, 10*time.Second); err != nil {
+			stopProcs([]*proc{m}, stopTimeout)
+			lastErr = fmt.Errorf("%w; it logged: %s", err, m.tail(5))
+			continue // most likely the port was taken between freePort and its bind
+		}
+		return m, "tcp://" + addr, nil
+	}
+	return nil, "", fmt.Errorf("bench: mosquitto did not start: %w", lastErr)
+}
+
+// waitListening polls addr until it accepts a connection, p exits or
+// timeout passes.
+func waitListening(ctx context.Context, addr string, p *proc, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if p.exited() {
+			return fmt.Errorf("%s exited: %v", p.name, p.err)
+		}
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not listening on %s after %v: %w", p.name, addr, timeout, err)
+		}
+		// A process we do not control gives no event to wait on.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.done:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// mqttYAML is the mqtt block of a config for w's broker.
+func mqttYAML(c mqttc.Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mqtt:\n  broker: %q\n", c.Broker)
+	if c.Username != "" {
+		fmt.Fprintf(&b, "  username: %q\n", c.Username)
+	}
+	if c.Password != "" {
+		fmt.Fprintf(&b, "  password: %q\n", c.Password)
+	}
+	if c.CAFile != "" {
+		fmt.Fprintf(&b, "  ca_file: %q\n", c.CAFile)
+	}
+	return b.String()
+}
+
+func bridgeYAML(w *world, dataDir string, roster []attendant.Attendant) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "store: %s\ndata_dir: %q\n%sattendants:\n", w.id, dataDir, mqttYAML(w.mqtt))
+	for _, a := range roster {
+		fmt.Fprintf(&b, "  - {id: %s, name: %q, zone: %s, roles: [%s]}\n", a.ID, a.Name, a.Zone, strings.Join(a.Roles, ", "))
+	}
+	return b.String()
+}
+
+func laneYAML(w *world, spec harness.LaneSpec, dataDir, catalog, scanner, scale string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %q\ncatalog: %q\n%s", w.id, spec.ID, spec.Zone, dataDir, catalog, mqttYAML(w.mqtt))
+	fmt.Fprintf(&b, "scanner: {port: %q, baud: 9600}\n", scanner)
+	fmt.Fprintf(&b, "scale: {port: %q, protocol: nci, baud: 9600, data_bits: 7, parity: even}\n", scale)
+	b.WriteString("ui: {listen: \"127.0.0.1:0\"}\n")
+	if len(spec.Policy) > 0 {
+		b.WriteString("policy:\n")
+		for k, v := range spec.Policy {
+			fmt.Fprintf(&b, "  %s: %s\n", k, v)
+		}
+	}
+	return b.String()
+}
+
+// gcTraced says whether env (nil: this process's) turns gctrace on.
+func gcTraced(env []string) bool {
+	if env == nil {
+		env = os.Environ()
+	}
+	on := false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			on = false // the last one counts
+			for _, s := range strings.Split(v, ",") {
+				if s == "gctrace=1" {
+					on = true
+				}
+			}
+		}
+	}
+	return on
+}
