@@ -243,6 +243,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 	}()
 	b.log.Info("bridge started", "store", b.cfg.Store, "broker", b.cfg.MQTT.Broker, "attendants", len(b.cfg.Attendants))
 
+	stopHistory := b.serveHistory() // for attendant-bridge report
 	b.loop(ctx)
 	close(b.stop)
 	b.saves.Close()
@@ -252,6 +253,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 		tok.WaitTimeout(2 * time.Second)
 	}
 	b.client.Disconnect(250)
+	stopHistory()
 	err := b.release()
 	b.log.Info("bridge stopped")
 	return err

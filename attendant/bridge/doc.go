@@ -14,7 +14,11 @@
 //     It also keeps the ids that have a retained profile, and the
 //     history: the intervention records of closed alerts, keyed by time,
 //     written by the save that closes each alert and pruned beyond the
-//     config's history (History, Prune).
+//     config's history (History, Prune). ReadHistory reads it for
+//     attendant-bridge report without changing anything: from the
+//     running bridge, which answers on a Unix socket in data_dir
+//     (bridge.db is locked while it runs), else from bridge.db opened
+//     read-only.
 //   - Bridge is the thin MQTT layer: New opens the store and restores the
 //     open alerts, Run connects and runs until its context is done, Close
 //     stops it. One goroutine owns the dispatcher; paho's handlers only

@@ -1,6 +1,9 @@
 package bridge
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -128,4 +131,48 @@ func TestBridgeKeepsCheckouts(t *testing.T) {
 	h, err := s.History(time.Time{})
 	require.NoError(t, err)
 	require.Equal(t, []attendant.Checkout{c}, h.Checkouts)
+}
+
+// The report reads the history beside a running bridge (over its
+// socket: bridge.db is locked) and, once it has stopped, from bridge.db
+// opened read-only; either way the same records, and nothing changes.
+func TestReadHistoryBesideTheBridge(t *testing.T) {
+	r, b := newRig(t, testsupport.Mochi(t).URL(), quick, "ana")
+	dir := r.cfg.DataDir
+	c := checkout("3", "3-s-1", time.Now().UTC().Truncate(time.Millisecond).Add(-time.Minute))
+	publish(t, r.lane, protocol.LaneCheckoutTopic("s1", "3"), false, protocol.Encode(c.Checkout))
+	r.pagingStarted("a1", "ana")
+	from := r.rec.mark()
+	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertCancelled))
+	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
+
+	ctx := context.Background()
+	_, err := OpenStore(dir)
+	require.ErrorContains(t, err, "locked by another process", "the bridge holds bridge.db")
+	running, err := ReadHistory(ctx, dir, time.Time{}, 100*time.Millisecond)
+	require.NoError(t, err)
+	require.Len(t, running.Interventions, 1)
+	require.Equal(t, "a1", running.Interventions[0].Alert)
+	require.Equal(t, []attendant.Checkout{c}, running.Checkouts)
+	later, err := ReadHistory(ctx, dir, time.Now().Add(time.Hour), 100*time.Millisecond)
+	require.NoError(t, err)
+	require.Empty(t, later.Interventions, "since is honoured")
+	require.Empty(t, later.Checkouts)
+
+	require.NoError(t, b.Close())
+	_, err = os.Stat(filepath.Join(dir, SocketName))
+	require.ErrorIs(t, err, os.ErrNotExist, "the socket goes with the bridge")
+	stopped, err := ReadHistory(ctx, dir, time.Time{}, 100*time.Millisecond)
+	require.NoError(t, err)
+	require.Equal(t, running, stopped)
+
+	// A bridge.db held by a process that does not answer: a clear error
+	// after the timeout; no bridge.db at all: another.
+	s, err := OpenStore(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = ReadHistory(ctx, dir, time.Time{}, 100*time.Millisecond)
+	require.ErrorContains(t, err, "held by a bridge that does not answer")
+	_, err = ReadHistory(ctx, t.TempDir(), time.Time{}, 100*time.Millisecond)
+	require.ErrorContains(t, err, "no history")
 }

@@ -4,6 +4,7 @@
 //	attendant-bridge -config bridge.yaml
 //	attendant-bridge -check-config bridge.yaml
 //	attendant-bridge -config bridge.yaml -log-format json -log-level debug
+//	attendant-bridge report -config bridge.yaml -since 7d -format csv
 //
 // The flags, signals and exit codes are those of every command here
 // (internal/cli).
@@ -27,6 +28,9 @@ func command() *cli.Command {
 		Config: "bridge config (YAML)",
 		Check:  checkConfig,
 		Run:    mainImpl,
+		Commands: []*cli.Command{
+			reportCommand(),
+		},
 	}
 }
 

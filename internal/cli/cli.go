@@ -56,7 +56,10 @@ type Command struct {
 	// by Usagef exits 2 with the usage, any other error exits 1.
 	Run func(ctx context.Context, env *Env) error
 	// Commands are the subcommands, chosen by the first argument. A
-	// command with subcommands has no flags and no Run of its own.
+	// command with subcommands has no flags and no Run of its own,
+	// unless it has a Run: then a first argument that names a
+	// subcommand runs it, and any other runs the command itself
+	// (attendant-bridge -config ..., attendant-bridge report ...).
 	Commands []*Command
 }
 
@@ -115,7 +118,7 @@ func (c *Command) Execute(ctx context.Context, args []string, stdio Stdio) int {
 }
 
 func (c *Command) execute(ctx context.Context, name string, args []string, stdio Stdio) int {
-	if len(c.Commands) > 0 {
+	if len(c.Commands) > 0 && (c.Run == nil || len(args) > 0 && c.sub(args[0]) != nil) {
 		return c.dispatch(ctx, name, args, stdio)
 	}
 	if c.Config != "" && c.Check == nil {
@@ -184,14 +187,22 @@ func (c *Command) dispatch(ctx context.Context, name string, args []string, stdi
 		c.usage(stdio.Out, name, nil)
 		return ExitOK
 	}
-	for _, sub := range c.Commands {
-		if sub.Name == args[0] {
-			return sub.execute(ctx, name+" "+sub.Name, args[1:], stdio)
-		}
+	if sub := c.sub(args[0]); sub != nil {
+		return sub.execute(ctx, name+" "+sub.Name, args[1:], stdio)
 	}
 	fmt.Fprintf(stdio.Err, "%s: unknown command %q\n", name, args[0])
 	c.usage(stdio.Err, name, nil)
 	return ExitUsage
+}
+
+// sub is the subcommand called name, or nil.
+func (c *Command) sub(name string) *Command {
+	for _, s := range c.Commands {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 func (c *Command) usageError(w io.Writer, name string, fs *flag.FlagSet, err error) int {
@@ -205,7 +216,7 @@ func (c *Command) usage(w io.Writer, name string, fs *flag.FlagSet) {
 	lines := c.Usage
 	switch {
 	case lines != nil:
-	case len(c.Commands) > 0:
+	case len(c.Commands) > 0 && c.Run == nil:
 		lines = []string{"<command> [flags]"}
 	case c.Config != "":
 		lines = []string{"-config FILE [flags]", "-check-config FILE"}
