@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime"
 	"slices"
 	"sync"
@@ -74,6 +75,9 @@ type Bridge struct {
 	d       *attendant.Dispatcher
 	store   *Store
 	client  paho.Client
+
+	metrics   *metrics     // GET /metrics
+	metricsLn net.Listener // metrics_listen; nil when not set
 
 	inbox   *inbox               // paho handlers -> loop
 	saves   *fifo.Queue[saveJob] // loop -> saver
@@ -197,10 +201,15 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	if len(st.Alerts) > 0 {
 		b.log.Info("restored open alerts", "count", len(st.Alerts))
 	}
+	b.metrics = newMetrics(cfg.Store)
+	if b.metricsLn, err = listenMetrics(cfg.MetricsListen); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("bridge: metrics_listen: %w", err)
+	}
 	will := &mqttc.Will{Topic: protocol.BridgeStateTopic(cfg.Store), Payload: protocol.Encode(protocol.BridgeState{Online: false}), QoS: 1, Retain: true}
 	opts, err := cfg.MQTT.Options(clientID, will, b.onConnect, b.onLost)
 	if err != nil {
-		store.Close()
+		b.release()
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	// One goroutine handles messages in arrival order (a cancel must not
@@ -244,6 +253,8 @@ func (b *Bridge) Run(ctx context.Context) error {
 	b.log.Info("bridge started", "store", b.cfg.Store, "broker", b.cfg.MQTT.Broker, "attendants", len(b.cfg.Attendants))
 
 	stopHistory := b.serveHistory() // for attendant-bridge report
+	stopMetrics := b.serveMetrics()
+	b.metrics.state(b.d)
 	b.loop(ctx)
 	close(b.stop)
 	b.saves.Close()
@@ -254,6 +265,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 	}
 	b.client.Disconnect(250)
 	stopHistory()
+	stopMetrics()
 	err := b.release()
 	b.log.Info("bridge stopped")
 	return err
@@ -276,7 +288,12 @@ func (b *Bridge) Close() error {
 
 // release closes the store, once.
 func (b *Bridge) release() error {
-	b.releaseOnce.Do(func() { b.releaseErr = b.store.Close() })
+	b.releaseOnce.Do(func() {
+		if b.metricsLn != nil {
+			b.metricsLn.Close() // closed already after Run: nothing to report
+		}
+		b.releaseErr = b.store.Close()
+	})
 	return b.releaseErr
 }
 
@@ -464,6 +481,7 @@ func (b *Bridge) apply(fxs ...attendant.Effects) {
 	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
 	}
+	b.metrics.state(b.d)
 }
 
 func hasEffects(fx attendant.Effects) bool {
@@ -504,10 +522,16 @@ func (b *Bridge) saver() {
 			if b.hook != nil {
 				b.hook()
 			}
-			if err := b.store.Apply(*unsaved); err != nil {
+			began := time.Now() // a measurement, not the bridge's clock
+			fresh, err := b.store.apply(*unsaved)
+			b.metrics.save.Observe(time.Since(began).Seconds())
+			if err != nil {
 				b.log.Error("state not saved; saved again with the next change", "err", err)
 			} else {
 				unsaved = nil
+				for _, c := range fresh {
+					b.metrics.checkouts.WithLabelValues(c.Lane).Inc()
+				}
 			}
 		}
 		if now := b.now(); now.Sub(pruned) >= pruneEvery {
@@ -516,6 +540,7 @@ func (b *Bridge) saver() {
 		}
 		for _, j := range jobs {
 			for _, fx := range j.fxs {
+				b.metrics.effects(fx) // before: who sees the effect sees it counted
 				b.publishEffects(fx)
 				if b.observe != nil {
 					b.observe(fx)

@@ -28,6 +28,11 @@
 //     Another goroutine saves, and every effect but an alert's first page
 //     is published only once its state is on disk. On every connect the
 //     bridge publishes each roster entry's retained profile.
+//   - Metrics (metrics.go): the bridge's Prometheus metrics, in a
+//     registry of its own: served on metrics_listen when set
+//     (MetricsAddr), and for the attendant app's /metrics through
+//     WriteMetrics (web.Opts.Metrics). An alert's times and outcome are
+//     counted when it closes, from its intervention record.
 //   - In-process devices (the web app) act through Bridge.Do, which runs
 //     a function on the dispatcher's goroutine and applies its effects,
 //     and learn of effects through Opts.Observe.

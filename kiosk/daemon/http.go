@@ -24,6 +24,7 @@ func (d *Daemon) routes() http.Handler {
 	mux.HandleFunc("/api/help", d.action(reqHelp))
 	mux.HandleFunc("/api/help/cancel", d.action(reqHelpCancel))
 	mux.HandleFunc("/api/finish", d.action(reqFinish))
+	mux.Handle("GET /metrics", d.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -107,6 +107,7 @@ func (d *Daemon) loop(ctx context.Context) {
 				readings = nil
 				continue
 			}
+			d.metrics.reading(r.Status)
 			d.handle(kiosk.Event{Kind: kiosk.EvReading, Reading: r})
 		case c, ok := <-scanConn:
 			if !ok {
@@ -165,6 +166,11 @@ func (d *Daemon) onConn(device string, c devices.ConnEvent) {
 	} else {
 		d.log.Warn("device lost", "device", device, "err", c.Err)
 	}
+	if d.lost == nil {
+		d.lost = map[string]bool{}
+	}
+	d.metrics.conn(device, c.Up, d.lost[device])
+	d.lost[device] = !c.Up
 	d.handle(kiosk.Event{Kind: kiosk.EvConn, Conn: c})
 }
 
@@ -232,11 +238,15 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
 	if eff.Changed {
 		snap = d.eng.Snapshot()
 	}
+	took := time.Duration(-1) // nothing to journal
 	if snap != nil || len(msgs) > 0 {
+		began := time.Now() // a measurement, not the lane's clock
 		if err := d.out.Commit(snap, msgs...); err != nil {
 			return err
 		}
+		took = time.Since(began)
 	}
+	d.metrics.step(eff, took)
 	d.send(d.pages(eff)...)
 	d.logEffects(eff)
 	d.apply(eff, start)
