@@ -83,6 +83,28 @@ const (
 	OutcomeCancelled = "cancelled"
 )
 
+// Who handled an alert (Intervention.Handling): the shopper (the lane
+// cancelled it before any attendant arrived), an attendant remotely
+// (resolved from the handheld, nobody at the lane), or an attendant at
+// the lane (resolved, or cancelled, after they arrived).
+const (
+	HandledByShopper = "shopper"
+	HandledRemotely  = "remote"
+	HandledAtLane    = "at_lane"
+)
+
+// Handling says who handled the alert: HandledByShopper,
+// HandledRemotely or HandledAtLane.
+func (in Intervention) Handling() string {
+	switch {
+	case slices.ContainsFunc(in.Claims, func(c Claim) bool { return !c.Arrived.IsZero() }):
+		return HandledAtLane
+	case in.Outcome == OutcomeResolved:
+		return HandledRemotely
+	}
+	return HandledByShopper
+}
+
 // How a claim ends (Claim.End) besides the alert's outcomes.
 const (
 	ClaimReleased = "released"

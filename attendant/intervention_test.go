@@ -170,3 +170,22 @@ func resultLines(lines []string) []string {
 	}
 	return out
 }
+
+// Who handled an alert: the shopper when nobody arrived and it was not
+// resolved; remote when resolved with nobody at the lane; at the lane
+// once anyone arrived.
+func TestInterventionHandling(t *testing.T) {
+	arrived := []Claim{{By: "ana", Arrived: t0}}
+	for _, c := range []struct {
+		in   Intervention
+		want string
+	}{
+		{Intervention{Outcome: OutcomeCancelled}, HandledByShopper},
+		{Intervention{Outcome: OutcomeCancelled, Claims: []Claim{{By: "ana"}}}, HandledByShopper},
+		{Intervention{Outcome: OutcomeResolved, Remote: true}, HandledRemotely},
+		{Intervention{Outcome: OutcomeResolved, Claims: arrived}, HandledAtLane},
+		{Intervention{Outcome: OutcomeCancelled, Claims: arrived}, HandledAtLane},
+	} {
+		require.Equal(t, c.want, c.in.Handling(), "%+v", c.in)
+	}
+}

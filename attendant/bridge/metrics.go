@@ -17,36 +17,10 @@ import (
 	"github.com/sco-project/sco/protocol"
 )
 
-// Outcomes of an alert on sco_bridge_alerts_total: fixed by the shopper
-// (the lane cancelled it before anyone arrived), resolved remotely (from
-// the handheld, nobody at the lane), handled at the lane (resolved or
-// cancelled after an attendant arrived). The report's shares are the
-// same three.
-const (
-	OutcomeShopper = "shopper"
-	OutcomeRemote  = "remote"
-	OutcomeAtLane  = "at_lane"
-)
-
-// OutcomeOf classifies a closed alert's record.
-func OutcomeOf(in attendant.Intervention) string {
-	arrived := false
-	for _, c := range in.Claims {
-		arrived = arrived || !c.Arrived.IsZero()
-	}
-	switch {
-	case arrived:
-		return OutcomeAtLane
-	case in.Outcome == attendant.OutcomeResolved:
-		return OutcomeRemote
-	}
-	return OutcomeShopper
-}
-
 // metrics are the bridge's Prometheus metrics, in a registry of its own
 // (several bridges may run in one process: the simulator, tests). Every
 // series carries the store; the other labels are bounded: kind, lane,
-// outcome, tier, status. The times and outcomes of an alert are counted
+// outcome (attendant.Intervention.Handling), tier, status. The times and outcomes of an alert are counted
 // when it closes, from its intervention record, so that /metrics and
 // attendant-bridge report agree.
 type metrics struct {
@@ -124,7 +98,7 @@ func newMetrics(store string) *metrics {
 // closed counts a closed alert from its record.
 func (m *metrics) closed(in attendant.Intervention) {
 	kind := string(in.Kind)
-	m.alerts.WithLabelValues(in.Lane, kind, OutcomeOf(in)).Inc()
+	m.alerts.WithLabelValues(in.Lane, kind, in.Handling()).Inc()
 	if len(in.Pages) > 0 {
 		m.toPage.WithLabelValues(kind).Observe(in.Pages[0].At.Sub(in.Raised).Seconds())
 	}

@@ -160,15 +160,6 @@ func Compute(in Input) Report {
 	return r
 }
 
-// outcome classes of an intervention.
-func fixedByShopper(x attendant.Intervention) bool {
-	return x.Outcome != attendant.OutcomeResolved && !arrived(x)
-}
-
-func arrived(x attendant.Intervention) bool {
-	return slices.ContainsFunc(x.Claims, func(c attendant.Claim) bool { return !c.Arrived.IsZero() })
-}
-
 // row summarises xs.
 func row(key, name string, checkouts int, xs []attendant.Intervention) Row {
 	r := Row{Key: key, Name: name, Checkouts: checkouts, Interventions: len(xs), Per100: per100(len(xs), checkouts)}
@@ -176,10 +167,10 @@ func row(key, name string, checkouts int, xs []attendant.Intervention) Row {
 	var shopper, remote, depth int
 	var held time.Duration
 	for _, x := range xs {
-		if fixedByShopper(x) {
+		switch x.Handling() {
+		case attendant.HandledByShopper:
 			shopper++
-		}
-		if x.Outcome == attendant.OutcomeResolved && x.Remote {
+		case attendant.HandledRemotely:
 			remote++
 		}
 		depth += x.Depth
