@@ -57,15 +57,8 @@ func TestBridgeKeepsInterventions(t *testing.T) {
 	from := r.rec.mark()
 	r.pager["ana"].cmd("c1", "a1", "claim", "")
 	r.rec.await(from, "pager/ana/result", `"id":"c1"`, `"ok":true`)
-	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertCancelled))
-	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
-	require.NoError(t, b.Close())
-
-	s, err := OpenStore(r.cfg.DataDir)
-	require.NoError(t, err)
-	defer s.Close()
-	h, err := s.History(time.Time{})
-	require.NoError(t, err)
+	r.cancel("a1")
+	h := historyAfter(t, b, r.cfg.DataDir)
 	require.Len(t, h.Interventions, 1)
 	in := h.Interventions[0]
 	require.Equal(t, "a1", in.Alert)
@@ -120,17 +113,28 @@ func TestBridgeKeepsCheckouts(t *testing.T) {
 	// An alert after them, closed: once its record is on disk, so are
 	// the checkouts (one goroutine handles messages in order).
 	r.pagingStarted("a1", "ana")
-	from := r.rec.mark()
-	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertCancelled))
-	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
-	require.NoError(t, b.Close())
+	r.cancel("a1")
+	require.Equal(t, []attendant.Checkout{c}, historyAfter(t, b, r.cfg.DataDir).Checkouts)
+}
 
-	s, err := OpenStore(r.cfg.DataDir)
+// cancel cancels alert id as lane 3 and waits until the bridge closed it.
+func (r *rig) cancel(id string) {
+	r.t.Helper()
+	from := r.rec.mark()
+	publish(r.t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert(id, protocol.KindHelp, protocol.AlertCancelled))
+	r.rec.await(from, "alert/"+id, `"status":"cancelled"`)
+}
+
+// historyAfter stops b and reads the whole history it kept in dir.
+func historyAfter(t *testing.T, b *Bridge, dir string) History {
+	t.Helper()
+	require.NoError(t, b.Close())
+	s, err := OpenStore(dir)
 	require.NoError(t, err)
 	defer s.Close()
 	h, err := s.History(time.Time{})
 	require.NoError(t, err)
-	require.Equal(t, []attendant.Checkout{c}, h.Checkouts)
+	return h
 }
 
 // The report reads the history beside a running bridge (over its
@@ -142,9 +146,7 @@ func TestReadHistoryBesideTheBridge(t *testing.T) {
 	c := checkout("3", "3-s-1", time.Now().UTC().Truncate(time.Millisecond).Add(-time.Minute))
 	publish(t, r.lane, protocol.LaneCheckoutTopic("s1", "3"), false, protocol.Encode(c.Checkout))
 	r.pagingStarted("a1", "ana")
-	from := r.rec.mark()
-	publish(t, r.lane, protocol.LaneAlertTopic("s1", "3"), false, laneAlert("a1", protocol.KindHelp, protocol.AlertCancelled))
-	r.rec.await(from, "alert/a1", `"status":"cancelled"`)
+	r.cancel("a1")
 
 	ctx := context.Background()
 	_, err := OpenStore(dir)

@@ -109,8 +109,7 @@ func TestBridgeMetrics(t *testing.T) {
 	r.raise("a5", protocol.KindAgeCheck)
 	r.rec.await(from, "pager/ana/page", `"alert":"a5"`)
 	r.pager["ben"].presence(protocol.PresenceOffline)
-	require.Eventually(t, func() bool {
-		m := testsupport.Scrape(t, scrape)
+	testsupport.ScrapeUntil(t, scrape, waitFor, func(m testsupport.Metrics) bool {
 		return m.Value("sco_bridge_open_alerts", "kind", "age_check") == 1 && m.Value("sco_bridge_attendants", "status", "offline") == 1
-	}, waitFor, 20*time.Millisecond)
+	})
 }

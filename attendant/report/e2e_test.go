@@ -137,18 +137,7 @@ func post(t *testing.T, url string) {
 // waitScrape scrapes url until ok holds.
 func waitScrape(t *testing.T, url string, ok func(testsupport.Metrics) bool) testsupport.Metrics {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		m := testsupport.Scrape(t, url)
-		if ok(m) {
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never as expected", url)
-		}
-		// Polling an HTTP endpoint: nothing to wait on but the next answer.
-		<-time.After(20 * time.Millisecond)
-	}
+	return testsupport.ScrapeUntil(t, url, wait, ok)
 }
 
 const catalog = "gtin,name,price_cents,weight_g,tolerance_g,flags\n" +

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -116,4 +117,22 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// ScrapeUntil scrapes url until ok holds of a scrape, and returns that
+// scrape; the test fails when timeout passes first. (An HTTP endpoint
+// has nothing to wait on but its next answer: it is polled every 20ms.)
+func ScrapeUntil(t testing.TB, url string, timeout time.Duration, ok func(Metrics) bool) Metrics {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		m := Scrape(t, url)
+		if ok(m) {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testsupport: %s not as expected within %v", url, timeout)
+		}
+		<-time.After(20 * time.Millisecond)
+	}
 }

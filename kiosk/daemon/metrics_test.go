@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,18 +15,7 @@ import (
 // waitMetric scrapes url until the sample of name with labels is want.
 func waitMetric(t testing.TB, url, name string, want float64, labels ...string) testsupport.Metrics {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
-		m := testsupport.Scrape(t, url)
-		if m.Value(name, labels...) == want {
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s%v never reached %g (last %g)", name, labels, want, m.Value(name, labels...))
-		}
-		// Polling an HTTP endpoint: nothing to wait on but the next answer.
-		<-time.After(20 * time.Millisecond)
-	}
+	return testsupport.ScrapeUntil(t, url, waitFor, func(m testsupport.Metrics) bool { return m.Value(name, labels...) == want })
 }
 
 // /metrics counts exactly what the lane did: alerts raised and cancelled
