@@ -13,12 +13,18 @@ log() { printf '==> %s\n' "$*"; }
 
 # 1. What the tests need from Debian: Mosquitto (the integration suite),
 # mosquitto_passwd (in the same package), openssl (the broker set-up test
-# makes a store CA) and Chromium (the attendant app's browser tests drive
-# it headless over the DevTools protocol).
+# makes a store CA), Chromium (the attendant app's browser tests drive
+# it headless over the DevTools protocol), and the package tools below.
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The package step and its tests (deploy/): dpkg-deb, lintian, qemu-user
+# for the ARM smoke test, systemd-analyze for the units.
+command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} (Debian packages)"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -48,7 +54,14 @@ if [ -x scripts/fuzz.sh ]; then
   FUZZTIME="${FUZZTIME:-3s}" scripts/fuzz.sh
 fi
 
-# 5. Tests, race detector on. testsummary prints one line per package, the
+# 5. The packages: every binary cross-built once per architecture (amd64,
+# arm64, armhf) and packaged (sco-lane, sco-store) into dist/; the tests
+# of deploy/ check them (dpkg-deb, lintian, qemu-user, a dpkg install).
+log "packages (amd64, arm64, armhf)"
+scripts/package.sh
+export SCO_REQUIRE_PACKAGES=1
+
+# 6. Tests, race detector on. testsummary prints one line per package, the
 # output of every failed test, and "N passed, N failed, N skipped".
 log "go test -race"
 go build -o "${TMPDIR:-/tmp}/sco-testsummary" ./scripts/testsummary

@@ -14,6 +14,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/fifo"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/protocol"
@@ -79,6 +80,9 @@ type Bridge struct {
 	metrics   *metrics     // GET /metrics
 	metricsLn net.Listener // metrics_listen; nil when not set
 
+	app    *WebBackend // nil without a web: block
+	webSrv *web.Server // the app, served by Run
+
 	inbox   *inbox               // paho handlers -> loop
 	saves   *fifo.Queue[saveJob] // loop -> saver
 	resumed chan struct{}        // closed when the first connect has completed
@@ -88,6 +92,7 @@ type Bridge struct {
 	running context.CancelFunc // set by Run: stops it
 	closed  bool               // Close was called: Run must not start
 	runDone chan struct{}      // closed when Run returns
+	webURL  string             // set by Run once the app listens
 
 	releaseOnce sync.Once
 	releaseErr  error
@@ -97,7 +102,7 @@ type inMsg struct {
 	topic      string
 	payload    []byte
 	subscribed bool  // not a message: the subscriptions are in place
-	call       *call // not a message: Do
+	call       *call // not a message: Do or post
 }
 
 // call is one Do: the function and where its outcome goes.
@@ -111,6 +116,10 @@ type callResult struct {
 	err error
 }
 
+// ErrStopped is what Do answers once the bridge has stopped handling
+// messages.
+var ErrStopped = errors.New("bridge: stopped")
+
 // Do runs fn on the loop goroutine, which owns the dispatcher, with the
 // bridge's clock, and applies the effects fn returns as those of an MQTT
 // message: saved, then published (an alert's first pages at once). It
@@ -121,12 +130,9 @@ type callResult struct {
 // presence, PagerCmd for its commands, EscalateNow for the console.
 func (b *Bridge) Do(ctx context.Context, fn func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error)) (attendant.Effects, error) {
 	c := &call{fn: fn, done: make(chan callResult, 1)}
-	select {
-	case <-b.stop:
-		return attendant.Effects{}, errors.New("bridge: stopped")
-	default:
+	if err := b.post1(c); err != nil {
+		return attendant.Effects{}, err
 	}
-	b.inbox.push(inMsg{call: c})
 	select {
 	case r := <-c.done:
 		return r.fx, r.err
@@ -138,9 +144,26 @@ func (b *Bridge) Do(ctx context.Context, fn func(now time.Time, d *attendant.Dis
 		case r := <-c.done:
 			return r.fx, r.err
 		default:
-			return attendant.Effects{}, errors.New("bridge: stopped")
+			return attendant.Effects{}, ErrStopped
 		}
 	}
+}
+
+// post queues fn for the loop goroutine as Do does, without waiting for
+// it: a change that needs no answer (a handheld's presence). Calls run in
+// the order they were posted. It fails only when the bridge has stopped.
+func (b *Bridge) post(fn func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error)) error {
+	return b.post1(&call{fn: fn, done: make(chan callResult, 1)})
+}
+
+func (b *Bridge) post1(c *call) error {
+	select {
+	case <-b.stop:
+		return ErrStopped
+	default:
+	}
+	b.inbox.push(inMsg{call: c})
+	return nil
 }
 
 // ensureDefaults fills in the fields of o whose zero value means a
@@ -218,7 +241,30 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	opts.SetDefaultPublishHandler(b.receive)
 	(&mqttc.Reporter{Log: b.log}).Watch(opts) // failed connects are logged, with why
 	b.client = paho.NewClient(opts)
+	if cfg.Web != nil {
+		b.app = newWebBackend(b)
+		b.webSrv, err = web.New(*cfg.Web, b.app, b.app.Roster(), &web.Opts{
+			Logger: b.log.With("component", "web"), Now: b.now, Store: cfg.Store, Metrics: b.WriteMetrics,
+		})
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("bridge: %w", err)
+		}
+	}
 	return b, nil
+}
+
+// Web is the bridge as the attendant app sees it; nil when the config
+// has no web: block.
+func (b *Bridge) Web() *WebBackend { return b.app }
+
+// WebURL is the attendant app's address (https://host:port/ or
+// http://...), once Run listens on web.listen; "" before, or without a
+// web: block.
+func (b *Bridge) WebURL() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.webURL
 }
 
 // Run runs the bridge until ctx is done: it connects to the broker (paho
@@ -240,6 +286,27 @@ func (b *Bridge) Run(ctx context.Context) error {
 	b.mu.Unlock()
 	defer close(b.runDone)
 
+	// The app listens first: a web.listen that is taken fails the start.
+	var webDone chan error
+	webCtx, stopWeb := context.WithCancel(context.Background())
+	defer stopWeb()
+	if b.webSrv != nil {
+		ln, err := net.Listen("tcp", b.cfg.Web.Listen)
+		if err != nil {
+			b.release()
+			return fmt.Errorf("bridge: web.listen: %w", err)
+		}
+		scheme := "http"
+		if b.cfg.Web.TLS() {
+			scheme = "https"
+		}
+		b.mu.Lock()
+		b.webURL = scheme + "://" + ln.Addr().String() + "/"
+		b.mu.Unlock()
+		webDone = make(chan error, 1)
+		go func() { webDone <- b.webSrv.Serve(webCtx, ln) }()
+	}
+
 	connTok := b.client.Connect() // ConnectRetry: keeps trying in the background
 	go func() {
 		connTok.Wait()
@@ -259,6 +326,14 @@ func (b *Bridge) Run(ctx context.Context) error {
 	close(b.stop)
 	b.saves.Close()
 	<-saverDone
+	if webDone != nil {
+		// Actions under way were answered "stopping" when the loop
+		// stopped; the app ends its event streams and returns.
+		stopWeb()
+		if err := <-webDone; err != nil {
+			b.log.Warn("attendant app did not stop cleanly", "err", err)
+		}
+	}
 	if b.client.IsConnectionOpen() {
 		tok := b.client.Publish(protocol.BridgeStateTopic(b.cfg.Store), 1, true, protocol.Encode(protocol.BridgeState{Online: false, TS: protocol.At(b.now())}))
 		tok.WaitTimeout(2 * time.Second)
@@ -478,7 +553,10 @@ func (b *Bridge) apply(fxs ...attendant.Effects) {
 	if slices.ContainsFunc(fxs, func(fx attendant.Effects) bool { return fx.Changed }) {
 		job.save, job.changes = true, b.d.Changes()
 	}
-	if job.save || slices.ContainsFunc(job.fxs, hasEffects) {
+	if b.app != nil {
+		job.events = b.app.events(b.d, fxs)
+	}
+	if job.save || len(job.events) > 0 || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
 	}
 	b.metrics.state(b.d)
@@ -488,12 +566,13 @@ func hasEffects(fx attendant.Effects) bool {
 	return len(fx.Results)+len(fx.Pages)+len(fx.Records)+len(fx.Assists)+len(fx.Commands) > 0
 }
 
-// saveJob is one batch for the saver: the changes to persist (if save)
-// and the effects to publish after them.
+// saveJob is one batch for the saver: the changes to persist (if save),
+// the effects to publish after them and what to tell the web app then.
 type saveJob struct {
 	save    bool
 	changes attendant.Changes
 	fxs     []attendant.Effects
+	events  []web.Event
 }
 
 // saver persists and publishes the loop's batches in order. Batches that
@@ -545,6 +624,9 @@ func (b *Bridge) saver() {
 				if b.observe != nil {
 					b.observe(fx)
 				}
+			}
+			if len(j.events) > 0 {
+				b.app.deliver(j.events)
 			}
 		}
 		if closed {

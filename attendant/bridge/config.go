@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,25 +86,58 @@ func parsePeriod(s string) (time.Duration, error) {
 }
 
 // LoadConfig reads and validates a bridge config. Unknown keys are an
-// error; every error names the file and the key at fault.
+// error; every error names the file and the key at fault. Relative paths
+// in it (data_dir, the mqtt: files, web.cert_file and web.key_file) are
+// relative to the file's directory, as in the lane config.
 func LoadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: config: %w", err)
 	}
-	c, err := ParseConfig(b)
+	c, err := decode(b)
+	if err == nil {
+		c.resolvePaths(filepath.Dir(path))
+		err = c.Validate()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %s: %w", path, err)
 	}
 	return c, nil
 }
 
+// resolvePaths anchors the relative paths of the config at dir.
+func (c *Config) resolvePaths(dir string) {
+	paths := []*string{&c.DataDir, &c.MQTT.PasswordFile, &c.MQTT.CAFile, &c.MQTT.CertFile, &c.MQTT.KeyFile}
+	if c.Web != nil {
+		paths = append(paths, &c.Web.CertFile, &c.Web.KeyFile)
+	}
+	for _, p := range paths {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+}
+
 // unknownField rewrites yaml.v3's "field x not found in type y" in the
 // words the lane config uses.
 var unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
 
-// ParseConfig parses and validates a bridge config from YAML.
+// ParseConfig parses and validates a bridge config from YAML; relative
+// paths stay relative to the working directory (LoadConfig anchors them
+// at the file).
 func ParseConfig(b []byte) (*Config, error) {
+	c, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// decode parses a bridge config without checking it.
+func decode(b []byte) (*Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -120,9 +154,6 @@ func ParseConfig(b []byte) (*Config, error) {
 			}
 			return nil, errors.New(strings.Join(msgs, "; "))
 		}
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil

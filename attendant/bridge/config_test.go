@@ -3,14 +3,18 @@ package bridge
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/attendant/web"
+	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 const goodConfig = `store: s1
@@ -168,4 +172,108 @@ func TestStoreRoundTrip(t *testing.T) {
 	require.Contains(t, st.Closed, "3/a1")
 	require.Contains(t, st.Closed, "3/a2")
 	require.Equal(t, h.d.State(), st)
+}
+
+// Relative paths are relative to the config file, as kioskd takes them;
+// absolute ones stay as they are.
+func TestLoadConfigRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bridge.pass"), []byte("pw\n"), 0o600))
+	p := filepath.Join(dir, "bridge.yaml")
+	cfg := strings.Replace(goodConfig, `password: "" }`, "password_file: bridge.pass }", 1)
+	cfg = strings.Replace(cfg, "data_dir: /var/lib/sco/bridge", "data_dir: data", 1)
+	cfg += "web: { listen: '127.0.0.1:8443', cert_file: tls/bridge.crt, key_file: /etc/sco/tls/bridge.key }\n"
+	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
+	c, err := LoadConfig(p)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "data"), c.DataDir)
+	require.Equal(t, filepath.Join(dir, "bridge.pass"), c.MQTT.PasswordFile)
+	require.Equal(t, filepath.Join(dir, "tls/bridge.crt"), c.Web.CertFile)
+	require.Equal(t, "/etc/sco/tls/bridge.key", c.Web.KeyFile)
+
+	// A file named relative to the config that is not there: the error
+	// names where it was looked for.
+	require.NoError(t, os.WriteFile(p, []byte(strings.Replace(cfg, "bridge.pass", "missing.pass", 1)), 0o600))
+	_, err = LoadConfig(p)
+	require.ErrorContains(t, err, "mqtt.password_file: stat "+filepath.Join(dir, "missing.pass"))
+}
+
+// docs/bridge.md's reference block names every key of the config and
+// shows the defaults, and its first config is one a store can start from.
+func TestDocsBridgeReference(t *testing.T) {
+	var ref, first *testsupport.DocBlock
+	for _, b := range testsupport.DocBlocks(t, "docs/bridge.md") {
+		switch {
+		case strings.HasPrefix(b.ConfigFile(), "/etc/sco/") && b.Marker == "bridge-config":
+			first = &b
+		case b.ConfigFile() == "bridge.yaml" && strings.Contains(b.Lines[0], "every key"):
+			ref = &b
+		}
+	}
+	require.NotNil(t, ref, "docs/bridge.md has a block starting \"# bridge.yaml: every key\"")
+	require.NotNil(t, first, "docs/bridge.md has the first config, marked bridge-config")
+
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte(ref.Text()), &doc))
+	for _, key := range yamlKeys(reflect.TypeOf(Config{}), "") {
+		require.True(t, hasKey(doc.Content[0], strings.Split(key, ".")), "%s does not show key %s", ref.Where(), key)
+	}
+
+	c, err := ParseConfig([]byte(strings.Replace(ref.Text(), "password_file: bridge.pass", "password_file: ''", 1)))
+	require.NoError(t, err, ref.Where())
+	require.Equal(t, attendant.DefaultEscalation, c.Escalation, "the defaults shown")
+	require.Equal(t, attendant.DefaultLimits, c.Limits, "the defaults shown")
+	require.Equal(t, DefaultHistory, c.History)
+	require.Equal(t, web.DefaultSession, c.Web.Session)
+	require.Equal(t, mqttc.DefaultBroker, c.MQTT.Broker)
+	require.Empty(t, c.Warnings(), "every zone pair has a walk; HTTPS")
+
+	c, err = ParseConfig([]byte(strings.Replace(first.Text(), "password_file: bridge.pass", "password_file: ''", 1)))
+	require.NoError(t, err, first.Where())
+	require.Nil(t, c.Web, "the first config runs no web app")
+	require.Empty(t, c.Warnings(), "every zone pair has a walk")
+}
+
+// yamlKeys lists the dotted keys of a config type: store, mqtt.broker,
+// attendants.id, ... (inline structs flattened, slices by their element).
+func yamlKeys(t reflect.Type, prefix string) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == reflect.TypeOf(time.Time{}) {
+		return nil
+	}
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case opts == "inline":
+			keys = append(keys, yamlKeys(f.Type, prefix)...)
+		default:
+			keys = append(keys, prefix+name)
+			if f.Type.Kind() != reflect.Map {
+				keys = append(keys, yamlKeys(f.Type, prefix+name+".")...)
+			}
+		}
+	}
+	return keys
+}
+
+// hasKey reports whether the mapping n (or the first item of a sequence
+// on the way) holds the dotted path.
+func hasKey(n *yaml.Node, path []string) bool {
+	if n.Kind == yaml.SequenceNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if len(path) == 0 {
+		return true
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == path[0] {
+			return hasKey(n.Content[i+1], path[1:])
+		}
+	}
+	return false
 }

@@ -8,7 +8,9 @@
 //     inline, and the broker, data_dir, the web: block (web.Config of
 //     package attendant/web, which serves the app), metrics_listen and
 //     history.
-//     Unknown keys are an error; Warnings is what -check-config adds.
+//     Unknown keys are an error; relative paths are relative to the
+//     file (LoadConfig); Warnings is what -check-config adds.
+//     docs/bridge.md documents every key.
 //   - Store keeps the dispatcher's State in data_dir/bridge.db (bbolt);
 //     a save writes the dispatcher's Changes in one synced transaction.
 //     It also keeps the ids that have a retained profile, and the
@@ -30,12 +32,20 @@
 //     bridge publishes each roster entry's retained profile.
 //   - Metrics (metrics.go): the bridge's Prometheus metrics, in a
 //     registry of its own: served on metrics_listen when set
-//     (MetricsAddr), and for the attendant app's /metrics through
-//     WriteMetrics (web.Opts.Metrics). An alert's times and outcome are
+//     (MetricsAddr), and after the attendant app's own on its /metrics
+//     (WriteMetrics, web.Opts.Metrics). An alert's times and outcome are
 //     counted when it closes, from its intervention record.
-//   - In-process devices (the web app) act through Bridge.Do, which runs
-//     a function on the dispatcher's goroutine and applies its effects,
-//     and learn of effects through Opts.Observe.
+//   - In-process devices act through Bridge.Do, which runs a function on
+//     the dispatcher's goroutine and applies its effects, and learn of
+//     effects through Opts.Observe.
+//   - WebBackend is the attendant app's web.Backend (Bridge.Web): a web
+//     attendant's presence, commands and the console's actions go to the
+//     dispatcher as an MQTT pager's would, and what the app shows comes
+//     from the effects the bridge publishes and the dispatcher's views,
+//     handed over by the saver after they are published. With a web:
+//     block, Run serves the app (package attendant/web) on web.listen,
+//     TLS from cert_file and key_file, with the bridge's metrics after
+//     the app's on /metrics, and stops it when it stops.
 //
 // cmd/attendant-bridge is a thin main around Run; the simulator runs the
 // bridge in-process with the same code.

@@ -89,8 +89,8 @@ type Backend interface {
 }
 
 // ErrUnknownLane answers a lane action for a lane the bridge has never
-// seen a state from.
-const ErrUnknownLane protocol.PagerError = "unknown lane"
+// seen a state from: the contract's protocol.ErrUnknownLane.
+const ErrUnknownLane = protocol.ErrUnknownLane
 
 // ErrStopped is what a Backend returns when the bridge is stopping.
 var ErrStopped = errors.New("web: the bridge is stopping")

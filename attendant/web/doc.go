@@ -33,5 +33,7 @@
 // as that device's presence; a handheld that has not answered a ping or
 // acted for OfflineAfter (30s) is offline until it is seen again.
 //
-// webtest holds a fake Backend for tests and screenshots.
+// webtest holds a fake Backend for the app's tests and the Chromium
+// helpers of every browser test; attendant/bridge's WebBackend is the
+// real one.
 package web

@@ -18,9 +18,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,18 +28,6 @@ import (
 	"github.com/sco-project/sco/attendant/web/webtest"
 	"github.com/sco-project/sco/internal/testsupport"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// chromiumPath is Debian's chromium, or "" when it is not installed.
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // env is one app served against a fake bridge with a hand-moved clock.
 type env struct {

@@ -14,6 +14,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/protocol"
@@ -22,7 +23,8 @@ import (
 func writeConfig(t *testing.T, broker, extra string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "bridge.yaml")
-	cfg := "store: s1\nmqtt: { broker: " + broker + " }\ndata_dir: " + filepath.Join(t.TempDir(), "data") + "\n" +
+	// data_dir is relative to the config file.
+	cfg := "store: s1\nmqtt: { broker: " + broker + " }\ndata_dir: data\n" +
 		"attendants:\n  - { id: ana, name: Ana, zone: front, roles: [attendant] }\n" + extra
 	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
 	return p
@@ -50,14 +52,14 @@ func TestCheckConfig(t *testing.T) {
 	good := writeConfig(t, "tcp://127.0.0.1:1883", "")
 	out, err := exec.Command(bin, "-check-config", good).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	require.Equal(t, good+": ok (store s1, 1 attendants)\n", string(out))
+	require.Equal(t, good+": ok (store s1, 1 attendant, broker tcp://127.0.0.1:1883, data_dir "+filepath.Join(filepath.Dir(good), "data")+")\n", string(out))
 
 	// A valid config with a zone pair that has no walking time: ok, and
 	// it says what that pair takes.
 	warn := writeConfig(t, "tcp://127.0.0.1:1883", "  - { id: ben, zone: back, roles: [attendant] }\n  - { id: sue, zone: office, roles: [supervisor] }\nzones: { front: { back: 40s } }\n")
 	out, err = exec.Command(bin, "-check-config", warn).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	require.Equal(t, warn+": ok (store s1, 3 attendants)\n"+
+	require.Equal(t, warn+": ok (store s1, 3 attendants, broker tcp://127.0.0.1:1883, data_dir "+filepath.Join(filepath.Dir(warn), "data")+")\n"+
 		warn+": warning: zones: no walking time between back and office: taken as 40s (the longest walk)\n"+
 		warn+": warning: zones: no walking time between front and office: taken as 40s (the longest walk)\n", string(out))
 
@@ -235,5 +237,28 @@ func watchStore(t *testing.T, url string) (paho.Client, func(topic, fragment str
 				t.Fatalf("no %s on %s", fragment, topic)
 			}
 		}
+	}
+}
+
+// hash-pin prints a bcrypt hash of the PIN on stdin that the bridge
+// config takes as pin_hash and the app signs in with.
+func TestHashPIN(t *testing.T) {
+	bin := testsupport.Binary(t, ".")
+	cmd := exec.Command(bin, "hash-pin")
+	cmd.Stdin = strings.NewReader("4711\n")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	hash := strings.TrimSpace(string(out))
+	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("4711")))
+	cfg := writeConfig(t, "tcp://127.0.0.1:1883", "  - { id: ben, zone: back, roles: [attendant], pin_hash: \""+hash+"\" }\n")
+	out, err = exec.Command(bin, "-check-config", cfg).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	for _, in := range []string{"", "\n", "12\n"} {
+		cmd := exec.Command(bin, "hash-pin")
+		cmd.Stdin = strings.NewReader(in)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "%q", in)
+		require.Contains(t, string(out), "attendant-bridge hash-pin: ", "%q", in)
 	}
 }

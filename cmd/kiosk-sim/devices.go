@@ -213,10 +213,34 @@ func deviceCommand(f []string, sc *vdev.VirtualScanner, sl *vdev.VirtualScale, o
 			return d.Garbage([]byte("\x00\xff~~\x1b[noise\xfe\r\n"))
 		}
 	case "status":
-		fmt.Fprintf(out, "scanner %s plugged=%v enabled=%v; scale %s plugged=%v load=%d g sample=%+v\n",
-			sc.Path(), sc.Plugged(), sc.Enabled(), sl.Path(), sl.Plugged(), sl.Load(), sl.Sample())
+		fmt.Fprintln(out, status(sc, sl))
 	default:
 		return fmt.Errorf("unknown command %q (type help)", f[0])
 	}
 	return nil
+}
+
+// status is the devices' state in words: "scanner /tmp/sco-dev/scanner:
+// plugged, enabled; scale /tmp/sco-dev/scale: plugged, load 355 g, reads
+// 355 g (stable)".
+func status(sc *vdev.VirtualScanner, sl *vdev.VirtualScale) string {
+	word := func(b bool, yes, no string) string {
+		if b {
+			return yes
+		}
+		return no
+	}
+	r := sl.Sample()
+	how := []string{word(r.Motion, "moving", "stable")}
+	for _, f := range []struct {
+		on   bool
+		what string
+	}{{r.Over, "over capacity"}, {r.Under, "under zero"}, {r.AtZero, "at zero"}, {r.Tared, "tared"}} {
+		if f.on {
+			how = append(how, f.what)
+		}
+	}
+	return fmt.Sprintf("scanner %s: %s, %s; scale %s: %s, load %d g, reads %d g (%s)",
+		sc.Path(), word(sc.Plugged(), "plugged", "unplugged"), word(sc.Enabled(), "enabled", "disabled by the host"),
+		sl.Path(), word(sl.Plugged(), "plugged", "unplugged"), sl.Load(), r.Net, strings.Join(how, ", "))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.bug.st/serial"
 
+	"github.com/sco-project/sco/attendant/web/webtest"
 	"github.com/sco-project/sco/internal/cli"
 )
 
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 // attendants paged and resolving, and stops cleanly on Ctrl-C with a
 // summary.
 func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
-	cmd := exec.Command(bin, "demo", "-lanes", "3", "-seed", "2")
+	cmd := exec.Command(bin, "demo", "-lanes", "3", "-seed", "2", "-attendant", "zoe:front:attendant,age_verifier")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr syncBuf
@@ -64,7 +65,11 @@ func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
 		"alert":    regexp.MustCompile(`lane \S+\s+ALERT \w+`),
 		"paged":    regexp.MustCompile(`paged (Ana|Ben|Sue) \(tier \d\)`),
 		"resolved": regexp.MustCompile(`resolved \w+ by (Ana|Ben|Sue)`),
+		"app":      regexp.MustCompile(`^attendant app: (http://127\.0\.0\.1:\d+)/ `),
+		"zoe":      regexp.MustCompile(`^  zoe +4444 +Zoe +attendant, age_verifier +nobody plays Zoe$`),
+		"pager":    regexp.MustCompile(`^zoe on a terminal pager: go run ./cmd/pager -broker tcp://127\.0\.0\.1:\d+ -store s1 -id zoe`),
 	}
+	var app string
 	deadline := time.After(120 * time.Second)
 	for len(want) > 0 {
 		select {
@@ -72,14 +77,19 @@ func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
 			require.True(t, ok, "demo exited early:\n%s\nstderr:\n%s", all.String(), stderr.String())
 			all.WriteString(l + "\n")
 			for k, re := range want {
-				if re.MatchString(l) {
+				if m := re.FindStringSubmatch(l); m != nil {
 					delete(want, k)
+					if k == "app" {
+						app = m[1]
+					}
 				}
 			}
 		case <-deadline:
 			t.Fatalf("demo did not show %v within 120s:\n%s", keys(want), all.String())
 		}
 	}
+	// Zoe, whom nobody plays, signs in to the app with her PIN.
+	webtest.Cookies(t, app, "zoe", "4444")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	for l := range lines {
 		all.WriteString(l + "\n")
@@ -93,6 +103,7 @@ func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
 		t.Fatal("demo did not stop within 30s of Ctrl-C")
 	}
 	require.Contains(t, all.String(), "summary by kind")
+	require.Regexp(t, `(?m)^(no alert was open at stop|open at stop \(\d+\): .*)$`, all.String())
 }
 
 func keys(m map[string]*regexp.Regexp) []string {
@@ -197,10 +208,13 @@ func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 			break
 		}
 	}
-	_, err = io.WriteString(pw, "frob\nquit\n")
+	_, err = io.WriteString(pw, "status\nfrob\nquit\n")
 	require.NoError(t, err)
 	require.Equal(t, cli.ExitOK, <-done)
 	require.Contains(t, out.String(), `unknown command "frob"`)
+	// The status line is in words, not a Go struct.
+	require.Regexp(t, `scanner `+regexp.QuoteMeta(scannerPath)+`: plugged, enabled; scale \S+/scale: plugged, load 355 g, reads 35[4-6] g \(stable\)\n`, out.String())
+	require.NotContains(t, out.String(), "{")
 	_, err = os.Lstat(scannerPath)
 	require.True(t, os.IsNotExist(err), "quit removes the device links: %v", err)
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sco-project/sco/devices/lanegpio"
 	"github.com/sco-project/sco/internal/cli"
+	"github.com/sco-project/sco/internal/sdnotify"
 	"github.com/sco-project/sco/kiosk"
 	"github.com/sco-project/sco/kiosk/daemon"
 	"github.com/sco-project/sco/kiosk/laneconfig"
@@ -67,6 +68,7 @@ func mainImpl(ctx context.Context, env *cli.Env, record string) error {
 		}
 	}()
 	env.Log.Info("kioskd running", "store", cfg.Store, "lane", cfg.Lane, "ui", d.Addr(), "broker", cfg.MQTT.Broker, "data_dir", cfg.DataDir)
+	sdnotify.Started(ctx, env.Log) // journal open, session restored, screen listening (Type=notify)
 	return d.Run(ctx)
 }
 

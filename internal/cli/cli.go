@@ -56,10 +56,9 @@ type Command struct {
 	// by Usagef exits 2 with the usage, any other error exits 1.
 	Run func(ctx context.Context, env *Env) error
 	// Commands are the subcommands, chosen by the first argument. A
-	// command with subcommands has no flags and no Run of its own,
-	// unless it has a Run: then a first argument that names a
-	// subcommand runs it, and any other runs the command itself
-	// (attendant-bridge -config ..., attendant-bridge report ...).
+	// command with subcommands and no Run has no flags of its own; one
+	// with a Run too (attendant-bridge and its hash-pin) runs the
+	// subcommand the first argument names, else itself with its flags.
 	Commands []*Command
 }
 
@@ -118,7 +117,7 @@ func (c *Command) Execute(ctx context.Context, args []string, stdio Stdio) int {
 }
 
 func (c *Command) execute(ctx context.Context, name string, args []string, stdio Stdio) int {
-	if len(c.Commands) > 0 && (c.Run == nil || len(args) > 0 && c.sub(args[0]) != nil) {
+	if len(c.Commands) > 0 && (c.Run == nil || (len(args) > 0 && c.sub(args[0]) != nil)) {
 		return c.dispatch(ctx, name, args, stdio)
 	}
 	if c.Config != "" && c.Check == nil {
@@ -197,9 +196,9 @@ func (c *Command) dispatch(ctx context.Context, name string, args []string, stdi
 
 // sub is the subcommand called name, or nil.
 func (c *Command) sub(name string) *Command {
-	for _, s := range c.Commands {
-		if s.Name == name {
-			return s
+	for _, sub := range c.Commands {
+		if sub.Name == name {
+			return sub
 		}
 	}
 	return nil
@@ -220,6 +219,9 @@ func (c *Command) usage(w io.Writer, name string, fs *flag.FlagSet) {
 		lines = []string{"<command> [flags]"}
 	case c.Config != "":
 		lines = []string{"-config FILE [flags]", "-check-config FILE"}
+		if len(c.Commands) > 0 {
+			lines = append(lines, "<command> [flags]")
+		}
 	default:
 		lines = []string{strings.TrimSpace("[flags] " + c.Args)}
 	}

@@ -231,27 +231,27 @@ func TestSubcommands(t *testing.T) {
 	assert.Equal(t, "sim run", ran)
 }
 
-// A command with a Run may have subcommands too: a first argument that
-// names one runs it, anything else the command itself.
-func TestRunAndSubcommands(t *testing.T) {
+// A command with a config and a subcommand: the subcommand when the first
+// argument names it, else the command with its flags.
+func TestCommandWithSubcommand(t *testing.T) {
 	var ran Env
 	c := tool(&ran)
 	var subRan string
-	c.Commands = []*Command{{Name: "report", Short: "print a report", Run: func(_ context.Context, env *Env) error {
+	c.Commands = []*Command{{Name: "hash", Short: "hash a thing", Run: func(_ context.Context, env *Env) error {
 		subRan = env.Name
 		return nil
 	}}}
-	r := execute(t, c, "-config", "a.yaml", "-log-level", "off")
+	r := execute(t, c, "hash")
+	assert.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Equal(t, "tool hash", subRan)
+	r = execute(t, c, "-config", "a.yaml", "-log-level", "off")
 	assert.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Equal(t, "a.yaml", ran.Config)
-	r = execute(t, c, "report")
-	assert.Equal(t, ExitOK, r.code, r.stderr)
-	assert.Equal(t, "tool report", subRan)
 	r = execute(t, c, "-h")
 	assert.Equal(t, ExitOK, r.code)
-	assert.True(t, strings.HasPrefix(r.out, "usage: tool -config FILE [flags]\n       tool -check-config FILE\n"), r.out)
-	assert.Contains(t, r.out, "commands:\n  report  print a report\n")
-	assert.Contains(t, r.out, "-config FILE")
+	assert.True(t, strings.HasPrefix(r.out, "usage: tool -config FILE [flags]\n       tool -check-config FILE\n       tool <command> [flags]\n"), r.out)
+	assert.Contains(t, r.out, "commands:\n  hash  hash a thing\n")
+	assert.Contains(t, r.out, "-log-format")
 	r = execute(t, c, "frob")
 	assert.Equal(t, ExitUsage, r.code)
 	assert.Contains(t, r.stderr, `unexpected argument "frob"`)

@@ -36,7 +36,7 @@ type Mosquitto struct {
 	Addr string // host:port
 	Dir  string // where its config and log live
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *SyncBuffer
 }
 
 // URL is the broker address as an MQTT client URL.
@@ -91,7 +91,7 @@ func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 		if err := os.WriteFile(cfgPath, []byte(conf), 0o600); err != nil {
 			t.Fatalf("testsupport: %v", err)
 		}
-		m := &Mosquitto{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, log: &syncBuffer{}}
+		m := &Mosquitto{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, log: &SyncBuffer{}}
 		m.cmd = exec.Command(bin, "-c", cfgPath)
 		m.cmd.Stdout = m.log
 		m.cmd.Stderr = m.log
@@ -207,18 +207,20 @@ func (p *PTY) ReadUntil(ctx context.Context, want []byte) ([]byte, error) {
 	return got, nil
 }
 
-type syncBuffer struct {
+// SyncBuffer is a buffer that goroutines may write and read at once: a
+// process's or a logger's output that a test reads while it runs.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

@@ -1,10 +1,6 @@
 package mosquitto_test
 
 import (
-	"bufio"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 // waitFor bounds every wait on the broker.
@@ -144,63 +141,11 @@ func failure(t *testing.T, cfg mqttc.Config) string {
 // "<!-- test: name -->" in a doc of the repository, unindented.
 func docBlock(t *testing.T, doc, name string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join("../..", doc))
-	require.NoError(t, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	state := 0 // 0: before the marker, 1: before the fence, 2: in the block
-	indent := ""
-	var block []string
-	for sc.Scan() {
-		line := sc.Text()
-		trimmed := strings.TrimSpace(line)
-		switch state {
-		case 0:
-			if trimmed == "<!-- test: "+name+" -->" {
-				state = 1
-			}
-		case 1:
-			require.Equal(t, "```sh", trimmed, "%s: the marker %s is followed by a ```sh block", doc, name)
-			indent = line[:len(line)-len(strings.TrimLeft(line, " "))]
-			state = 2
-		case 2:
-			if trimmed == "```" {
-				return block
-			}
-			block = append(block, strings.TrimPrefix(line, indent))
-		}
-	}
-	require.NoError(t, sc.Err())
-	t.Fatalf("%s: no block marked %q", doc, name)
-	return nil
+	b := testsupport.MarkedBlock(t, doc, name)
+	require.Equal(t, "sh", b.Lang, "%s: the marker %s is followed by a ```sh block", b.Where(), name)
+	return b.Lines
 }
 
 // commands joins a block's continued lines and its for ... done loops
 // into commands, and drops comments and blank lines.
-func commands(block []string) []string {
-	var out []string
-	cur := ""
-	depth := 0
-	for _, line := range block {
-		trimmed := strings.TrimSpace(line)
-		if cur == "" && (trimmed == "" || strings.HasPrefix(trimmed, "#")) {
-			continue
-		}
-		if cur != "" {
-			cur += "\n"
-		}
-		cur += line
-		if strings.HasPrefix(trimmed, "for ") {
-			depth++
-		}
-		if trimmed == "done" {
-			depth--
-		}
-		if strings.HasSuffix(trimmed, "\\") || depth > 0 {
-			continue
-		}
-		out = append(out, cur)
-		cur = ""
-	}
-	return out
-}
+func commands(block []string) []string { return testsupport.ShellCommands(block) }

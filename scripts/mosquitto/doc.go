@@ -8,4 +8,12 @@
 // lane, the bridge and a pager and check that each may publish and read
 // exactly what the ACL allows, that nobody can push the bridge off with
 // its client id, and that a failed connect says why.
+//
+// store_test.go goes on to a store IT person's first hour: README's
+// steps in order (the broker, a lane on `kiosk-sim devices`, the bridge
+// of docs/bridge.md, a terminal pager), run literally with the server's
+// paths and ports moved into a temporary directory; a help press on the
+// lane pages the pager, whose claim reaches the lane ("Ana is on the
+// way.") and whose resolution closes the alert. Every program it starts
+// is stopped by its pid, on failure too.
 package mosquitto

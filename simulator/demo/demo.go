@@ -2,16 +2,20 @@ package demo
 
 import (
 	"context"
-
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
@@ -35,6 +39,62 @@ type Opts struct {
 	Logger *slog.Logger
 	// Ready, if not nil, is called once the store is up.
 	Ready func(*harness.Store)
+	// Web is where the bridge serves the attendant app (host:port;
+	// 127.0.0.1:0 picks a free port); "" serves none.
+	Web string
+	// Extra are roster entries that no virtual attendant plays: a person
+	// joins the demo as them, from the app or a pager (ParseAttendant).
+	Extra []attendant.Attendant
+}
+
+// PIN is the demo's PIN of the nth roster entry (from 0): 1111, 2222,
+// ... 9999, then 1010, 1011, ... It is printed at start; the demo is not
+// a store.
+func PIN(n int) string {
+	if n < 9 {
+		return strings.Repeat(strconv.Itoa(n+1), 4)
+	}
+	return strconv.Itoa(1010 + n - 9)
+}
+
+// ParseAttendant parses a roster entry that no virtual attendant plays:
+// id:zone:role[,role] (zoe:front:attendant,age_verifier). Its name is
+// the id with a capital.
+func ParseAttendant(s string) (attendant.Attendant, error) {
+	p := strings.Split(s, ":")
+	if len(p) != 3 || p[0] == "" || p[1] == "" || p[2] == "" {
+		return attendant.Attendant{}, fmt.Errorf("attendant %q: want id:zone:role[,role] (zoe:front:attendant)", s)
+	}
+	roles := strings.Split(p[2], ",")
+	for _, r := range roles {
+		switch r {
+		case protocol.RoleAttendant, protocol.RoleAgeVerifier, protocol.RoleSupervisor:
+		default:
+			return attendant.Attendant{}, fmt.Errorf("attendant %q: role %q is not attendant, age_verifier or supervisor", s, r)
+		}
+	}
+	return attendant.Attendant{ID: p[0], Name: strings.ToUpper(p[0][:1]) + p[0][1:], Zone: p[1], Roles: roles}, nil
+}
+
+// roster is the demo's staff (harness.DefaultRoster) and the extra
+// entries, each with the hash of its PIN.
+func roster(extra []attendant.Attendant) ([]attendant.Attendant, error) {
+	out := slices.Clone(harness.DefaultRoster)
+	for _, a := range extra {
+		if slices.ContainsFunc(out, func(b attendant.Attendant) bool { return b.ID == a.ID }) {
+			return nil, fmt.Errorf("attendant %s is on the roster already", a.ID)
+		}
+		out = append(out, a)
+	}
+	for i := range out {
+		// The lowest cost: these PINs are printed for anyone to use.
+		h, err := bcrypt.GenerateFromPassword([]byte(PIN(i)), bcrypt.MinCost)
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		out[i].PinHash = string(h)
+	}
+	return out, nil
 }
 
 // DemoRates make a demo lively: trouble every basket or two.
@@ -95,8 +155,16 @@ func Run(ctx context.Context, o Opts) error {
 			Scale: []string{"nci", "toledo", "sics"}[i%3],
 		}
 	}
+	staffRoster, err := roster(o.Extra)
+	if err != nil {
+		return err
+	}
+	var webCfg *web.Config
+	if o.Web != "" {
+		webCfg = &web.Config{Listen: o.Web}
+	}
 	fmt.Fprintf(o.Out, "kiosk-sim demo: starting a store with %d lanes...\n", o.Lanes)
-	s, err := harness.Start(ctx, harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: specs, Logger: o.Logger,
+	s, err := harness.Start(ctx, harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: specs, Logger: o.Logger, Roster: staffRoster, Web: webCfg,
 		Escalation: attendant.Escalation{AckTimeout: 5 * time.Second, ClaimTimeout: 30 * time.Second, Repeat: 2}})
 	if err != nil {
 		return err
@@ -118,11 +186,12 @@ func Run(ctx context.Context, o Opts) error {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Out, "broker %s, bridge online, attendants: %s\n", s.BrokerURL, roster(s))
+	fmt.Fprintf(o.Out, "broker %s, bridge online, attendants: %s\n", s.BrokerURL, describe(s.Roster))
 	fmt.Fprintln(o.Out, "shopper screens:")
 	for _, l := range s.Lanes {
 		fmt.Fprintf(o.Out, "  lane %s (%s, %s scale): %s\n", l.ID, l.Zone, l.Config.Scale.Protocol, l.URL)
 	}
+	printJoin(o.Out, s, len(harness.DefaultRoster))
 	fmt.Fprintln(o.Out, "press Ctrl-C to stop")
 	if o.Ready != nil {
 		o.Ready(s)
@@ -144,38 +213,77 @@ func Run(ctx context.Context, o Opts) error {
 	<-ctx.Done()
 	wg.Wait()
 	fmt.Fprintln(o.Out, "stopping...")
+	// What is open now is what the summary lists; what the stop itself
+	// causes (the lanes paging on broadcast while the bridge is away) is
+	// not the store's traffic.
+	open := log.stop(time.Now())
+	// The bridge first: pagers stopping after it leave wills that escalate
+	// nothing.
+	if err := s.StopBridge(); err != nil {
+		fmt.Fprintf(o.Out, "the bridge did not stop cleanly: %v\n", err)
+	}
 	s.Close()
 	<-logDone
-	log.summary()
+	log.summary(open)
 	return nil
 }
 
-func roster(s *harness.Store) string {
+func describe(r []attendant.Attendant) string {
 	var p []string
-	for _, a := range s.Roster {
+	for _, a := range r {
 		p = append(p, fmt.Sprintf("%s (%s; %s)", a.Name, a.Zone, strings.Join(a.Roles, ", ")))
 	}
 	return strings.Join(p, ", ")
+}
+
+// printJoin says how a person joins the demo: the attendant app's address
+// and every roster entry's PIN (the first played entries have virtual
+// attendants too), and a terminal pager for the entries nobody plays.
+func printJoin(out io.Writer, s *harness.Store, played int) {
+	if u := s.WebURL(); u != "" {
+		fmt.Fprintf(out, "attendant app: %s  (store console, for supervisors: %sconsole)\n", u, u)
+		fmt.Fprintf(out, "  %-8s %-5s %-8s %s\n", "sign in", "PIN", "name", "roles")
+		for i, a := range s.Roster {
+			who := "also played by a virtual attendant"
+			if i >= played {
+				who = "nobody plays " + a.Name
+			}
+			fmt.Fprintf(out, "  %-8s %-5s %-8s %-36s %s\n", a.ID, PIN(i), a.Name, strings.Join(a.Roles, ", "), who)
+		}
+	}
+	for _, a := range s.Roster[played:] {
+		fmt.Fprintf(out, "%s on a terminal pager: go run ./cmd/pager -broker %s -store %s -id %s", a.ID, s.BrokerURL, s.ID, a.ID)
+		if s.MQTT.Username == "" {
+			fmt.Fprintln(out, "  (the broker takes no password)")
+		} else {
+			fmt.Fprintf(out, " -username %s -password-file FILE  (the broker's password for %s)\n", a.ID, a.ID)
+		}
+	}
 }
 
 func stamp(t time.Time) string { return t.Format("15:04:05.000") }
 
 // live prints the store's traffic as a person wants to read it.
 type live struct {
-	out    io.Writer
-	s      *harness.Store
-	alerts map[string]*tracked
-	paged  map[string]map[string]bool
-	stats  map[protocol.Kind]*kindStats
-	lanes  map[string]protocol.LaneState
-	paid   int
+	mu        sync.Mutex
+	stopped   bool // the demo is stopping: events are no longer the store's
+	stoppedAt time.Time
+	out       io.Writer
+	s         *harness.Store
+	alerts    map[string]*tracked
+	paged     map[string]map[string]bool
+	stats     map[protocol.Kind]*kindStats
+	lanes     map[string]protocol.LaneState
+	paid      int
 }
 
 type tracked struct {
-	kind   protocol.Kind
-	lane   string
-	raised time.Time
-	done   bool
+	id      string
+	kind    protocol.Kind
+	lane    string
+	raised  time.Time
+	claimed string // who claimed it, "" when nobody
+	done    bool
 }
 
 type kindStats struct {
@@ -205,13 +313,37 @@ func (l *live) name(id string) string {
 	return id
 }
 
+// stop ends the log of the store's traffic and returns the alerts open
+// at now, oldest first.
+func (l *live) stop(now time.Time) []tracked {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped, l.stoppedAt = true, now
+	var open []tracked
+	for _, a := range l.alerts {
+		if !a.done {
+			open = append(open, *a)
+		}
+	}
+	sort.Slice(open, func(i, j int) bool { return open[i].raised.Before(open[j].raised) })
+	return open
+}
+
 func (l *live) event(ev harness.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopped {
+		return
+	}
+	if ev.Record != nil && l.alerts[ev.Record.ID] != nil {
+		l.alerts[ev.Record.ID].claimed = ev.Record.ClaimedBy
+	}
 	switch {
 	case ev.Alert != nil && ev.Alert.Status == protocol.AlertOpen:
 		if l.alerts[ev.Alert.ID] != nil {
 			return // re-published when the bridge came back
 		}
-		l.alerts[ev.Alert.ID] = &tracked{kind: ev.Alert.Kind, lane: ev.Alert.Lane, raised: ev.At}
+		l.alerts[ev.Alert.ID] = &tracked{id: ev.Alert.ID, kind: ev.Alert.Kind, lane: ev.Alert.Lane, raised: ev.At}
 		l.kind(ev.Alert.Kind).raised++
 		what := string(ev.Alert.Kind)
 		if ev.Alert.Item != nil {
@@ -263,7 +395,9 @@ func (l *live) event(ev harness.Event) {
 	}
 }
 
-func (l *live) summary() {
+func (l *live) summary(open []tracked) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	fmt.Fprintf(l.out, "\n%d checkouts paid\n", l.paid)
 	fmt.Fprintln(l.out, "summary by kind: raised, fixed by the shopper, resolved by staff, median time to claim, median time to resolve")
 	kinds := make([]string, 0, len(l.stats))
@@ -274,6 +408,18 @@ func (l *live) summary() {
 	for _, k := range kinds {
 		st := l.stats[protocol.Kind(k)]
 		fmt.Fprintf(l.out, "  %-16s %3d %3d %3d  %8s  %8s\n", k, st.raised, st.cancelled, st.resolved, median(st.toClaim), median(st.toResolve))
+	}
+	if len(open) == 0 {
+		fmt.Fprintln(l.out, "no alert was open at stop")
+		return
+	}
+	fmt.Fprintf(l.out, "open at stop (%d): the lanes keep them and page them again when a bridge is back\n", len(open))
+	for _, a := range open {
+		who := "nobody had claimed it"
+		if a.claimed != "" {
+			who = "claimed by " + l.name(a.claimed)
+		}
+		fmt.Fprintf(l.out, "  lane %-3s %-16s open for %s, %s\n", a.lane, a.kind, dur(l.stoppedAt.Sub(a.raised)), who)
 	}
 }
 

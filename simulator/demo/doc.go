@@ -3,4 +3,11 @@
 // real daemon code with virtual devices, virtual attendants), sends random
 // shoppers to every lane, and prints what happens as it happens: alerts,
 // who was paged, who claimed, time to claim and time to resolve.
+//
+// The bridge also serves the attendant app (Opts.Web): the demo prints its
+// address and every roster entry's PIN (PIN), so a person joins from a
+// browser as one more attendant, either as one of the virtual ones or as
+// an extra roster entry that nobody plays (Opts.Extra, ParseAttendant).
+// At the end it stops the bridge before the virtual pagers (their wills
+// then escalate nothing) and lists the alerts still open in the summary.
 package demo

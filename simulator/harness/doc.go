@@ -3,7 +3,8 @@
 // the real kioskd daemon code against virtual scanners and scales on real
 // pseudo-terminals, and virtual attendants on pagers. An Observer listens
 // to every message of the store and timestamps it, so scenarios can wait
-// for what must happen and the demo and benchmarks can measure it.
+// for what must happen and the demo and benchmarks can measure it. With
+// Opts.Web the bridge also serves the attendant app (Store.WebURL).
 //
 // kiosk-sim run, demo and bench are built on it.
 package harness

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/attendant/bridge"
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/kiosk/daemon"
@@ -54,10 +55,16 @@ type Opts struct {
 	// NoBridge runs the store without an attendant bridge (lanes fall back
 	// to broadcast paging).
 	NoBridge bool
+	// Web, when set, has the bridge serve the attendant app (package
+	// attendant/web) as its web: block says; the roster's pin_hash
+	// entries are the PINs to sign in with. Store.WebURL is its address.
+	Web *web.Config
 	// Dir holds data dirs, device links and the catalogue; "" means a new
 	// temporary directory, removed by Close.
 	Dir string
-	// Logger receives every component's logs; nil discards them.
+	// Logger receives every component's logs (the broker's, the
+	// bridge's, each lane's, and each virtual pager's events at debug),
+	// each line with its component; nil discards them.
 	Logger *slog.Logger
 }
 
@@ -142,7 +149,7 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	}
 	s.BrokerURL = o.Broker
 	if s.BrokerURL == "" {
-		if s.broker, err = broker.Start(broker.Opts{}); err != nil {
+		if s.broker, err = broker.Start(broker.Opts{Logger: s.log.With("component", "broker")}); err != nil {
 			return nil, fmt.Errorf("harness: %w", err)
 		}
 		s.BrokerURL = s.broker.URL()
@@ -161,7 +168,7 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	if !o.NoBridge {
 		s.bcfg = &bridge.Config{
 			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation},
-			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"),
+			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"), Web: o.Web,
 		}
 		if err := s.bcfg.Validate(); err != nil {
 			return nil, fmt.Errorf("harness: bridge config: %w", err)
@@ -220,6 +227,17 @@ func (s *Store) StartBridge() error {
 		return fmt.Errorf("harness: bridge did not come online: %w", err)
 	}
 	return nil
+}
+
+// WebURL is the attendant app's address (http://127.0.0.1:port/) while
+// the bridge runs with Opts.Web; "" otherwise.
+func (s *Store) WebURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bridge == nil {
+		return ""
+	}
+	return s.bridge.WebURL()
 }
 
 // StopBridge stops the bridge (its will tells the lanes it is offline).
@@ -306,7 +324,8 @@ func laneYAML(s *Store, l *Lane, proto vdev.Protocol, dir, catalog string, polic
 }
 
 func (s *Store) runLane(l *Lane) error {
-	d, err := daemon.New(l.Config, &daemon.Opts{Logger: s.log.With("component", "lane", "lane", l.ID), ShutdownTimeout: time.Second})
+	// The daemon adds the store and lane to its lines.
+	d, err := daemon.New(l.Config, &daemon.Opts{Logger: s.log.With("component", "lane"), ShutdownTimeout: time.Second})
 	if err != nil {
 		return fmt.Errorf("harness: lane %s: %w", l.ID, err)
 	}

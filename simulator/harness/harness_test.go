@@ -2,11 +2,16 @@ package harness
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sco-project/sco/internal/testsupport"
 	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/vpager"
 )
@@ -81,4 +86,54 @@ func TestBridgeDownLaneBroadcastsThenBridgePages(t *testing.T) {
 	})
 	require.NoError(t, err, "the restarted bridge pages the alert the lane re-published")
 	require.Equal(t, bc.Page.Alert, page.Page.Alert)
+}
+
+// The store's logger reaches every component it runs in process, at
+// debug: the broker, the bridge, the lane and the virtual pagers, each
+// line naming its component once.
+func TestLoggerReachesEveryComponent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var buf testsupport.SyncBuffer
+	s, err := Start(ctx, Opts{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	require.NoError(t, err)
+	defer s.Close()
+	connected := make(chan struct{}, 1)
+	_, err = s.StartPager("ana", "", vpager.Behaviour{}, func(e vpager.Event) {
+		if e.Kind == vpager.Connected {
+			select {
+			case connected <- struct{}{}:
+			default:
+			}
+		}
+	})
+	require.NoError(t, err)
+	select {
+	case <-connected:
+	case <-ctx.Done():
+		t.Fatal("pager did not connect")
+	}
+	s.Close()
+	logs := buf.String()
+	for _, want := range []string{
+		`level=DEBUG msg="mqtt: connected" component=bridge `,
+		`level=DEBUG msg="mqtt: connected" component=lane store=s1 lane=1 `,
+		`level=DEBUG msg=pager component=pager attendant=ana event=connected`,
+		`component=broker`,
+	} {
+		require.Contains(t, logs, want)
+	}
+	require.NotRegexp(t, `lane=1 .*lane=1`, logs, "the lane is named once")
+}
+
+// docs/simulator.md names the demo's roster as it is: each attendant's
+// zone and roles.
+func TestDocsRoster(t *testing.T) {
+	b, err := os.ReadFile("../../docs/simulator.md")
+	require.NoError(t, err)
+	doc := strings.Join(strings.Fields(string(b)), " ")
+	for _, a := range DefaultRoster {
+		roles := strings.ReplaceAll(strings.Join(a.Roles, ", "), "_", " ")
+		require.Contains(t, doc, fmt.Sprintf("%s (%s; %s)", a.Name, a.Zone, roles))
+	}
 }

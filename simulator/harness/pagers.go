@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/sco-project/sco/pagerclient"
@@ -30,7 +32,7 @@ func (s *Store) StartPager(id, status string, b vpager.Behaviour, onEvent func(v
 			ClientID: fmt.Sprintf("sim-pager-%s-%s-%d", s.ID, a.ID, os.Getpid()),
 		},
 		Behaviour: b,
-		OnEvent:   onEvent,
+		OnEvent:   s.logPager(id, onEvent),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("harness: pager %s: %w", id, err)
@@ -39,4 +41,31 @@ func (s *Store) StartPager(id, status string, b vpager.Behaviour, onEvent func(v
 	s.pagers = append(s.pagers, p)
 	s.mu.Unlock()
 	return p, nil
+}
+
+// logPager logs a virtual pager's events at debug, as the store's other
+// components log theirs, and passes them on to onEvent.
+func (s *Store) logPager(id string, onEvent func(vpager.Event)) func(vpager.Event) {
+	log := s.log.With("component", "pager", "attendant", id)
+	return func(ev vpager.Event) {
+		if log.Enabled(context.Background(), slog.LevelDebug) {
+			attrs := []any{"event", string(ev.Kind)}
+			if ev.Alert != "" {
+				attrs = append(attrs, "alert", ev.Alert)
+			}
+			if ev.Action != "" {
+				attrs = append(attrs, "action", string(ev.Action))
+			}
+			if ev.ClaimedBy != "" {
+				attrs = append(attrs, "claimed_by", ev.ClaimedBy)
+			}
+			if ev.Error != "" {
+				attrs = append(attrs, "error", ev.Error)
+			}
+			log.Debug("pager", attrs...)
+		}
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
 }

@@ -1,8 +1,12 @@
 // Package webtest is a fake web.Backend: a small in-memory bridge with
 // first-claim-wins arbitration, the contract's errors, lanes and
-// attendants, for the app's tests and screenshots. Tests drive it (Raise,
-// Cancel, SetLane, Answer) and read what the app told it (PresenceOf,
-// Commands).
+// attendants, for the app's tests. Tests drive it (Raise, Cancel,
+// SetLane, Answer) and read what the app told it (PresenceOf, Commands).
+//
+// It also holds what every browser test of the app uses, against the fake
+// or the real bridge: headless Chromium driven with chromedp (Browser,
+// Person, Do, WaitText, WaitGone, SignInAs) and a signed-in session's
+// cookies for a plain HTTP client (Cookies).
 package webtest
 
 import (

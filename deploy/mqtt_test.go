@@ -1,0 +1,262 @@
+package deploy_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/internal/testsupport"
+)
+
+// waitFor bounds every wait on a broker or a daemon.
+const waitFor = 20 * time.Second
+
+// watched is a process's output that a test can wait on.
+type watched struct {
+	mu     sync.Mutex
+	buf    strings.Builder
+	notify chan struct{}
+}
+
+func newWatched() *watched { return &watched{notify: make(chan struct{}, 1)} }
+
+func (w *watched) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.buf.Write(p)
+	w.mu.Unlock()
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (w *watched) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// mosquitto is a Mosquitto process on a config file of the test's; it
+// can be stopped and started again on the same config (and ports).
+type mosquitto struct {
+	t      *testing.T
+	name   string
+	conf   string
+	cmd    *exec.Cmd
+	exited chan error
+	log    *watched
+}
+
+func startMosquitto(t *testing.T, name, conf string) *mosquitto {
+	t.Helper()
+	m := &mosquitto{t: t, name: name, conf: conf}
+	m.start()
+	t.Cleanup(m.stop)
+	return m
+}
+
+func (m *mosquitto) start() {
+	m.t.Helper()
+	bin := testsupport.MosquittoBinary()
+	require.NotEmpty(m.t, bin, "mosquitto not found")
+	m.log = newWatched()
+	m.cmd = exec.Command(bin, "-c", m.conf)
+	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
+	require.NoError(m.t, m.cmd.Start())
+	m.exited = make(chan error, 1)
+	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(m.cmd, m.exited)
+	ready := make(chan struct{})
+	go func() {
+		defer close(ready)
+		deadline := time.After(waitFor)
+		for !strings.Contains(m.log.String(), " running") {
+			select {
+			case <-m.log.notify:
+			case <-deadline:
+				return
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-m.exited:
+		m.t.Fatalf("%s mosquitto exited: %v\n%s", m.name, err, m.log.String())
+	}
+	require.Contains(m.t, m.log.String(), " running", "%s mosquitto did not start:\n%s", m.name, m.log.String())
+}
+
+// stop ends Mosquitto with SIGTERM, as systemctl stop does (it saves its
+// persistence file).
+func (m *mosquitto) stop() {
+	if m.cmd == nil {
+		return
+	}
+	_ = m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.exited:
+	case <-time.After(10 * time.Second):
+		_ = m.cmd.Process.Kill()
+		<-m.exited
+	}
+	m.cmd = nil
+}
+
+// freePort is a loopback port free at the time of asking.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// msg is one message a client received.
+type msg struct{ topic, payload string }
+
+// mqttClient is one MQTT login that records what it receives.
+type mqttClient struct {
+	t      *testing.T
+	c      paho.Client
+	mu     sync.Mutex
+	msgs   []msg
+	notify chan struct{}
+}
+
+// connect logs in to broker (tcp://host:port); clean false keeps the
+// session (subscriptions and queued messages) while it is away.
+func connect(t *testing.T, broker, clientID, user, password string, clean bool) *mqttClient {
+	t.Helper()
+	m := &mqttClient{t: t, notify: make(chan struct{}, 1)}
+	o := paho.NewClientOptions().AddBroker(broker).SetClientID(clientID).SetUsername(user).SetPassword(password).
+		SetCleanSession(clean).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second).SetOrderMatters(true)
+	o.SetDefaultPublishHandler(func(_ paho.Client, p paho.Message) {
+		m.mu.Lock()
+		m.msgs = append(m.msgs, msg{p.Topic(), string(p.Payload())})
+		m.mu.Unlock()
+		select {
+		case m.notify <- struct{}{}:
+		default:
+		}
+	})
+	m.c = paho.NewClient(o)
+	tok := m.c.Connect()
+	require.True(t, tok.WaitTimeout(waitFor), "connect %s: timed out", clientID)
+	require.NoError(t, tok.Error(), "connect %s", clientID)
+	t.Cleanup(func() { m.c.Disconnect(100) })
+	return m
+}
+
+func (m *mqttClient) subscribe(filter string) {
+	m.t.Helper()
+	tok := m.c.Subscribe(filter, 1, nil)
+	require.True(m.t, tok.WaitTimeout(waitFor), "subscribe %s", filter)
+	require.NoError(m.t, tok.Error())
+}
+
+func (m *mqttClient) publish(topic string, retain bool, payload []byte) {
+	m.t.Helper()
+	tok := m.c.Publish(topic, 1, retain, payload)
+	require.True(m.t, tok.WaitTimeout(waitFor), "publish %s", topic)
+	require.NoError(m.t, tok.Error())
+}
+
+// await waits for a message on topic whose payload holds want, and
+// returns its payload.
+func (m *mqttClient) await(topic, want string) string {
+	m.t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		for _, g := range m.received() {
+			if g.topic == topic && strings.Contains(g.payload, want) {
+				return g.payload
+			}
+		}
+		select {
+		case <-m.notify:
+		case <-deadline:
+			m.t.Fatalf("no message on %s holding %q within %v; got %v", topic, want, waitFor, m.received())
+		}
+	}
+}
+
+func (m *mqttClient) received() []msg {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]msg(nil), m.msgs...)
+}
+
+// testCA signs the test's TLS certificates.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	der  []byte
+}
+
+func newCA(t *testing.T) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test central CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return &testCA{cert: cert, key: key, der: der}
+}
+
+func writePEM(t *testing.T, path, typ string, der []byte) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600))
+}
+
+// issue writes dir/name.crt and dir/name.key: a server certificate for
+// 127.0.0.1, or a client certificate whose common name is cn.
+func (ca *testCA) issue(t *testing.T, dir, name, cn string, server bool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	if server {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	require.NoError(t, err)
+	writePEM(t, filepath.Join(dir, name+".crt"), "CERTIFICATE", der)
+	kder, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	writePEM(t, filepath.Join(dir, name+".key"), "EC PRIVATE KEY", kder)
+}
+
+// asRoot is the line a Mosquitto config needs when the test runs as root:
+// Mosquitto would drop to its own user, which cannot read the test's
+// temporary files.
+func asRoot() string {
+	if os.Geteuid() == 0 {
+		return "user root\n"
+	}
+	return ""
+}
