@@ -2,6 +2,7 @@ package attendant
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -10,13 +11,19 @@ import (
 // commands in full, since they are small, and the closed ids and command answers set or
 // forgotten since the last Changes, since those grow with the day's
 // traffic. In Closed and Results a zero value means the entry was
-// forgotten.
+// forgotten. Interventions are the records of the alerts closed since
+// the last Changes, for the bridge's history: saved with the closing of
+// their alerts, they are never lost nor kept twice. Checkouts are the
+// lanes' checkouts received since the last Changes (a lane may deliver
+// one twice: the history keeps one per lane and session).
 type Changes struct {
-	Alerts    []AlertState
-	LastPaged map[string]time.Time
-	Closed    map[string]time.Time
-	Results   map[string]StoredResult
-	LaneOps   []LaneOp // in full: a few at most
+	Alerts        []AlertState
+	LastPaged     map[string]time.Time
+	Closed        map[string]time.Time
+	Results       map[string]StoredResult
+	LaneOps       []LaneOp // in full: a few at most
+	Interventions []Intervention
+	Checkouts     []Checkout
 }
 
 // Changes returns the state to save: a copy that shares no memory with
@@ -24,7 +31,8 @@ type Changes struct {
 // dispatcher goes on. Each closed id and answer is in the Changes after
 // it was set or forgotten, and in no later one.
 func (d *Dispatcher) Changes() Changes {
-	c := Changes{LastPaged: maps.Clone(d.last), LaneOps: d.laneOpList()}
+	c := Changes{LastPaged: maps.Clone(d.last), LaneOps: d.laneOpList(), Interventions: d.closedLog, Checkouts: d.checkouts}
+	d.closedLog, d.checkouts = nil, nil
 	for _, id := range d.alertIDs() {
 		c.Alerts = append(c.Alerts, d.alerts[id].clone())
 	}
@@ -46,10 +54,13 @@ func (d *Dispatcher) Changes() Changes {
 }
 
 // Then is c followed by the later changes n: n's alerts and history,
-// and every closed id and answer of both, n's where both have one. The
-// bridge saves changes whose save failed this way, with the next ones.
+// every closed id and answer of both, n's where both have one, and the
+// records and checkouts of both, c's first. The bridge saves changes
+// whose save failed this way, with the next ones.
 func (c Changes) Then(n Changes) Changes {
-	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, LaneOps: n.LaneOps, Closed: c.Closed, Results: c.Results}
+	out := Changes{Alerts: n.Alerts, LastPaged: n.LastPaged, LaneOps: n.LaneOps, Closed: c.Closed, Results: c.Results,
+		Interventions: append(slices.Clip(c.Interventions), n.Interventions...),
+		Checkouts:     append(slices.Clip(c.Checkouts), n.Checkouts...)}
 	if len(n.Closed) > 0 {
 		out.Closed = maps.Clone(c.Closed)
 		if out.Closed == nil {

@@ -100,6 +100,7 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 			d.claim(now, a, who, &fx)
 		}
 		a.Arrived = now
+		a.logArrive(now)
 		d.zoneAt[who] = a.Alert.Zone
 		fx.Changed = true
 		return reply("", who)
@@ -207,6 +208,7 @@ func (d *Dispatcher) claim(now time.Time, a *AlertState, who string, fx *Effects
 	a.Status = protocol.AlertClaimed
 	a.ClaimedBy = who
 	a.Claimed = now
+	a.logClaim(now, who)
 	a.Deadline = now.Add(d.cfg.Escalation.ClaimTimeout)
 	for _, r := range a.Recipients {
 		if r != who {

@@ -45,6 +45,10 @@ type Dispatcher struct {
 	// these.
 	dirtyClosed  map[string]struct{}
 	dirtyResults map[string]struct{}
+	// The records of the alerts closed, and the checkouts received,
+	// since the last Changes.
+	closedLog []Intervention
+	checkouts []Checkout
 }
 
 // NewDispatcher returns a dispatcher for a validated config. It records

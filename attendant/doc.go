@@ -21,6 +21,11 @@
 //     retained profiles the bridge publishes.
 //   - State is what must survive a restart (Restore, State); Changes is
 //     what changed since the last save.
+//   - Intervention is the record of one alert from raise to close (who
+//     was paged at which tier, claims, arrival, outcome, escalation
+//     depth): built up in the alert's state (AlertState.Log) and emitted
+//     when it closes, in Effects.Interventions and in the next Changes,
+//     so that the bridge keeps it with the save that closes the alert.
 //
 // The running bridge (MQTT, the store in data_dir, bridge.yaml) is
 // package attendant/bridge. The MQTT contract both speak is package

@@ -46,14 +46,19 @@ type AssistOut struct {
 
 // Effects is what the bridge must do after an event: persist Changes()
 // when Changed, then publish Results, Pages, Records, Assists and
-// Commands, in that order.
+// Commands, in that order. Interventions are the records of the alerts
+// the event closed, and Checkouts the lanes' finished sessions; Changes
+// holds them too, so that the bridge keeps them in the same save that
+// closes the alerts.
 type Effects struct {
-	Changed  bool
-	Results  []ResultOut
-	Pages    []PageOut
-	Records  []RecordOut
-	Assists  []AssistOut
-	Commands []CommandOut
+	Changed       bool
+	Results       []ResultOut
+	Pages         []PageOut
+	Records       []RecordOut
+	Assists       []AssistOut
+	Commands      []CommandOut
+	Interventions []Intervention
+	Checkouts     []Checkout
 }
 
 func (fx *Effects) add(o Effects) {
@@ -63,6 +68,8 @@ func (fx *Effects) add(o Effects) {
 	fx.Records = append(fx.Records, o.Records...)
 	fx.Assists = append(fx.Assists, o.Assists...)
 	fx.Commands = append(fx.Commands, o.Commands...)
+	fx.Interventions = append(fx.Interventions, o.Interventions...)
+	fx.Checkouts = append(fx.Checkouts, o.Checkouts...)
 }
 
 func (d *Dispatcher) withdrawal(now time.Time, alert, to, reason string) PageOut {

@@ -38,6 +38,12 @@ func (d *Dispatcher) Handle(now time.Time, topic string, payload []byte) (Effect
 			return fx, fmt.Errorf("attendant: lane %s state: %w", t.ID, err)
 		}
 		return d.LaneState(now, t.ID, s)
+	case protocol.TLaneCheckout:
+		var c protocol.Checkout
+		if err := protocol.Decode(payload, &c); err != nil {
+			return fx, fmt.Errorf("attendant: lane %s checkout: %w", t.ID, err)
+		}
+		return d.LaneCheckout(now, t.ID, c)
 	case protocol.TLaneResult:
 		var r protocol.CommandResult
 		if err := protocol.Decode(payload, &r); err != nil {

@@ -57,7 +57,7 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 				a.Deadline = now.Add(d.cfg.Escalation.ClaimTimeout)
 				continue
 			}
-			d.reopen(now, a, "claim expired", &fx)
+			d.reopen(now, a, reasonExpired, &fx)
 		default:
 			d.escalate(now, a, &fx)
 		}
@@ -86,9 +86,18 @@ func (d *Dispatcher) escalate(now time.Time, a *AlertState, fx *Effects) {
 	d.dispatch(now, a, next, fx)
 }
 
+// reasonExpired is the withdrawal reason of a claim that expired.
+const reasonExpired = "claim expired"
+
 // reopen takes the claim back and runs the ladder again from tier 1.
 func (d *Dispatcher) reopen(now time.Time, a *AlertState, reason string, fx *Effects) {
 	who := a.ClaimedBy
+	if reason == reasonExpired {
+		a.logClaimEnd(now, ClaimExpired)
+		a.Log.Reopens++
+	} else {
+		a.logClaimEnd(now, ClaimReleased)
+	}
 	if !slices.Contains(a.Returned, who) {
 		a.Returned = append(a.Returned, who)
 	}
@@ -135,6 +144,7 @@ func (d *Dispatcher) dispatch(now time.Time, a *AlertState, tier int, fx *Effect
 
 func (d *Dispatcher) sendPage(now time.Time, a *AlertState, to string, fx *Effects) {
 	fx.Pages = append(fx.Pages, PageOut{To: to, Page: d.page(now, a, to)})
+	a.logPage(now, to)
 	if !slices.Contains(a.Recipients, to) {
 		a.Recipients = append(a.Recipients, to)
 	}

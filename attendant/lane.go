@@ -17,6 +17,9 @@ func (d *Dispatcher) close(now time.Time, a *AlertState, status string, resoluti
 	for _, r := range a.Recipients {
 		fx.Pages = append(fx.Pages, d.withdrawal(now, a.Alert.ID, r, reason))
 	}
+	in := a.intervention(now, status, resolution, reason)
+	fx.Interventions = append(fx.Interventions, in)
+	d.closedLog = append(d.closedLog, in)
 	a.Status = status
 	rec := d.record(a)
 	if status == protocol.AlertResolved {

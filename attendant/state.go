@@ -52,6 +52,8 @@ type AlertState struct {
 	// LaneCancelled: the lane cancelled the alert while a resolution was
 	// pending; the lane's command result decides how it closes.
 	LaneCancelled bool `json:"lane_cancelled"`
+	// Log is what the alert's Intervention record is built from.
+	Log AlertLog `json:"log"`
 }
 
 // clone is a copy of a that shares no memory with it.
@@ -61,6 +63,7 @@ func (a *AlertState) clone() AlertState {
 	c.Paged = slices.Clone(a.Paged)
 	c.Declined = slices.Clone(a.Declined)
 	c.Returned = slices.Clone(a.Returned)
+	c.Log = a.Log.clone()
 	if a.Pending != nil {
 		p := *a.Pending
 		c.Pending = &p

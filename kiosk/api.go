@@ -68,7 +68,27 @@ type Effects struct {
 	// event (scan, finish, help cancel) was not carried out; the local API
 	// answers it as a 4xx error. The prompt usually says it too.
 	Refused string
+	// Checkout is the session this event finished, for
+	// lane/{lane}/checkout: the daemon journals it with the end of the
+	// session and publishes it through the outbox.
+	Checkout *protocol.Checkout
+	// For the lane's metrics: what became of each scan the engine took
+	// in this event, and the nudges it showed the shopper, by the kind
+	// of alert each leads to when it does not work.
+	Scans   []ScanOutcome
+	Prompts []protocol.Kind
 }
+
+// ScanOutcome is what became of a scan.
+type ScanOutcome string
+
+// Scan outcomes. A scan held while the last item waits for its weight
+// counts when it is scanned.
+const (
+	ScanRecognised   ScanOutcome = "recognised"
+	ScanUnrecognised ScanOutcome = "unrecognised"
+	ScanRefused      ScanOutcome = "refused" // out of service, waiting for the attendant or for the bagging area
+)
 
 // Item is a catalogue entry as the engine sees it, after any embedded
 // price or weight of a variable-measure code has been applied.

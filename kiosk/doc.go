@@ -23,6 +23,11 @@
 // Effects.Refused, while an age_check is open, while any other alert is
 // open, while an item waits for its weight, or while the bagging area
 // shows an unexpected item or a removed one.
+// A finish that ends the session gives its checkout (Effects.Checkout:
+// items, total, first scan, finish, alerts raised during the session),
+// which the daemon publishes on lane/{lane}/checkout. Effects.Scans and
+// Effects.Prompts tell the daemon's metrics what became of each scan
+// and which nudges were shown.
 //
 // Weight. Only settled weights count: SettleReadings consecutive stable
 // (or zero) readings within SettleToleranceG of each other settle at the

@@ -229,9 +229,11 @@ func (e *Engine) onScan(sc devices.Scan) {
 	switch {
 	case e.closed():
 		e.eff.Refused = "the lane is out of service"
+		e.eff.Scans = append(e.eff.Scans, ScanRefused)
 		return
 	case e.blockedExcept(protocol.KindUnknownItem):
 		e.eff.Refused = "please wait for the attendant"
+		e.eff.Scans = append(e.eff.Scans, ScanRefused)
 		return
 	case s.Pending != nil && s.Held == nil:
 		// Quick hands: the next item is scanned before the last one
@@ -241,10 +243,12 @@ func (e *Engine) onScan(sc devices.Scan) {
 		return
 	case s.Pending != nil:
 		e.eff.Refused = "please place the item in the bagging area before scanning the next one"
+		e.eff.Scans = append(e.eff.Scans, ScanRefused)
 		return
 	}
 	if s.Session == "" {
 		s.Session = e.cfg.NewID()
+		s.Started, s.SessionAlerts = e.at, 0
 		if !s.HasBaseline {
 			// No stable reading yet since the lane started: the scale
 			// zeroed at power-up, so the bagging area is taken as empty.
@@ -263,9 +267,11 @@ func (e *Engine) onScan(sc devices.Scan) {
 	}
 	it, err := e.lookup(sc)
 	if err != nil {
+		e.eff.Scans = append(e.eff.Scans, ScanUnrecognised)
 		s.UnknownScans++
 		if s.UnknownScans < e.pol.UnknownItemAttempts {
 			s.Notice = msgNotRecognised
+			e.eff.Prompts = append(e.eff.Prompts, protocol.KindUnknownItem)
 			return
 		}
 		if e.findKind(protocol.KindUnknownItem) == nil {
@@ -274,6 +280,7 @@ func (e *Engine) onScan(sc devices.Scan) {
 		return
 	}
 	// A recognised item: the shopper got past the unknown one.
+	e.eff.Scans = append(e.eff.Scans, ScanRecognised)
 	s.UnknownScans = 0
 	if a := e.findKind(protocol.KindUnknownItem); a != nil {
 		e.cancel(a.Alert.ID)
@@ -347,6 +354,7 @@ func (e *Engine) onFinish() {
 	case s.Anomaly != nil:
 		refuse("the bagging area does not match the basket", msgFinishAnomaly)
 	default:
+		e.eff.Checkout = e.checkout()
 		// The session ends; the bagging area keeps its weight as the
 		// baseline until the shopper takes the bags (idle follows it).
 		*s = Snapshot{
@@ -488,6 +496,17 @@ func (e *Engine) skip() {
 	s.Pending = nil
 }
 
+// checkout is the session's checkout as it finishes now.
+func (e *Engine) checkout() *protocol.Checkout {
+	s := &e.st
+	c := &protocol.Checkout{Session: s.Session, Items: len(s.Basket), Started: protocol.At(s.Started),
+		Finished: protocol.At(e.at), Alerts: s.SessionAlerts, TS: protocol.At(e.at)}
+	for _, l := range s.Basket {
+		c.TotalCents += l.Item.PriceCents
+	}
+	return c
+}
+
 func (e *Engine) onAssist(as *protocol.Assist) {
 	if as == nil {
 		e.st.Assist = nil
@@ -592,6 +611,9 @@ func (e *Engine) raise(k protocol.Kind, key, detail string, attempts int, item *
 		TS:       protocol.At(e.at),
 	}
 	e.st.Alerts = append(e.st.Alerts, OpenAlert{Alert: a, Key: key})
+	if e.st.Session != "" {
+		e.st.SessionAlerts++
+	}
 	a.Item = clonePtr(item)
 	e.eff.Alerts = append(e.eff.Alerts, a)
 	return a.ID

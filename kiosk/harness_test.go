@@ -85,6 +85,11 @@ func merge(a, b Effects) Effects {
 	if b.Refused != "" {
 		a.Refused = b.Refused
 	}
+	if b.Checkout != nil {
+		a.Checkout = b.Checkout
+	}
+	a.Scans = append(a.Scans, b.Scans...)
+	a.Prompts = append(a.Prompts, b.Prompts...)
 	return a
 }
 

@@ -82,6 +82,11 @@ type Snapshot struct {
 	// it can). It is never journaled: a restarted lane finds out again.
 	JournalFault string `json:"-"`
 
+	// Started is the time of the session's first scan; SessionAlerts
+	// counts the alerts raised during the session (for its checkout).
+	Started       time.Time `json:"started"`
+	SessionAlerts int       `json:"session_alerts"`
+
 	Sensors Sensors `json:"sensors"`
 }
 

@@ -109,6 +109,9 @@ func (e *Engine) weigh() {
 			}
 			p.JudgedRun = ss.RunID
 			p.Mismatches++
+			if p.Mismatches < e.pol.MismatchAttempts {
+				e.eff.Prompts = append(e.eff.Prompts, protocol.KindWeightMismatch)
+			}
 			if p.Mismatches >= e.pol.MismatchAttempts && p.Alert == "" {
 				p.Deadline = time.Time{}
 				p.Alert = e.raise(protocol.KindWeightMismatch, "",
@@ -278,6 +281,11 @@ func (e *Engine) setAnomaly(delta int) {
 		grace = e.pol.UnexpectedGrace
 	}
 	s.Anomaly = &Anomaly{Gain: delta > 0, DeltaG: delta, Since: e.at, Deadline: e.at.Add(grace)}
+	if delta > 0 {
+		e.eff.Prompts = append(e.eff.Prompts, protocol.KindUnexpectedItem)
+	} else {
+		e.eff.Prompts = append(e.eff.Prompts, protocol.KindItemRemoved)
+	}
 }
 
 // bagExpired: the pending item's weight did not come within bag_timeout.
@@ -288,6 +296,7 @@ func (e *Engine) bagExpired() {
 	p.Prompts++
 	if p.Prompts <= e.pol.BagPrompts {
 		p.Deadline = p.Deadline.Add(e.pol.BagTimeout)
+		e.eff.Prompts = append(e.eff.Prompts, protocol.KindBagTimeout)
 		return
 	}
 	p.Deadline = time.Time{}

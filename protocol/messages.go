@@ -122,6 +122,37 @@ type CommandResult struct {
 // Validate implements the check Decode runs.
 func (m *CommandResult) Validate() error { return required("id", m.ID) }
 
+// Checkout is lane/{lane}/checkout: a finished session, published once
+// per session through the lane's outbox (at least once: the bridge
+// deduplicates by session), so that the store's report counts
+// interventions per checkout exactly.
+type Checkout struct {
+	Session    string `json:"session"`
+	Items      int    `json:"items"`
+	TotalCents int64  `json:"total_cents"`
+	Started    Time   `json:"started"`  // the first scan
+	Finished   Time   `json:"finished"` // finish
+	Alerts     int    `json:"alerts"`   // alerts the lane raised during the session
+	TS         Time   `json:"ts"`
+}
+
+// Validate implements the check Decode runs.
+func (m *Checkout) Validate() error {
+	if err := required("session", m.Session); err != nil {
+		return fmt.Errorf("checkout: %w", err)
+	}
+	if !ValidMsgID(m.Session) {
+		return fmt.Errorf("checkout: bad session id (at most %d bytes of [A-Za-z0-9._:-])", MaxMsgID)
+	}
+	if m.Items < 0 || m.Alerts < 0 {
+		return fmt.Errorf("checkout %s: items %d and alerts %d must not be negative", m.Session, m.Items, m.Alerts)
+	}
+	if m.Finished.IsZero() {
+		return fmt.Errorf("checkout %s: finished: required", m.Session)
+	}
+	return nil
+}
+
 // Assist is lane/{lane}/assist (retained): who is coming to the lane. An
 // empty payload clears it.
 type Assist struct {

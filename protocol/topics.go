@@ -32,6 +32,9 @@ func PagerResultTopic(store, attendant string) string {
 }
 func BroadcastPageTopic(store string) string { return Root(store) + "/broadcast/page" }
 func BridgeStateTopic(store string) string   { return Root(store) + "/bridge/state" }
+func LaneCheckoutTopic(store, lane string) string {
+	return Root(store) + "/lane/" + lane + "/checkout"
+}
 
 // Topic kinds returned by ParseTopic.
 const (
@@ -40,6 +43,7 @@ const (
 	TLaneCommand   = "lane/command"
 	TLaneResult    = "lane/command/result"
 	TLaneAssist    = "lane/assist"
+	TLaneCheckout  = "lane/checkout"
 	TAlert         = "alert"
 	TPresence      = "pager/presence"
 	TProfile       = "pager/profile"
@@ -76,6 +80,8 @@ func ParseTopic(topic string) (Topic, error) {
 		t.Kind, t.ID = TLaneResult, rest[1]
 	case len(rest) == 3 && rest[0] == "lane" && rest[2] == "assist":
 		t.Kind, t.ID = TLaneAssist, rest[1]
+	case len(rest) == 3 && rest[0] == "lane" && rest[2] == "checkout":
+		t.Kind, t.ID = TLaneCheckout, rest[1]
 	case len(rest) == 2 && rest[0] == "alert":
 		t.Kind, t.ID = TAlert, rest[1]
 	case len(rest) == 3 && rest[0] == "pager" && rest[2] == "presence":

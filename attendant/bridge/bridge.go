@@ -77,6 +77,9 @@ type Bridge struct {
 	store   *Store
 	client  paho.Client
 
+	metrics   *metrics     // GET /metrics
+	metricsLn net.Listener // metrics_listen; nil when not set
+
 	app    *WebBackend // nil without a web: block
 	webSrv *web.Server // the app, served by Run
 
@@ -221,10 +224,15 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	if len(st.Alerts) > 0 {
 		b.log.Info("restored open alerts", "count", len(st.Alerts))
 	}
+	b.metrics = newMetrics(cfg.Store)
+	if b.metricsLn, err = listenMetrics(cfg.MetricsListen); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("bridge: metrics_listen: %w", err)
+	}
 	will := &mqttc.Will{Topic: protocol.BridgeStateTopic(cfg.Store), Payload: protocol.Encode(protocol.BridgeState{Online: false}), QoS: 1, Retain: true}
 	opts, err := cfg.MQTT.Options(clientID, will, b.onConnect, b.onLost)
 	if err != nil {
-		store.Close()
+		b.release()
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	// One goroutine handles messages in arrival order (a cancel must not
@@ -236,7 +244,7 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 	if cfg.Web != nil {
 		b.app = newWebBackend(b)
 		b.webSrv, err = web.New(*cfg.Web, b.app, b.app.Roster(), &web.Opts{
-			Logger: b.log.With("component", "web"), Now: b.now, Store: cfg.Store, Metrics: b.app.writeMetrics,
+			Logger: b.log.With("component", "web"), Now: b.now, Store: cfg.Store, Metrics: b.WriteMetrics,
 		})
 		if err != nil {
 			store.Close()
@@ -311,6 +319,9 @@ func (b *Bridge) Run(ctx context.Context) error {
 	}()
 	b.log.Info("bridge started", "store", b.cfg.Store, "broker", b.cfg.MQTT.Broker, "attendants", len(b.cfg.Attendants))
 
+	stopHistory := b.serveHistory() // for attendant-bridge report
+	stopMetrics := b.serveMetrics()
+	b.metrics.state(b.d)
 	b.loop(ctx)
 	close(b.stop)
 	b.saves.Close()
@@ -328,6 +339,8 @@ func (b *Bridge) Run(ctx context.Context) error {
 		tok.WaitTimeout(2 * time.Second)
 	}
 	b.client.Disconnect(250)
+	stopHistory()
+	stopMetrics()
 	err := b.release()
 	b.log.Info("bridge stopped")
 	return err
@@ -350,7 +363,12 @@ func (b *Bridge) Close() error {
 
 // release closes the store, once.
 func (b *Bridge) release() error {
-	b.releaseOnce.Do(func() { b.releaseErr = b.store.Close() })
+	b.releaseOnce.Do(func() {
+		if b.metricsLn != nil {
+			b.metricsLn.Close() // closed already after Run: nothing to report
+		}
+		b.releaseErr = b.store.Close()
+	})
 	return b.releaseErr
 }
 
@@ -360,6 +378,7 @@ func (b *Bridge) subscriptions() map[string]byte {
 		root + "/lane/+/alert":          1,
 		root + "/lane/+/state":          1,
 		root + "/lane/+/command/result": 1,
+		root + "/lane/+/checkout":       1,
 		root + "/pager/+/presence":      1,
 		root + "/pager/+/cmd":           1,
 	}
@@ -540,6 +559,7 @@ func (b *Bridge) apply(fxs ...attendant.Effects) {
 	if job.save || len(job.events) > 0 || slices.ContainsFunc(job.fxs, hasEffects) {
 		b.saves.Push(job)
 	}
+	b.metrics.state(b.d)
 }
 
 func hasEffects(fx attendant.Effects) bool {
@@ -560,6 +580,7 @@ type saveJob struct {
 // whose save failed are saved again with the next ones.
 func (b *Bridge) saver() {
 	var unsaved *attendant.Changes
+	var pruned time.Time
 	for range b.saves.Ready() {
 		// The loop may have just published first pages: let paho's
 		// writer, which that woke, run before the fsync holds this
@@ -580,14 +601,25 @@ func (b *Bridge) saver() {
 			if b.hook != nil {
 				b.hook()
 			}
-			if err := b.store.Apply(*unsaved); err != nil {
+			began := time.Now() // a measurement, not the bridge's clock
+			fresh, err := b.store.apply(*unsaved)
+			b.metrics.save.Observe(time.Since(began).Seconds())
+			if err != nil {
 				b.log.Error("state not saved; saved again with the next change", "err", err)
 			} else {
 				unsaved = nil
+				for _, c := range fresh {
+					b.metrics.checkouts.WithLabelValues(c.Lane).Inc()
+				}
 			}
+		}
+		if now := b.now(); now.Sub(pruned) >= pruneEvery {
+			pruned = now
+			b.prune(now)
 		}
 		for _, j := range jobs {
 			for _, fx := range j.fxs {
+				b.metrics.effects(fx) // before: who sees the effect sees it counted
 				b.publishEffects(fx)
 				if b.observe != nil {
 					b.observe(fx)
@@ -600,6 +632,22 @@ func (b *Bridge) saver() {
 		if closed {
 			return
 		}
+	}
+}
+
+// pruneEvery is how often the saver forgets the history older than the
+// config's history.
+const pruneEvery = time.Hour
+
+// prune forgets the history older than the config's history.
+func (b *Bridge) prune(now time.Time) {
+	n, err := b.store.Prune(now.Add(-time.Duration(b.cfg.History)))
+	if err != nil {
+		b.log.Error("history not pruned; tried again later", "err", err)
+		return
+	}
+	if n > 0 {
+		b.log.Info("history pruned", "records", n, "older_than", time.Duration(b.cfg.History).String())
 	}
 }
 

@@ -57,6 +57,19 @@ func (p *Period) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// Set implements flag.Value: a period on the command line (-since 7d).
+func (p *Period) Set(s string) error {
+	d, err := parsePeriod(s)
+	if err != nil {
+		return err
+	}
+	*p = Period(d)
+	return nil
+}
+
+// String implements flag.Value.
+func (p *Period) String() string { return time.Duration(*p).String() }
+
 func parsePeriod(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)

@@ -27,7 +27,10 @@ import (
 // profile are one key each in bucket "meta". Closed ids (kept a day) and answers (kept
 // an hour) grow with the store's traffic, so a save (Apply) writes only
 // those that changed (attendant.Dispatcher.Changes). Stores written before kept
-// both as one key each in "meta": OpenStore moves them.
+// both as one key each in "meta": OpenStore moves them. The history (the
+// intervention records and the lanes' checkouts, for the store's report)
+// is keyed by time in buckets of its own (history.go), written by the
+// save that closes each alert or receives each checkout.
 type Store struct {
 	db   *bolt.DB
 	path string
@@ -50,7 +53,7 @@ var (
 // OpenStore opens (creating if needed) the store in dir. Only one bridge
 // may hold it; a second one fails after a second.
 func OpenStore(dir string) (*Store, error) {
-	db, err := boltdb.Open(dir, "bridge.db", "another bridge", time.Second, bucketAlerts, bucketMeta, bucketClosed, bucketResult)
+	db, err := boltdb.Open(dir, "bridge.db", "another bridge", time.Second, bucketAlerts, bucketMeta, bucketClosed, bucketResult, bucketInterventions, bucketCheckouts, bucketSessions)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
@@ -146,10 +149,19 @@ func (s *Store) Load() (attendant.State, error) {
 
 // Apply saves c in one synced transaction: the open alerts are exactly
 // c.Alerts afterwards, the paging history c.LastPaged, and each closed id
-// and answer in c is written (or deleted, when zero). On error nothing
+// and answer in c is written (or deleted, when zero), and c's
+// intervention records and checkouts join the history (a checkout of a
+// lane and session kept already is dropped). On error nothing
 // was written: apply the same changes again, followed by later ones
 // (the bridge does).
 func (s *Store) Apply(c attendant.Changes) error {
+	_, err := s.apply(c)
+	return err
+}
+
+// apply is Apply, and returns the checkouts that were not kept yet.
+func (s *Store) apply(c attendant.Changes) ([]attendant.Checkout, error) {
+	var fresh []attendant.Checkout
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		alerts := tx.Bucket(bucketAlerts)
 		keep := make(map[string]bool, len(c.Alerts))
@@ -191,12 +203,18 @@ func (s *Store) Apply(c attendant.Changes) error {
 		if err := tx.Bucket(bucketMeta).Put(keyLaneOps, b); err != nil {
 			return err
 		}
+		if err := putInterventions(tx, c.Interventions); err != nil {
+			return err
+		}
+		if fresh, err = putCheckouts(tx, c.Checkouts); err != nil {
+			return err
+		}
 		return putChanged(tx, c)
 	})
 	if err != nil {
-		return fmt.Errorf("bridge: save %s: %w", s.path, err)
+		return nil, fmt.Errorf("bridge: save %s: %w", s.path, err)
 	}
-	return nil
+	return fresh, nil
 }
 
 // putChanged writes c's closed ids and answers, deleting the zero ones.

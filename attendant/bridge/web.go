@@ -3,8 +3,6 @@ package bridge
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"reflect"
 	"sort"
 	"sync"
@@ -49,17 +47,9 @@ type WebBackend struct {
 	subs    map[int]func(web.Event)
 	nextSub int
 	waiters map[string][]chan protocol.PagerResult // attendant/cmd id -> who waits for its answer
-	gauges  gauges
 }
 
 var _ web.Backend = (*WebBackend)(nil)
-
-// gauges are the bridge's numbers on /metrics, counted after each batch.
-type gauges struct {
-	openAlerts  int
-	lanesOnline int
-	onShift     int
-}
 
 func newWebBackend(b *Bridge) *WebBackend {
 	w := &WebBackend{
@@ -278,26 +268,13 @@ func (w *WebBackend) events(d *attendant.Dispatcher, fxs []attendant.Effects) []
 			evs = append(evs, web.Event{Kind: web.EventAlert, Alert: v})
 		}
 	}
-	onShift := 0
 	for _, a := range d.Attendants() {
 		v := attendantView(a)
-		if v.Status == protocol.PresenceAvailable || v.Status == protocol.PresenceBusy {
-			onShift++
-		}
 		if old, ok := w.attendants[v.ID]; !ok || old != v {
 			w.attendants[v.ID] = v
 			evs = append(evs, web.Event{Kind: web.EventAttendant, Attendant: v})
 		}
 	}
-	online := 0
-	for _, l := range lanes {
-		if l.Online {
-			online++
-		}
-	}
-	w.mu.Lock()
-	w.gauges = gauges{openAlerts: len(open), lanesOnline: online, onShift: onShift}
-	w.mu.Unlock()
 	return evs
 }
 
@@ -325,20 +302,6 @@ func (w *WebBackend) deliver(evs []web.Event) {
 			w.subs[id](ev)
 		}
 	}
-}
-
-// writeMetrics writes the bridge's gauges (Prometheus text format) after
-// the app's on /metrics.
-func (w *WebBackend) writeMetrics(out io.Writer) {
-	w.mu.Lock()
-	g := w.gauges
-	w.mu.Unlock()
-	gauge := func(name, help string, v int) {
-		fmt.Fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", name, help, name, name, v)
-	}
-	gauge("sco_bridge_open_alerts", "Open alerts at the bridge.", g.openAlerts)
-	gauge("sco_bridge_lanes_online", "Lanes whose retained state says online.", g.lanesOnline)
-	gauge("sco_bridge_attendants_on_shift", "Attendants available or busy on any device.", g.onShift)
 }
 
 // laneZones maps each lane to its zone.

@@ -212,7 +212,7 @@ func TestWebBackend(t *testing.T) {
 	publish(t, r.lane, protocol.LaneResultTopic("s1", "3"), false, protocol.Encode(protocol.CommandResult{ID: cmd.ID, OK: true}))
 	require.True(t, answer(t, answered, "the lane command").OK)
 
-	// The app is served, with the bridge's gauges on /metrics.
+	// The app is served, with the bridge's metrics on /metrics.
 	u := b.WebURL()
 	require.NotEmpty(t, u)
 	resp, err := http.Get(u + "metrics")
@@ -220,8 +220,11 @@ func TestWebBackend(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.NoError(t, err)
-	require.Contains(t, string(body), "sco_bridge_lanes_online 1\n")
+	require.Contains(t, string(body), "sco_bridge_lanes_online{store=\"s1\"} 1\n")
 	require.Contains(t, string(body), "sco_web_sessions 0\n")
+	m := testsupport.Scrape(t, u+"metrics") // one exposition: the app's families and the bridge's, none twice
+	require.Contains(t, m, "sco_web_sessions")
+	require.Contains(t, m, "sco_bridge_alerts_total")
 
 	// A stopped bridge refuses.
 	require.NoError(t, b.Close())

@@ -4,6 +4,7 @@
 //	attendant-bridge -config bridge.yaml
 //	attendant-bridge -check-config bridge.yaml
 //	attendant-bridge -config bridge.yaml -log-format json -log-level debug
+//	attendant-bridge report -config bridge.yaml -since 7d -format csv
 //	echo 4711 | attendant-bridge hash-pin
 //
 // hash-pin reads a PIN (one line) on stdin and prints its bcrypt hash,
@@ -38,7 +39,7 @@ func command() *cli.Command {
 		Config: "bridge config (YAML)",
 		Check:  checkConfig,
 		Run:    mainImpl,
-		Commands: []*cli.Command{{
+		Commands: []*cli.Command{reportCommand(), {
 			Name:  "hash-pin",
 			Short: "read a PIN on stdin (one line), print its bcrypt hash for pin_hash",
 			Doc:   "hash-pin reads an attendant's PIN on stdin, one line, and prints the bcrypt hash to put in their roster entry as pin_hash: the PIN they sign in to the attendant app with (" + fmt.Sprint(web.MinPIN) + " to " + fmt.Sprint(web.MaxPIN) + " characters).",

@@ -104,6 +104,8 @@ type Daemon struct {
 	guard *guard // Host, origin, token and size checks (guard.go)
 	hub   *hub
 
+	metrics *metrics // GET /metrics
+
 	reqs     chan request
 	loopDone chan struct{}
 	state    atomic.Pointer[protocol.LaneState] // latest, with basket
@@ -116,6 +118,7 @@ type Daemon struct {
 	// Owned by the engine goroutine.
 	bridge    bridgeStatus
 	lastLight devices.LightPattern
+	lost      map[string]bool // device -> lost (for its reconnects)
 	// The journal cannot be written (fault.go): the next try at probeAt,
 	// after probeWait; the rolled-back events to handle again after.
 	faulted   bool
@@ -200,6 +203,9 @@ func (d *Daemon) open(newID func() string) error {
 	}
 	d.out = out
 	d.ownDevs = append(d.ownDevs, out.Close)
+	d.metrics = newMetrics(cfg.Store, cfg.Lane,
+		func() bool { return d.client.IsConnectionOpen() }, // set below, before anything serves
+		func() int { return len(d.out.Pending()) })
 
 	d.eng = kiosk.NewEngine(kiosk.EngineConfig{Store: cfg.Store, Lane: cfg.Lane, Zone: cfg.Zone, Policy: cfg.Policy, NewID: newID}, cat)
 	ws, learned := openWeights(cfg.DataDir, d.log, d.now)

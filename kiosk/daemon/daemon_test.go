@@ -467,3 +467,39 @@ func TestNewAlertGoesOutWhileJournaled(t *testing.T) {
 	require.Equal(t, 1, w.count(alertTopic, isID(a.ID)), "the outbox sent the alert again")
 	pollState(t, p.base, func(s protocol.LaneState) bool { return slices.Contains(s.Alerts, a.ID) })
 }
+
+// A finished session's checkout goes through the outbox: finished while
+// the broker is down and the lane restarted before it came back, it
+// still arrives, with the session's id, items and total.
+func TestCheckoutNothingLostAcrossOutageAndRestart(t *testing.T) {
+	b, err := broker.Start(broker.Opts{})
+	require.NoError(t, err)
+	addr := b.Addr()
+	t.Cleanup(func() { b.Close() })
+	r := newRig(t, "5", b.URL())
+	p := startInProcOpts(t, r.config(t), Opts{ShutdownTimeout: 100 * time.Millisecond})
+	w := newWatcher(t, b.URL())
+	at := 0
+	w.next(&at, protocol.LaneStateTopic(testStore, "5"), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
+
+	require.NoError(t, b.Close())
+	r.scan("0012345678905") // the garden chair: no bagging
+	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
+	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil))
+	p.stop(t) // the checkout stays in the outbox
+
+	b2, err := broker.Start(broker.Opts{Addr: addr})
+	require.NoError(t, err)
+	t.Cleanup(func() { b2.Close() })
+	w2 := newWatcher(t, b2.URL())
+	startInProc(t, r.config(t))
+	at2 := 0
+	var c protocol.Checkout
+	require.NoError(t, protocol.Decode(w2.next(&at2, protocol.LaneCheckoutTopic(testStore, "5"), nil), &c))
+	require.Equal(t, st.Session, c.Session)
+	require.Equal(t, 1, c.Items)
+	require.Equal(t, int64(2999), c.TotalCents)
+	require.Equal(t, 0, c.Alerts)
+	require.False(t, c.Started.IsZero())
+	require.False(t, c.Finished.Before(c.Started.Time))
+}

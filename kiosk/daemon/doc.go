@@ -20,6 +20,11 @@
 // alert, sent without the journal (Outbox.Send), until a write succeeds
 // again (fault.go).
 //
+// A finished session's checkout joins the commit that ends the session,
+// for lane/{lane}/checkout. The local API serves the lane's Prometheus
+// metrics on GET /metrics (metrics.go), from a registry of the daemon's
+// own.
+//
 // cmd/kioskd is a thin main around Run; the simulator runs lanes
 // in-process with the same code.
 package daemon

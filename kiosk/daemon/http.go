@@ -26,6 +26,7 @@ func (d *Daemon) routes() http.Handler {
 	mux.HandleFunc("/api/finish", d.action(reqFinish))
 	mux.HandleFunc("/api/own-bag", d.action(reqOwnBag))
 	mux.HandleFunc("/api/skip-bag", d.action(reqSkipBag))
+	mux.Handle("GET /metrics", d.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

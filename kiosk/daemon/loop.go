@@ -109,6 +109,7 @@ func (d *Daemon) loop(ctx context.Context) {
 				readings = nil
 				continue
 			}
+			d.metrics.reading(r.Status)
 			d.handle(kiosk.Event{Kind: kiosk.EvReading, Reading: r})
 		case c, ok := <-scanConn:
 			if !ok {
@@ -167,6 +168,11 @@ func (d *Daemon) onConn(device string, c devices.ConnEvent) {
 	} else {
 		d.log.Warn("device lost", "device", device, "err", c.Err)
 	}
+	if d.lost == nil {
+		d.lost = map[string]bool{}
+	}
+	d.metrics.conn(device, c.Up, d.lost[device])
+	d.lost[device] = !c.Up
 	d.handle(kiosk.Event{Kind: kiosk.EvConn, Conn: c})
 }
 
@@ -238,11 +244,15 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
 	if eff.Changed {
 		snap = d.eng.Snapshot()
 	}
+	took := time.Duration(-1) // nothing to journal
 	if snap != nil || len(msgs) > 0 {
+		began := time.Now() // a measurement, not the lane's clock
 		if err := d.out.Commit(snap, msgs...); err != nil {
 			return err
 		}
+		took = time.Since(began)
 	}
+	d.metrics.step(eff, took)
 	d.send(d.pages(eff)...)
 	d.logEffects(eff)
 	d.apply(eff, start)
@@ -264,6 +274,11 @@ func (d *Daemon) messages(eff kiosk.Effects, start bool) []outbox.Msg {
 	if len(eff.Learned) > 0 {
 		d.weights.save(eff.Learned)
 	}
+	if c := eff.Checkout; c != nil {
+		// In the same commit as the end of the session: a lane killed at
+		// any moment has either both or neither.
+		msgs = append(msgs, outbox.Msg{Topic: d.topic(protocol.LaneCheckoutTopic), Payload: protocol.Encode(c)})
+	}
 	if eff.Changed || start {
 		msgs = append(msgs, d.stateMsg(d.eng.State()))
 	}
@@ -276,6 +291,9 @@ func (d *Daemon) logEffects(eff kiosk.Effects) {
 	}
 	for _, r := range eff.Results {
 		d.log.Info("command result", "id", r.ID, "ok", r.OK, "error", r.Error)
+	}
+	if c := eff.Checkout; c != nil {
+		d.log.Info("checkout", "session", c.Session, "items", c.Items, "total_cents", c.TotalCents, "alerts", c.Alerts)
 	}
 }
 

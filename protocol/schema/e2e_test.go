@@ -300,6 +300,11 @@ func TestEndToEndMessagesMatchTheSchemas(t *testing.T) {
 	rec.await("pager/ana/page", `"reason":"cancelled by lane"`)
 	rec.await("alert/"+bc.Page.Alert, `"cancelled"`)
 
+	// The shopper pays: the lane reports the checkout.
+	_, err = lane.Post("finish")
+	require.NoError(t, err)
+	rec.await("lane/1/checkout", `"session"`)
+
 	require.NoError(t, ana.c.Close())
 	require.NoError(t, ben.c.Close())
 	require.NoError(t, sue.c.Close())

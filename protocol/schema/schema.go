@@ -30,6 +30,7 @@ var ByTopic = map[string]string{
 	"lane/alert":          "alert.json",
 	"lane/command":        "command.json",
 	"lane/command/result": "command_result.json",
+	"lane/checkout":       "checkout.json",
 	"lane/assist":         "assist.json",
 	"alert":               "alert_record.json",
 	"pager/presence":      "presence.json",

@@ -34,6 +34,7 @@ type Event struct {
 	PagerResult *protocol.PagerResult
 	Bridge      *protocol.BridgeState
 	Profile     *protocol.Profile
+	Checkout    *protocol.Checkout
 }
 
 // Observer subscribes to everything under sco/v1/{store}/# and keeps every
@@ -171,6 +172,9 @@ func decode(topic string, payload []byte) (Event, error) {
 	case protocol.TProfile:
 		ev.Profile = new(protocol.Profile)
 		v = ev.Profile
+	case protocol.TLaneCheckout:
+		ev.Checkout = new(protocol.Checkout)
+		v = ev.Checkout
 	}
 	return ev, protocol.Decode(payload, v)
 }
