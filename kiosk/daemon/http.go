@@ -241,6 +241,9 @@ header{display:flex;justify-content:space-between;align-items:center;padding:1em
 main{padding:1.5em}#prompt{font-size:2em;margin:0 0 .5em}
 table{width:100%;max-width:40em;border-collapse:collapse;background:#fff}td{padding:.4em .8em;border-bottom:1px solid #eee}
 td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
+p.actions{display:flex;flex-wrap:wrap;gap:.6em;max-width:40em}
+button{font:inherit;font-size:1.25em;min-height:3em;padding:.4em 1.2em;border:2px solid #888;border-radius:.5em;background:#fff;color:#222;touch-action:manipulation}
+button:active{background:#ddd}
 </style></head>
 <body>
 <header><span>Lane {{.Lane}} &middot; <span id="state">{{.State}}</span></span><span id="light" class="{{.Light}}" title="{{.Light}}"></span></header>
@@ -248,8 +251,8 @@ td.p{text-align:right}tfoot td{font-weight:bold;border-top:2px solid #333}
 <p id="prompt">{{.Prompt}}</p>
 <table><tbody id="basket">{{range .Lines}}<tr><td>{{.Name}}</td><td class="p">{{.Price}}</td></tr>{{end}}</tbody>
 <tfoot><tr><td>Total (<span id="items">{{.Items}}</span> items)</td><td class="p" id="total">{{.Total}}</td></tr></tfoot></table>
-<p><button onclick="post('/api/help')">Help</button> <button onclick="post('/api/help/cancel')">Cancel help</button> <button onclick="post('/api/finish')">Finish and pay</button></p>
-<p><button onclick="post('/api/own-bag')">I'm using my own bag</button> <button onclick="post('/api/skip-bag')">Skip bagging this item</button></p>
+<p class="actions"><button onclick="post('/api/help')">Help</button> <button onclick="post('/api/help/cancel')">Cancel help</button> <button onclick="post('/api/finish')">Finish and pay</button></p>
+<p class="actions"><button onclick="post('/api/own-bag')">I'm using my own bag</button> <button onclick="post('/api/skip-bag')">Skip bagging this item</button></p>
 <p id="error"></p>
 </main>
 <script>
