@@ -57,8 +57,11 @@ func TestStoreBagTimeoutIsPagedClaimedAndResolved(t *testing.T) {
 	// The bridge kept the alert's record, and the store's report counts
 	// it, read from bridge.db once the bridge has stopped.
 	require.NoError(t, s.StopBridge())
-	r, err := s.Report(ctx, began, time.Now())
+	h, err := s.History(ctx, began)
 	require.NoError(t, err)
+	require.Len(t, h.Interventions, 1)
+	require.Equal(t, alert.Alert.ID, h.Interventions[0].Alert)
+	r := s.Report(h, began, time.Now())
 	require.Equal(t, "s1", r.Store)
 	require.Equal(t, 1, r.Total.Interventions)
 	require.Len(t, r.Kinds, 1)

@@ -27,18 +27,14 @@ func (s *Store) History(ctx context.Context, since time.Time) (bridge.History, e
 	return h, nil
 }
 
-// Report is the store's intervention report over the bridge's history
-// from from on (History), for the range from..to, with the roster's names: the same
-// records and the same code (package attendant/report) as a real store's
-// attendant-bridge report.
-func (s *Store) Report(ctx context.Context, from, to time.Time) (report.Report, error) {
-	h, err := s.History(ctx, from)
-	if err != nil {
-		return report.Report{}, err
-	}
+// Report is the store's intervention report over h (History) for the
+// range from..to, with the roster's names: the same records and the same
+// code (package attendant/report) as a real store's attendant-bridge
+// report.
+func (s *Store) Report(h bridge.History, from, to time.Time) report.Report {
 	names := map[string]string{}
 	for _, a := range s.Roster {
 		names[a.ID] = a.Name
 	}
-	return report.Compute(report.Input{Store: s.ID, From: from, To: to, Interventions: h.Interventions, Checkouts: h.Checkouts, Names: names}), nil
+	return report.Compute(report.Input{Store: s.ID, From: from, To: to, Interventions: h.Interventions, Checkouts: h.Checkouts, Names: names})
 }
