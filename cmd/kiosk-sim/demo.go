@@ -23,7 +23,7 @@ func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
 		Short: "a small store running by itself: lanes, shoppers, attendants, pages",
-		Doc: "demo runs a store with random shoppers and virtual attendants and prints what happens, until Ctrl-C or -duration; then a summary. -log-level shows the components' own logs on stderr.\n\n" +
+		Doc: "demo runs a store with random shoppers and virtual attendants and prints what happens, until Ctrl-C or -duration; then a summary: the store's report over the run's intervention records (what attendant-bridge report prints for a real store, computed by the same code) and the alerts still open. -log-level shows the components' own logs on stderr.\n\n" +
 			"The bridge serves the attendant app on -web; the demo prints its address and every attendant's PIN, so a person can join from a browser as one more attendant: as one of the virtual ones (the same person on two devices) or as an -attendant entry that nobody plays (also from a terminal pager).",
 		LogLevel: "off",
 		Flags: func(fs *flag.FlagSet) {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/report"
 	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/protocol"
@@ -165,6 +166,7 @@ func Run(ctx context.Context, o Opts) error {
 		webCfg = &web.Config{Listen: o.Web}
 	}
 	fmt.Fprintf(o.Out, "kiosk-sim demo: starting a store with %d lanes...\n", o.Lanes)
+	began := time.Now()
 	s, err := harness.Start(ctx, harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: specs, Logger: o.Logger, Roster: staffRoster, Web: webCfg,
 		Escalation: attendant.Escalation{AckTimeout: 5 * time.Second, ClaimTimeout: 30 * time.Second, Repeat: 2}})
 	if err != nil {
@@ -217,16 +219,48 @@ func Run(ctx context.Context, o Opts) error {
 	// What is open now is what the summary lists; what the stop itself
 	// causes (the lanes paging on broadcast while the bridge is away) is
 	// not the store's traffic.
-	open := log.stop(time.Now())
+	stopped := time.Now()
+	open := log.stop(stopped)
 	// The bridge first: pagers stopping after it leave wills that escalate
 	// nothing.
 	if err := s.StopBridge(); err != nil {
 		fmt.Fprintf(o.Out, "the bridge did not stop cleanly: %v\n", err)
 	}
+	// The summary is the store's report over the records the bridge kept,
+	// read from its data_dir before Close removes it.
+	hctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h, herr := s.History(hctx, began)
 	s.Close()
 	<-logDone
-	log.summary(open)
+	if herr != nil {
+		return fmt.Errorf("demo: summary: %w", herr)
+	}
+	fmt.Fprintln(o.Out, "\nSummary: the store's report (as attendant-bridge report prints it) over the records this run's bridge kept.")
+	fmt.Fprintln(o.Out, "The virtual attendants resolve from their handhelds without going to the lane: no arrive times, no time on site.")
+	fmt.Fprintln(o.Out)
+	if err := report.WriteText(o.Out, s.Report(h, began, stopped)); err != nil {
+		return fmt.Errorf("demo: summary: %w", err)
+	}
+	log.openAtStop(withoutRecord(open, h.Interventions))
 	return nil
+}
+
+// withoutRecord is the alerts of open that have no intervention record:
+// those the bridge still had open when it stopped. One that closed while
+// the demo was stopping is in the report.
+func withoutRecord(open []tracked, records []attendant.Intervention) []tracked {
+	closed := map[string]bool{}
+	for _, r := range records {
+		closed[r.Alert] = true
+	}
+	var out []tracked
+	for _, a := range open {
+		if !closed[a.id] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func describe(r []attendant.Attendant) string {
@@ -273,9 +307,7 @@ type live struct {
 	s         *harness.Store
 	alerts    map[string]*tracked
 	paged     map[string]map[string]bool
-	stats     map[protocol.Kind]*kindStats
 	lanes     map[string]protocol.LaneState
-	paid      int
 }
 
 type tracked struct {
@@ -287,20 +319,8 @@ type tracked struct {
 	done    bool
 }
 
-type kindStats struct {
-	raised, cancelled, resolved int
-	toClaim, toResolve          []time.Duration
-}
-
 func newLive(out io.Writer, s *harness.Store) *live {
-	return &live{out: out, s: s, alerts: map[string]*tracked{}, paged: map[string]map[string]bool{}, stats: map[protocol.Kind]*kindStats{}, lanes: map[string]protocol.LaneState{}}
-}
-
-func (l *live) kind(k protocol.Kind) *kindStats {
-	if l.stats[k] == nil {
-		l.stats[k] = &kindStats{}
-	}
-	return l.stats[k]
+	return &live{out: out, s: s, alerts: map[string]*tracked{}, paged: map[string]map[string]bool{}, lanes: map[string]protocol.LaneState{}}
 }
 
 func (l *live) printf(at time.Time, lane, format string, args ...any) {
@@ -345,7 +365,6 @@ func (l *live) event(ev harness.Event) {
 			return // re-published when the bridge came back
 		}
 		l.alerts[ev.Alert.ID] = &tracked{id: ev.Alert.ID, kind: ev.Alert.Kind, lane: ev.Alert.Lane, raised: ev.At}
-		l.kind(ev.Alert.Kind).raised++
 		what := string(ev.Alert.Kind)
 		if ev.Alert.Item != nil {
 			what += " (" + ev.Alert.Item.Name + ")"
@@ -354,7 +373,6 @@ func (l *live) event(ev harness.Event) {
 	case ev.Alert != nil && ev.Alert.Status == protocol.AlertCancelled:
 		if a := l.alerts[ev.Alert.ID]; a != nil && !a.done {
 			a.done = true
-			l.kind(a.kind).cancelled++
 			l.printf(ev.At, a.lane, "cancelled %s: the shopper fixed it after %s", a.kind, dur(ev.At.Sub(a.raised)))
 		}
 	case ev.Page != nil && ev.Topic.Kind == protocol.TPage && !ev.Page.Withdrawn:
@@ -375,46 +393,33 @@ func (l *live) event(ev harness.Event) {
 	case ev.Record != nil && ev.Record.Status == protocol.AlertClaimed:
 		if a := l.alerts[ev.Record.ID]; a != nil {
 			d := ev.At.Sub(a.raised)
-			l.kind(a.kind).toClaim = append(l.kind(a.kind).toClaim, d)
 			l.printf(ev.At, a.lane, "  %s claimed %s after %s: \"%s is on the way\"", l.name(ev.Record.ClaimedBy), a.kind, dur(d), l.name(ev.Record.ClaimedBy))
 		}
 	case ev.Record != nil && ev.Record.Status == protocol.AlertResolved:
 		if a := l.alerts[ev.Record.ID]; a != nil && !a.done {
 			a.done = true
 			d := ev.At.Sub(a.raised)
-			l.kind(a.kind).resolved++
-			l.kind(a.kind).toResolve = append(l.kind(a.kind).toResolve, d)
 			l.printf(ev.At, a.lane, "  resolved %s by %s (%s) after %s", a.kind, l.name(ev.Record.ClaimedBy), ev.Record.Resolution, dur(d))
 		}
 	case ev.State != nil:
 		prev, seen := l.lanes[ev.Topic.ID]
 		l.lanes[ev.Topic.ID] = *ev.State
 		if seen && prev.Session != "" && ev.State.Session == "" && strings.HasPrefix(ev.State.Prompt, "Thank you") {
-			l.paid++
 			l.printf(ev.At, ev.Topic.ID, "shopper paid: %d items, %s", prev.Items, money(prev.TotalCents))
 		}
 	}
 }
 
-func (l *live) summary(open []tracked) {
+// openAtStop lists the alerts open at stop, which the report does not
+// count: it holds the closed ones.
+func (l *live) openAtStop(open []tracked) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.out, "\n%d checkouts paid\n", l.paid)
-	fmt.Fprintln(l.out, "summary by kind: raised, fixed by the shopper, resolved by staff, median time to claim, median time to resolve")
-	kinds := make([]string, 0, len(l.stats))
-	for k := range l.stats {
-		kinds = append(kinds, string(k))
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		st := l.stats[protocol.Kind(k)]
-		fmt.Fprintf(l.out, "  %-16s %3d %3d %3d  %8s  %8s\n", k, st.raised, st.cancelled, st.resolved, median(st.toClaim), median(st.toResolve))
-	}
 	if len(open) == 0 {
-		fmt.Fprintln(l.out, "no alert was open at stop")
+		fmt.Fprintln(l.out, "\nNo alert was open at stop.")
 		return
 	}
-	fmt.Fprintf(l.out, "open at stop (%d): the lanes keep them and page them again when a bridge is back\n", len(open))
+	fmt.Fprintf(l.out, "\nOpen at stop (%d), not in the report: the lanes keep them and page them again when a bridge is back\n", len(open))
 	for _, a := range open {
 		who := "nobody had claimed it"
 		if a.claimed != "" {
@@ -422,15 +427,6 @@ func (l *live) summary(open []tracked) {
 		}
 		fmt.Fprintf(l.out, "  lane %-3s %-16s open for %s, %s\n", a.lane, a.kind, dur(l.stoppedAt.Sub(a.raised)), who)
 	}
-}
-
-func median(d []time.Duration) string {
-	if len(d) == 0 {
-		return "-"
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return dur(s[len(s)/2])
 }
 
 func dur(d time.Duration) string {

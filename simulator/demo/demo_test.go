@@ -1,12 +1,15 @@
 package demo
 
 import (
+	"bytes"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/protocol"
 	"github.com/sco-project/sco/simulator/harness"
 )
 
@@ -45,4 +48,27 @@ func TestRoster(t *testing.T) {
 	require.NoError(t, err)
 	_, err = roster([]attendant.Attendant{ana})
 	require.ErrorContains(t, err, "ana is on the roster already")
+}
+
+// The alerts open at stop that the bridge closed while the demo was
+// stopping are in the report, so the list of those open leaves them out;
+// it names who had claimed the others.
+func TestOpenAtStop(t *testing.T) {
+	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	l := newLive(&out, &harness.Store{Roster: harness.DefaultRoster})
+	l.alerts["a1"] = &tracked{id: "a1", kind: protocol.KindHelp, lane: "2", raised: at.Add(time.Second), claimed: "ben"}
+	l.alerts["a2"] = &tracked{id: "a2", kind: protocol.KindBagTimeout, lane: "1", raised: at}
+	l.alerts["a3"] = &tracked{id: "a3", kind: protocol.KindAgeCheck, lane: "3", raised: at}
+	l.alerts["a4"] = &tracked{id: "a4", kind: protocol.KindHelp, lane: "4", raised: at, done: true}
+	open := l.stop(at.Add(5 * time.Second))
+	require.Len(t, open, 3)
+	l.openAtStop(withoutRecord(open, []attendant.Intervention{{Alert: "a3"}, {Alert: "a4"}}))
+	require.Equal(t, "\nOpen at stop (2), not in the report: the lanes keep them and page them again when a bridge is back\n"+
+		"  lane 1   bag_timeout      open for 5s, nobody had claimed it\n"+
+		"  lane 2   help             open for 4s, claimed by Ben\n", out.String())
+
+	out.Reset()
+	l.openAtStop(withoutRecord(open, []attendant.Intervention{{Alert: "a1"}, {Alert: "a2"}, {Alert: "a3"}}))
+	require.Equal(t, "\nNo alert was open at stop.\n", out.String())
 }

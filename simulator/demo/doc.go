@@ -9,5 +9,10 @@
 // browser as one more attendant, either as one of the virtual ones or as
 // an extra roster entry that nobody plays (Opts.Extra, ParseAttendant).
 // At the end it stops the bridge before the virtual pagers (their wills
-// then escalate nothing) and lists the alerts still open in the summary.
+// then escalate nothing) and prints a summary: the store's report
+// (attendant/report's text, as attendant-bridge report prints it) over the
+// intervention records and checkouts the bridge kept during the run
+// (harness.Store.History), so simulated and real numbers come from the
+// same records and the same code; then the alerts still open at stop,
+// which have no record yet.
 package demo

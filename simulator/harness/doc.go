@@ -5,6 +5,9 @@
 // to every message of the store and timestamps it, so scenarios can wait
 // for what must happen and the demo and benchmarks can measure it. With
 // Opts.Web the bridge also serves the attendant app (Store.WebURL).
+// Store.History reads the bridge's own intervention records and checkouts,
+// and Store.Report computes the store's report from them with package
+// attendant/report, as attendant-bridge report does for a real store.
 //
 // kiosk-sim run, demo and bench are built on it.
 package harness

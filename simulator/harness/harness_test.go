@@ -18,10 +18,11 @@ import (
 
 // A whole store in one process: a shopper who never bags the cola gets a
 // bag_timeout alert, Ana is paged, claims, approves from her handheld, and
-// the lane applies it.
+// the lane applies it; the store's report counts it.
 func TestStoreBagTimeoutIsPagedClaimedAndResolved(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	began := time.Now()
 	s, err := Start(ctx, Opts{Lanes: []LaneSpec{{Policy: map[string]string{"bag_timeout": "300ms", "bag_prompts": "1"}, ScaleSettle: 50 * time.Millisecond}}})
 	require.NoError(t, err)
 	defer s.Close()
@@ -52,6 +53,25 @@ func TestStoreBagTimeoutIsPagedClaimedAndResolved(t *testing.T) {
 		return ok && st.State == protocol.StateShopping && len(st.Alerts) == 0 && st.Items == 1
 	}))
 	require.Empty(t, s.Observer.Malformed())
+
+	// The bridge kept the alert's record, and the store's report counts
+	// it, read from bridge.db once the bridge has stopped.
+	require.NoError(t, s.StopBridge())
+	h, err := s.History(ctx, began)
+	require.NoError(t, err)
+	require.Len(t, h.Interventions, 1)
+	require.Equal(t, alert.Alert.ID, h.Interventions[0].Alert)
+	r := s.Report(h, began, time.Now())
+	require.Equal(t, "s1", r.Store)
+	require.Equal(t, 1, r.Total.Interventions)
+	require.Len(t, r.Kinds, 1)
+	require.Equal(t, string(protocol.KindBagTimeout), r.Kinds[0].Key)
+	require.Equal(t, 1.0, r.Kinds[0].NeededAction)
+	require.Equal(t, 1, r.Kinds[0].TimeToClaim.N)
+	require.Equal(t, 1, r.Kinds[0].TimeToResolve.N)
+	require.Len(t, r.Attendants, 1)
+	require.Equal(t, "Ana", r.Attendants[0].Name)
+	require.Equal(t, 1, r.Attendants[0].Resolved)
 }
 
 // With the bridge down, a stuck shopper still reaches a person: the lane
