@@ -24,14 +24,14 @@ func TestArrive(t *testing.T) {
 	h.cmd(at(time.Second), "ana", "c1", "a1", "claim", "")
 	require.Equal(t, []string{"result ben b1 ok=false error=not paged for this alert claimed_by=ana"}, h.cmd(at(2*time.Second), "ben", "b1", "a1", "arrive", ""))
 	h.tick(at(20 * time.Second)) // a2 at tier 2: ana and ben
-	require.Equal(t, []string{"result ana c2 ok=true claimed_by=ana"}, h.cmd(at(50*time.Second), "ana", "c2", "a1", "arrive", ""))
+	require.Equal(t, []string{"result ana c2 ok=true claimed_by=ana", "assist 3 arrived tier 1 Ana"}, h.cmd(at(50*time.Second), "ana", "c2", "a1", "arrive", ""))
 	st, _ := h.d.Alert("a1")
 	require.Equal(t, at(50*time.Second), st.Arrived)
 	require.Equal(t, []string{"result ana c2 ok=true claimed_by=ana"}, h.cmd(at(51*time.Second), "ana", "c2", "a1", "arrive", ""), "a duplicate")
 	st, _ = h.d.Alert("a1")
 	require.Equal(t, at(50*time.Second), st.Arrived, "a duplicate changes nothing")
 	// Arriving at a page nobody claimed claims it.
-	require.Equal(t, []string{"result ben b3 ok=true claimed_by=ben", "withdraw ana a2: claimed by ben", "record a2 claimed tier 2 by ben", "assist 3 claimed tier 1 Ana"},
+	require.Equal(t, []string{"result ben b3 ok=true claimed_by=ben", "withdraw ana a2: claimed by ben", "record a2 claimed tier 2 by ben", "assist 3 arrived tier 1 Ana", "assist 3 arrived tier 1 Ana"},
 		h.cmd(at(52*time.Second), "ben", "b3", "a2", "arrive", ""))
 	require.Equal(t, []string{"result ana c4 ok=false error=already claimed claimed_by=ben"}, h.cmd(at(52*time.Second), "ana", "c4", "a2", "arrive", ""))
 	for _, c := range []struct{ who, id, alert string }{{"ana", "c3", "a1"}, {"ben", "b4", "a2"}} {
@@ -112,4 +112,35 @@ func TestEscalateNow(t *testing.T) {
 	h.cancel(at(6*time.Second), "a1")
 	_, err = h.d.EscalateNow(at(7*time.Second), "sue", "a1")
 	require.ErrorIs(t, err, protocol.ErrAlertClosed)
+}
+
+// The assist tells the shopper when: eta_s is the claimer's walk from
+// where they are, less the time since the claim, counted from the
+// assist's ts; after arrive the status says so and there is no eta.
+func TestAssistEta(t *testing.T) {
+	h := newHarness(t, testConfig(t), map[string]string{"ben": "available"})
+	assist := func(fx Effects, err error) *protocol.Assist {
+		t.Helper()
+		require.NoError(t, err)
+		require.NotEmpty(t, fx.Assists)
+		return fx.Assists[len(fx.Assists)-1].Assist
+	}
+	eta := func(s int) *int { return &s }
+	fx, err := h.d.LaneAlert(t0, "3", alertMsg("a1", "3", "front", protocol.KindHelp, protocol.AlertOpen))
+	as := assist(fx, err)
+	require.Equal(t, protocol.AlertPaged, as.Status)
+	require.Nil(t, as.EtaS, "nobody claimed: no eta")
+	// Ben is in back: 40 s to front.
+	as = assist(h.d.PagerCmd(at(2*time.Second), "ben", protocol.PagerCmd{ID: "c1", Alert: "a1", Action: protocol.PagerClaim}))
+	require.Equal(t, protocol.Assist{Alert: "a1", Status: protocol.AlertClaimed, Attendant: "ben", Name: "Ben", Tier: 1, EtaS: eta(40), TS: protocol.At(at(2 * time.Second))}, *as)
+	// A second alert on the lane re-publishes the assist: the eta counts
+	// from its ts, rounded up.
+	as = assist(h.d.LaneAlert(at(12*time.Second+500*time.Millisecond), "3", alertMsg("a2", "3", "front", protocol.KindBagTimeout, protocol.AlertOpen)))
+	require.Equal(t, "a1", as.Alert)
+	require.Equal(t, eta(30), as.EtaS)
+	as = assist(h.d.LaneAlert(at(50*time.Second), "3", alertMsg("a3", "3", "front", protocol.KindHelp, protocol.AlertOpen)))
+	require.Equal(t, eta(0), as.EtaS, "late: 0, never below")
+	as = assist(h.d.PagerCmd(at(51*time.Second), "ben", protocol.PagerCmd{ID: "c2", Alert: "a1", Action: protocol.PagerArrive}))
+	require.Equal(t, protocol.Assist{Alert: "a1", Status: protocol.AssistArrived, Attendant: "ben", Name: "Ben", Tier: 1, TS: protocol.At(at(51 * time.Second))}, *as)
+	require.NoError(t, as.Validate())
 }

@@ -103,6 +103,8 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		a.logArrive(now)
 		d.zoneAt[who] = a.Alert.Zone
 		fx.Changed = true
+		// The shopper is told she is here.
+		fx.Assists = append(fx.Assists, d.laneAssist(now, a.Alert.Lane))
 		return reply("", who)
 	case protocol.PagerRelease:
 		if a.Pending != nil {

@@ -219,6 +219,11 @@ func orDefault[T comparable](v *T, def T) {
 }
 
 // walk is the walking time between two zones.
+// Walk is the walking time between zones a and b as tier 1 counts it
+// (0 within a zone; an unlisted pair takes the longest walk). The config
+// must have been validated.
+func (c *Config) Walk(a, b string) time.Duration { return c.walk(a, b) }
+
 func (c *Config) walk(a, b string) time.Duration {
 	if a == b {
 		return 0

@@ -121,8 +121,25 @@ func (d *Dispatcher) laneAssist(now time.Time, lane string) AssistOut {
 	if best.ClaimedBy != "" {
 		out.Assist.Attendant = best.ClaimedBy
 		out.Assist.Name = d.roster[best.ClaimedBy].Name
+		if !best.Arrived.IsZero() {
+			out.Assist.Status = protocol.AssistArrived
+		} else {
+			eta := d.eta(now, best)
+			out.Assist.EtaS = &eta
+		}
 	}
 	return out
+}
+
+// eta is how many seconds a's claimer still has to walk at now: the walk
+// from where they are to the lane's zone, less the time since they
+// claimed, rounded up, never below 0.
+func (d *Dispatcher) eta(now time.Time, a *AlertState) int {
+	left := d.cfg.walk(d.zoneOf(a.ClaimedBy), a.Alert.Zone) - now.Sub(a.Claimed)
+	if left <= 0 {
+		return 0
+	}
+	return int((left + time.Second - 1) / time.Second)
 }
 
 func (d *Dispatcher) record(a *AlertState) protocol.AlertRecord {

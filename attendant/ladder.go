@@ -170,7 +170,8 @@ func (d *Dispatcher) page(now time.Time, a *AlertState, to string) protocol.Page
 	}
 }
 
-// members lists who a tier pages, in roster order (tier 1: at most one).
+// members lists who a tier pages, in roster order (tier 1: at most one,
+// and never someone who holds a claim they have not resolved).
 func (d *Dispatcher) members(a *AlertState, tier int) []string {
 	role := protocol.RoleFor(a.Alert.Kind)
 	var out []string
@@ -183,7 +184,9 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 		}
 		switch tier {
 		case 1:
-			if available && at.HasRole(role) && !slices.Contains(a.Returned, at.ID) {
+			// Someone holding a claim is on their way elsewhere: tier 2
+			// will ask them, tier 1 does not.
+			if available && at.HasRole(role) && !slices.Contains(a.Returned, at.ID) && d.openClaims(at.ID) == 0 {
 				out = append(out, at.ID)
 			}
 		case 2:
@@ -205,8 +208,9 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 
 // nearer orders candidates for tier 1: the shortest walk to the lane's
 // zone (from where each is: the zone of the lane they last arrived at,
-// else their roster zone), then fewer open claims, then least recently
-// paged, then roster order.
+// else their roster zone), then fewer open claims (the contract's tie
+// rule; while tier 1 skips claimers every candidate holds none), then
+// least recently paged, then roster order.
 func (d *Dispatcher) nearer(zone, x, y string) bool {
 	wx, wy := d.cfg.walk(d.zoneOf(x), zone), d.cfg.walk(d.zoneOf(y), zone)
 	if wx != wy {

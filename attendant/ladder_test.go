@@ -103,3 +103,110 @@ func TestPresenceWithoutTheRoleChangesNothing(t *testing.T) {
 	require.Empty(t, h.presence(at(time.Second), "ben", "available"), "ben cannot check ages")
 	require.Equal(t, "page sue a1 tier 1", h.presence(at(2*time.Second), "sue", "available")[0])
 }
+
+// TestRouterTierOne is the router's choice at tier 1, case by case: the
+// walk from where each attendant is, ties, attendants busy with a
+// claim, and roles. Each case sets presence, plays its steps, then raises
+// "a1" in zone and checks the first page.
+func TestRouterTierOne(t *testing.T) {
+	// front–back 40 s, front–office 60 s, back–office 30 s, dock unlisted
+	// (the longest walk, 60 s).
+	zones := map[string]map[string]time.Duration{
+		"front": {"back": 40 * time.Second, "office": 60 * time.Second},
+		"back":  {"office": 30 * time.Second},
+	}
+	roster := []Attendant{
+		{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{"attendant", "age_verifier"}},
+		{ID: "ben", Name: "Ben", Zone: "back", Roles: []string{"attendant"}},
+		{ID: "sue", Name: "Sue", Zone: "office", Roles: []string{"attendant", "age_verifier"}},
+		{ID: "dan", Name: "Dan", Zone: "front", Roles: []string{"attendant"}},
+		{ID: "max", Name: "Max", Zone: "front", Roles: []string{"supervisor"}},
+	}
+	raise := func(h *harness, now time.Time, id, zone string) []string {
+		return h.raise(now, id, zone, protocol.KindBagTimeout)
+	}
+	// resolve has who claim, arrive at and approve alert id, and the lane
+	// confirm it.
+	resolve := func(h *harness, now time.Time, who, id string) {
+		require.Contains(h.t, h.cmd(now, who, "c1-"+id, id, protocol.PagerClaim, ""), "result "+who+" c1-"+id+" ok=true claimed_by="+who)
+		h.cmd(now, who, "c2-"+id, id, protocol.PagerArrive, "")
+		h.cmd(now, who, "c3-"+id, id, protocol.PagerResolve, protocol.ActionApprove)
+		require.Contains(h.t, h.result(now, id+":"+who+":c3-"+id, true, ""), "withdraw "+who+" "+id+": resolved")
+	}
+	cases := []struct {
+		name    string
+		present []string
+		steps   func(h *harness)
+		zone    string
+		kind    protocol.Kind
+		want    string
+	}{
+		{name: "walk: same zone", present: []string{"ana", "ben", "sue"}, zone: "back", want: "page ben a1 tier 1"},
+		{name: "walk: the shorter configured pair", present: []string{"ana", "ben"}, zone: "office", want: "page ben a1 tier 1"},
+		{name: "walk: the pair is listed one way only", present: []string{"ana", "sue"}, zone: "back", want: "page sue a1 tier 1"},
+		{name: "walk: an unlisted zone is the longest walk from everyone; roster order decides", present: []string{"sue", "ben"}, zone: "dock", want: "page ben a1 tier 1"},
+		{name: "walk: from the lane they last arrived at", present: []string{"ana", "sue"}, zone: "back",
+			steps: func(h *harness) {
+				// a0 in back: Sue is nearer, but Ana takes it at tier 2.
+				require.Equal(t, "page sue a0 tier 1", raise(h, t0, "a0", "back")[0])
+				h.tick(at(20 * time.Second))
+				resolve(h, at(21*time.Second), "ana", "a0")
+			}, want: "page ana a1 tier 1"},
+		{name: "tie: the least recently paged", present: []string{"ana", "dan"}, zone: "front",
+			steps: func(h *harness) { require.Equal(t, "page ana a0 tier 1", raise(h, t0, "a0", "front")[0]) },
+			want:  "page dan a1 tier 1"},
+		{name: "tie: roster order when nobody was paged", present: []string{"dan", "ana"}, zone: "front", want: "page ana a1 tier 1"},
+		{name: "busy: a claimer is not paged at tier 1, however near", present: []string{"ana", "ben"}, zone: "front",
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "front")
+				h.cmd(at(time.Second), "ana", "c1", "a0", protocol.PagerClaim, "")
+			}, want: "page ben a1 tier 1"},
+		{name: "busy: nor after arriving, until resolved", present: []string{"ana", "ben"}, zone: "front",
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "front")
+				h.cmd(at(time.Second), "ana", "c1", "a0", protocol.PagerArrive, "")
+			}, want: "page ben a1 tier 1"},
+		{name: "busy: once resolved, paged again", present: []string{"ana", "ben"}, zone: "front",
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "front")
+				resolve(h, at(time.Second), "ana", "a0")
+			}, want: "page ana a1 tier 1"},
+		{name: "busy: a released claim frees her", present: []string{"ana", "ben"}, zone: "front",
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "front")
+				h.cmd(at(time.Second), "ana", "c1", "a0", protocol.PagerClaim, "")
+				h.cmd(at(2*time.Second), "ana", "c2", "a0", protocol.PagerRelease, "")
+			}, want: "page ana a1 tier 1"},
+		{name: "busy: the only one with no claim free, tier 2 asks the claimer", present: []string{"ana"}, zone: "front",
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "front")
+				h.cmd(at(time.Second), "ana", "c1", "a0", protocol.PagerClaim, "")
+			}, want: "page ana a1 tier 2"},
+		{name: "busy: presence busy is not available", present: []string{"ben"}, zone: "front",
+			steps: func(h *harness) { h.presence(t0, "ana", protocol.PresenceBusy) }, want: "page ben a1 tier 1"},
+		{name: "role: age check skips the nearer attendant without age_verifier", present: []string{"ben", "sue"}, zone: "back", kind: protocol.KindAgeCheck, want: "page sue a1 tier 1"},
+		{name: "role: a supervisor alone is not tier 1 or 2", present: []string{"max"}, zone: "front", want: "page max a1 tier 3"},
+		{name: "role: nobody with the role is on shift", present: []string{"ben", "dan"}, zone: "front", kind: protocol.KindAgeCheck, want: "record a1 open tier 0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := &Config{Store: "s1", Attendants: roster, Zones: zones,
+				Escalation: Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3 * time.Minute, Repeat: 2}}
+			require.NoError(t, cfg.Validate())
+			present := map[string]string{}
+			for _, id := range c.present {
+				present[id] = protocol.PresenceAvailable
+			}
+			h := newHarness(t, cfg, present)
+			if c.steps != nil {
+				c.steps(h)
+			}
+			kind := c.kind
+			if kind == "" {
+				kind = protocol.KindHelp
+			}
+			got := h.raise(at(time.Minute), "a1", c.zone, kind)
+			require.Equal(t, c.want, got[0], got)
+		})
+	}
+}

@@ -167,9 +167,11 @@
 // whatever the state. See LightFor.
 //
 // Prompt. The sentences that apply, in order: the one-off notice, the
-// bagging area, one per open alert kind, and who is coming: "<Name> is on
-// the way." once an attendant claimed, "Help is on the way." while paged,
-// "An attendant has been called." before that.
+// bagging area, one per open alert kind, and who is coming: "<Name> is
+// here." once the attendant arrived, "<Name> is on the way, about 40 s."
+// once they claimed (the assist's eta_s; without it, "<Name> is on the
+// way."), "Help is on the way." while paged, "An attendant has been
+// called." before that.
 //
 // Crash safety. Snapshot holds the whole state; the daemon journals it
 // (synced) after every Effects.Changed, before publishing or showing

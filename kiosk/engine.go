@@ -150,6 +150,10 @@ func (e *Engine) State() protocol.LaneState {
 	}
 	if as := s.Assist; as != nil {
 		ls.Assist = &protocol.AssistInfo{Alert: as.Alert, Attendant: as.Attendant, Name: as.Name, Status: as.Status}
+		if as.EtaS != nil {
+			eta, ts := *as.EtaS, as.TS
+			ls.Assist.EtaS, ls.Assist.TS = &eta, &ts
+		}
 	}
 	return ls
 }

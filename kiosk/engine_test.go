@@ -674,6 +674,19 @@ func TestAssistPrompt(t *testing.T) {
 	l.requireLook(protocol.StateAssist, devices.LightYellowFlash, "Ana is on the way.")
 	require.Equal(t, &protocol.AssistInfo{Alert: a.ID, Attendant: "ana", Name: "Ana", Status: protocol.AlertClaimed}, l.state().Assist)
 
+	// With the bridge's eta the shopper is told when, and the lane state
+	// carries the eta and its ts for the screen's countdown.
+	eta, ts := 40, protocol.At(sec(3))
+	l.do(Event{Kind: EvAssist, At: sec(3), Assist: &protocol.Assist{Alert: a.ID, Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana", Tier: 1, EtaS: &eta, TS: ts}})
+	l.requireLook(protocol.StateAssist, devices.LightYellowFlash, "Ana is on the way, about 40 s.")
+	require.Equal(t, &protocol.AssistInfo{Alert: a.ID, Attendant: "ana", Name: "Ana", Status: protocol.AlertClaimed, EtaS: &eta, TS: &ts}, l.state().Assist)
+	zero := 0
+	l.do(Event{Kind: EvAssist, At: sec(3), Assist: &protocol.Assist{Alert: a.ID, Status: protocol.AlertClaimed, Attendant: "ana", Name: "Ana", Tier: 1, EtaS: &zero, TS: ts}})
+	l.requireLook(protocol.StateAssist, devices.LightYellowFlash, "Ana is on the way.")
+	l.do(Event{Kind: EvAssist, At: sec(3), Assist: &protocol.Assist{Alert: a.ID, Status: protocol.AssistArrived, Attendant: "ana", Name: "Ana", Tier: 1, TS: ts}})
+	l.requireLook(protocol.StateAssist, devices.LightYellowFlash, "Ana is here.")
+	require.Equal(t, &protocol.AssistInfo{Alert: a.ID, Attendant: "ana", Name: "Ana", Status: protocol.AssistArrived}, l.state().Assist)
+
 	// A stale assist for a closed alert is ignored; closing the alert
 	// drops the assist.
 	l.kind(EvHelpCancel, 4)

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -30,6 +31,8 @@ const (
 	msgCalled        = "An attendant has been called."
 	msgPaged         = "Help is on the way."
 	msgOnTheWay      = " is on the way."
+	msgOnTheWayEta   = " is on the way, about %d s."
+	msgHere          = " is here."
 	msgClosed        = "This lane is closed. Please use another lane."
 	msgFinishAge     = "An attendant must check your age before you can pay."
 	msgFinishWait    = "Please wait for the attendant before you pay."
@@ -143,18 +146,28 @@ func (e *Engine) look() (string, devices.LightPattern, string) {
 	return state, LightFor(state, fault), strings.Join(parts, " ")
 }
 
-// assistText tells the shopper who is coming: "<Name> is on the way" once
-// an attendant claimed the alert, "Help is on the way" while it is paged,
-// and "An attendant has been called" before the bridge answered. It is
-// the lane's only wording for it: the shopper screen shows the prompt.
+// assistText tells the shopper who is coming: "<Name> is here" once the
+// attendant arrived, "<Name> is on the way, about 40 s" once they claimed
+// the alert (without the seconds when the bridge gave no eta, or 0),
+// "Help is on the way" while it is paged, and "An attendant has been
+// called" before the bridge answered. It is the lane's only wording for
+// it: the shopper screen shows the prompt (and counts the seconds down).
 func assistText(as *protocol.Assist) string {
-	switch {
-	case as == nil:
+	if as == nil {
 		return msgCalled
-	case as.Status == protocol.AlertClaimed && as.Name != "":
-		return as.Name + msgOnTheWay
-	case as.Status == protocol.AlertClaimed && as.Attendant != "":
-		return as.Attendant + msgOnTheWay
+	}
+	who := as.Name
+	if who == "" {
+		who = as.Attendant
+	}
+	switch {
+	case who == "":
+	case as.Status == protocol.AssistArrived:
+		return who + msgHere
+	case as.Status == protocol.AlertClaimed && as.EtaS != nil && *as.EtaS > 0:
+		return who + fmt.Sprintf(msgOnTheWayEta, *as.EtaS)
+	case as.Status == protocol.AlertClaimed:
+		return who + msgOnTheWay
 	}
 	return msgPaged
 }

@@ -78,12 +78,13 @@ func goldens() []golden {
 		Item:   &ItemRef{GTIN: "05000112637922", Name: "Cola 330ml"},
 		TS:     at(1, 200),
 	}
+	eta, assistTS := 40, at(5, 10)
 	state := LaneState{
 		Store: "s1", Lane: "3", Zone: "front", Online: true, State: StateAssist, Light: "yellow_flash",
 		Prompt:  "Please place the item in the bagging area. An attendant has been called.",
 		Session: "3-20261123-095812-4e8a0c6f2d17", Items: 2, TotalCents: 988,
 		Alerts: []string{alertID},
-		Assist: &AssistInfo{Alert: alertID, Attendant: "ana", Name: "Ana", Status: AlertClaimed},
+		Assist: &AssistInfo{Alert: alertID, Attendant: "ana", Name: "Ana", Status: AlertClaimed, EtaS: &eta, TS: &assistTS},
 		Seq:    7, TS: at(5, 30),
 	}
 	api := state
@@ -99,7 +100,7 @@ func goldens() []golden {
 		{"command.json", LaneCommandTopic("s1", "3"), Command{ID: alertID + ":ana:ana-19a7e3c5d1f-2", Alert: alertID, Action: ActionApprove, By: "ana", TS: at(40, 0)}},
 		{"command_result.json", LaneResultTopic("s1", "3"), CommandResult{ID: alertID + ":ana:ana-19a7e3c5d1f-2", OK: true, TS: at(40, 15)}},
 		{"checkout.json", LaneCheckoutTopic("s1", "3"), Checkout{Session: state.Session, Items: 2, TotalCents: 988, Started: At(time.Date(2026, 11, 23, 9, 58, 12, 300*int(time.Millisecond), time.UTC)), Finished: at(58, 400), Alerts: 1, TS: at(58, 400)}},
-		{"assist.json", LaneAssistTopic("s1", "3"), Assist{Alert: alertID, Status: AlertClaimed, Attendant: "ana", Name: "Ana", Tier: 1, TS: at(5, 10)}},
+		{"assist.json", LaneAssistTopic("s1", "3"), Assist{Alert: alertID, Status: AlertClaimed, Attendant: "ana", Name: "Ana", Tier: 1, EtaS: &eta, TS: at(5, 10)}},
 		{"alert_record.json", AlertTopic("s1", alertID), AlertRecord{ID: alertID, Lane: "3", Kind: KindBagTimeout, Severity: SeverityMedium, Status: AlertClaimed, Tier: 1, ClaimedBy: "ana", Raised: at(1, 200), Claimed: at(5, 10)}},
 		{"presence.json", PresenceTopic("s1", "ana"), Presence{Status: PresenceAvailable, Zone: "front", Seq: 12, TS: at(0, 0)}},
 		{"page.json", PageTopic("s1", "ana"), Page{Alert: alertID, Lane: "3", Zone: "front", Kind: alert.Kind, Severity: alert.Severity, Text: PageText(alert), Tier: 1, Resolutions: []Action{ActionApprove, ActionVoid, ActionOutOfService}, TS: at(1, 250)}},

@@ -8,6 +8,10 @@ type AssistInfo struct {
 	Attendant string `json:"attendant"`
 	Name      string `json:"name"`
 	Status    string `json:"status"`
+	// EtaS and TS are the assist's eta_s and ts (the shopper screen
+	// counts down from them); absent when the assist has no eta.
+	EtaS *int  `json:"eta_s,omitempty"`
+	TS   *Time `json:"ts,omitempty"`
 }
 
 // BasketItem is one line of the basket in GET /api/state.
@@ -157,15 +161,26 @@ func (m *Checkout) Validate() error {
 // empty payload clears it.
 type Assist struct {
 	Alert     string `json:"alert"`
-	Status    string `json:"status"` // an alert status: paged, claimed
+	Status    string `json:"status"` // open, paged, claimed, or AssistArrived
 	Attendant string `json:"attendant"`
 	Name      string `json:"name"`
 	Tier      int    `json:"tier"`
-	TS        Time   `json:"ts"`
+	// EtaS is the claimer's walk to the lane in seconds, counted from TS;
+	// absent unless the status is claimed.
+	EtaS *int `json:"eta_s,omitempty"`
+	TS   Time `json:"ts"`
 }
 
 // Validate implements the check Decode runs.
-func (m *Assist) Validate() error { return required("alert", m.Alert) }
+func (m *Assist) Validate() error {
+	if err := required("alert", m.Alert); err != nil {
+		return err
+	}
+	if m.EtaS != nil && *m.EtaS < 0 {
+		return fmt.Errorf("assist %s: eta_s: negative", m.Alert)
+	}
+	return nil
+}
 
 // AlertRecord is alert/{id} (retained): the bridge's view of an alert. An
 // empty payload means the alert is closed.

@@ -143,6 +143,10 @@ const (
 	AlertCancelled = "cancelled"
 )
 
+// AssistArrived is the status lane/{lane}/assist says once the claimer
+// sent arrive: they are at the lane. The alert itself stays claimed.
+const AssistArrived = "arrived"
+
 // Action is a resolution or lane command action.
 type Action string
 

@@ -9,6 +9,8 @@
 //	kiosk-sim bench [flags]                end-to-end latency benchmark
 //	kiosk-sim footprint -kioskd PATH       one real kioskd: start-up, memory, CPU
 //	kiosk-sim quality [-checkouts 5000]    false alerts per 100 clean checkouts, planted faults caught
+//	kiosk-sim store [-attendants 1,2,3,4] floor.yaml
+//	                                        time to a person at each staffing level
 //
 // Every subcommand takes the flags, signals and exit codes of every
 // command here (internal/cli); their logs are off unless -log-level says.
@@ -27,7 +29,7 @@ func command() *cli.Command {
 	return &cli.Command{
 		Name:     "kiosk-sim",
 		Doc:      "kiosk-sim simulates lanes, shoppers and attendants (docs/simulator.md).",
-		Commands: []*cli.Command{demoCommand(), runCommand(), devicesCommand(), benchCommand(), footprintCommand(), qualityCommand()},
+		Commands: []*cli.Command{demoCommand(), runCommand(), devicesCommand(), benchCommand(), footprintCommand(), qualityCommand(), storeCommand()},
 	}
 }
 

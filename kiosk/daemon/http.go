@@ -226,7 +226,10 @@ func (d *Daemon) serveScreen(w http.ResponseWriter, r *http.Request) {
 
 // The shopper screen: server-rendered so it shows the state without
 // JavaScript, then kept live by a few lines of EventSource. No external
-// asset.
+// asset. While an attendant is on the way with an eta, the script counts
+// the prompt's "about 40 s" down from the assist's ts and eta_s (never
+// above eta_s, so a screen clock behind the bridge's does not count up),
+// and drops it at 0: the words stay the engine's.
 var screenTmpl = template.Must(template.New("screen").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -258,7 +261,14 @@ button:active{background:#ddd}
 <script>
 function money(c){var s=c<0?"-":"";c=Math.abs(c);return s+Math.floor(c/100)+"."+String(c%100).padStart(2,"0")}
 function text(id,v){document.getElementById(id).textContent=v}
-function render(s){text("state",s.state);text("prompt",s.prompt);text("items",s.items);text("total",money(s.total_cents));
+var tick=0;
+function prompt(s){var p=s.prompt,a=s.assist;clearInterval(tick);text("prompt",p);
+if(!a||a.status!=="claimed"||!(a.eta_s>0)||!a.ts)return;
+var due=Date.parse(a.ts)+a.eta_s*1000;
+function count(){var left=Math.min(a.eta_s,Math.ceil((due-Date.now())/1000));
+text("prompt",left>0?p.replace(/about \d+ s\./,"about "+left+" s."):p.replace(/, about \d+ s\./,"."));if(left<=0)clearInterval(tick)}
+count();tick=setInterval(count,1000)}
+function render(s){text("state",s.state);prompt(s);text("items",s.items);text("total",money(s.total_cents));
 var l=document.getElementById("light");l.className=s.light;l.title=s.light;
 var b=document.getElementById("basket");b.replaceChildren();(s.basket||[]).forEach(function(i){var r=b.insertRow(),n=r.insertCell(),p=r.insertCell();n.textContent=i.name;p.textContent=money(i.price_cents);p.className="p"})}
 function token(){var m=location.hash.match(/token=([^&]+)/);if(m){sessionStorage.setItem("sco-token",m[1]);history.replaceState(null,"",location.pathname)}return document.querySelector('meta[name="sco-token"]').content||sessionStorage.getItem("sco-token")||""}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"strconv"
+	"strings"
+
+	"github.com/sco-project/sco/internal/cli"
+	"github.com/sco-project/sco/simulator/store"
+)
+
+func storeCommand() *cli.Command {
+	var (
+		levels = "1,2,3,4"
+		seed   uint64
+		asJSON bool
+	)
+	return &cli.Command{
+		Name:     "store",
+		Short:    "time to a person: how long stuck shoppers wait at each staffing level",
+		Usage:    []string{"[-attendants 1,2,3,4] [-seed 1] [-json] floor.yaml"},
+		Args:     "floor.yaml",
+		Doc:      "store plays a shift of shoppers and attendants on a floor (simulator/floors/12-lane.yaml) against the real dispatcher on a virtual clock, once per staffing level, and prints trouble to claim, to arrival and to resolution (p50/p90/p95/max), shoppers who waited over 60 s, pages escalated to tier 2 and 3, and utilisation.",
+		LogLevel: "off",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&levels, "attendants", levels, "staffing levels to sweep, comma-separated (the floor's first n attendants)")
+			fs.Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same numbers")
+			fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+		},
+		Run: func(ctx context.Context, env *cli.Env) error {
+			if len(env.Args) != 1 {
+				return cli.Usagef("one floor file is required")
+			}
+			var ns []int
+			for _, s := range strings.Split(levels, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || n < 1 {
+					return cli.Usagef("-attendants: %q is not a number of attendants", s)
+				}
+				ns = append(ns, n)
+			}
+			f, err := store.LoadFloor(env.Args[0])
+			if err != nil {
+				return err
+			}
+			rs, err := store.Sweep(f, ns, seed)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return store.WriteJSON(env.Stdout, rs)
+			}
+			return store.WriteTable(env.Stdout, rs)
+		},
+	}
+}
