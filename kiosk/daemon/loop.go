@@ -35,11 +35,6 @@ type reply struct {
 	err   error
 }
 
-// errConflict marks a request the engine refused (HTTP 409).
-type errConflict struct{ msg string }
-
-func (e errConflict) Error() string { return e.msg }
-
 // errStopped is returned for requests made while the lane shuts down.
 var errStopped = errors.New("daemon: lane is shutting down")
 
@@ -199,7 +194,7 @@ func (d *Daemon) onRequest(r request) reply {
 	case err != nil:
 		return reply{state: d.apiState(), err: err}
 	case eff.Refused != "":
-		return reply{state: d.apiState(), err: errConflict{eff.Refused}}
+		return reply{state: d.apiState(), err: errors.New(eff.Refused)}
 	}
 	return reply{state: d.apiState()}
 }
