@@ -306,9 +306,15 @@ func (d *Daemon) apply(eff kiosk.Effects, start bool) {
 }
 
 // show updates the local API's state, the SSE clients and the light.
+// A new lane's state, which nothing has changed yet, keeps the time New
+// gave it.
 func (d *Daemon) show(st protocol.LaneState) {
-	if prev := d.state.Load(); prev.State != st.State || prev.Light != st.Light || prev.Prompt != st.Prompt {
+	prev := d.state.Load()
+	if prev.State != st.State || prev.Light != st.Light || prev.Prompt != st.Prompt {
 		d.log.Info("lane", "state", st.State, "light", st.Light, "prompt", st.Prompt, "items", st.Items, "session", st.Session)
+	}
+	if st.TS.IsZero() {
+		st.TS = prev.TS
 	}
 	d.state.Store(&st)
 	d.hub.publish(st)
