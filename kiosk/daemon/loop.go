@@ -247,6 +247,9 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
 		}
 		took = time.Since(began)
 	}
+	if len(eff.Learned) > 0 {
+		d.weights.save(eff.Learned) // not session state: its own file, not synced
+	}
 	d.metrics.step(eff, took)
 	d.send(d.pages(eff)...)
 	d.logEffects(eff)
@@ -265,9 +268,6 @@ func (d *Daemon) messages(eff kiosk.Effects, start bool) []outbox.Msg {
 	}
 	for _, r := range eff.Results {
 		msgs = append(msgs, d.resultMsg(r))
-	}
-	if len(eff.Learned) > 0 {
-		d.weights.save(eff.Learned)
 	}
 	if c := eff.Checkout; c != nil {
 		// In the same commit as the end of the session: a lane killed at
