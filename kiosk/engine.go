@@ -122,8 +122,9 @@ func (e *Engine) Handle(ev Event) Effects {
 	return e.eff
 }
 
-// State is the lane state, with the basket. Seq counts changes; TS is the
-// time of the last event that changed something.
+// State is the lane state, with the basket (never nil: GET /api/state
+// always has it). Seq counts changes; TS is the time of the last event
+// that changed something.
 func (e *Engine) State() protocol.LaneState {
 	s := &e.st
 	state, light, prompt := e.look()
@@ -138,6 +139,7 @@ func (e *Engine) State() protocol.LaneState {
 		Session: s.Session,
 		Items:   len(s.Basket),
 		Alerts:  []string{},
+		Basket:  make([]protocol.BasketItem, 0, len(s.Basket)),
 		Seq:     s.Seq,
 		TS:      protocol.At(s.TS),
 	}

@@ -696,14 +696,15 @@ func TestAssistPrompt(t *testing.T) {
 	require.Nil(t, l.state().Assist)
 }
 
-// The state JSON keeps the contract's shape.
+// The state JSON keeps the contract's shape: GET /api/state's, whose
+// basket is a list even when empty (the daemon drops it for MQTT).
 func TestStateShape(t *testing.T) {
 	l := newLane(t, Policy{})
 	st := l.state()
 	require.True(t, st.Online)
 	require.Equal(t, []string{}, st.Alerts)
 	require.Nil(t, st.Assist)
-	require.Equal(t, `{"store":"s1","lane":"3","zone":"front","online":true,"state":"idle","light":"green","prompt":"Welcome. Please scan your first item.","session":"","items":0,"total_cents":0,"alerts":[],"assist":null,"seq":0,"ts":null}`,
+	require.Equal(t, `{"store":"s1","lane":"3","zone":"front","online":true,"state":"idle","light":"green","prompt":"Welcome. Please scan your first item.","session":"","items":0,"total_cents":0,"alerts":[],"assist":null,"seq":0,"ts":null,"basket":[]}`,
 		string(protocol.Encode(st)))
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/sco-project/sco/protocol"
 )
 
-// ownBag presses "I'm using my own bag" at s.
+// ownBagAt presses "I'm using my own bag" at at.
 func ownBagAt(at float64) step { return step{at: at, ev: EvOwnBag} }
 
 // Rule (own bag): the shopper announces their bag; the next settled gain
@@ -116,11 +116,7 @@ func TestOwnBag(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLane(t, tc.pol)
-			l.weigh(0, 0)
-			for _, s := range tc.steps {
-				l.run(s)
-			}
+			l, _, _ := runSteps(t, tc.pol, tc.steps)
 			snap := l.e.Snapshot()
 			require.Equal(t, tc.baseline, snap.BaselineG, "baseline")
 			require.Equal(t, tc.armed, snap.OwnBag, "armed")

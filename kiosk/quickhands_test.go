@@ -43,6 +43,19 @@ func (l *lane) requireEnd(items int, pending bool, alerts []string, state, promp
 	}
 }
 
+// runSteps starts a lane with policy p on an empty scale and runs steps;
+// it returns the effects of the last step and the state's Seq before it.
+func runSteps(t *testing.T, p Policy, steps []step) (l *lane, last Effects, seqBefore uint64) {
+	t.Helper()
+	l = newLane(t, p)
+	l.weigh(0, 0)
+	for _, s := range steps {
+		seqBefore = l.state().Seq
+		last = l.run(s)
+	}
+	return l, last, seqBefore
+}
+
 func (l *lane) run(s step) Effects {
 	switch {
 	case s.scan != "":

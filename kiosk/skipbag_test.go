@@ -84,14 +84,7 @@ func TestSkipBag(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLane(t, tc.pol)
-			l.weigh(0, 0)
-			var eff Effects
-			var seq uint64
-			for _, s := range tc.steps {
-				seq = l.state().Seq
-				eff = l.run(s)
-			}
+			l, eff, seq := runSteps(t, tc.pol, tc.steps)
 			require.Equal(t, tc.refused, eff.Refused)
 			if tc.refused != "" {
 				require.False(t, eff.Changed, "a refused skip changes nothing")

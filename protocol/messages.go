@@ -37,7 +37,7 @@ type LaneState struct {
 	Assist     *AssistInfo  `json:"assist"`
 	Seq        uint64       `json:"seq"`
 	TS         Time         `json:"ts"`
-	Basket     []BasketItem `json:"basket,omitempty"` // GET /api/state only
+	Basket     []BasketItem `json:"basket,omitzero"` // GET /api/state only, always ([] when empty); nil on MQTT
 }
 
 // Validate implements the check Decode runs.

@@ -132,3 +132,19 @@ func (p *Proc) Term() {
 		p.t.Fatalf("%s did not stop on SIGTERM within %v", p.name, p.Wait)
 	}
 }
+
+// Signal sends sig to the process (SIGHUP to reload, say).
+func (p *Proc) Signal(sig syscall.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("%s: signal %v: %v", p.name, sig, err)
+	}
+}
+
+// Kill kills the process with SIGKILL, as a power cut would, and waits
+// until it has exited.
+func (p *Proc) Kill() {
+	p.t.Helper()
+	p.Signal(syscall.SIGKILL)
+	<-p.exited
+}

@@ -165,6 +165,8 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	events := openSSE(t, p.base+"/api/events")
 	first := events.next(t, func(protocol.LaneState) bool { return true })
 	require.Equal(t, "3", first.Lane, "the first event comes at once")
+	require.False(t, first.TS.IsZero(), "the local API's state carries a timestamp too")
+	require.NotContains(t, getBody(t, p.base+"/api/state"), `"ts":null`)
 
 	var got protocol.LaneState
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &got))

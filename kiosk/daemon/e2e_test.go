@@ -4,15 +4,12 @@ package daemon
 // pseudo-terminals, a real broker (embedded mochi, and Mosquitto).
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,111 +43,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// proc is a running kioskd process.
+// proc is a running kioskd process (testsupport.Proc) and the address
+// of its local API.
 type proc struct {
-	t      testing.TB
-	cmd    *exec.Cmd
-	base   string // http://host:port of its local API
-	exited chan struct{}
-	err    error // exit status, once exited is closed
-
-	mu     sync.Mutex
-	logs   []map[string]any
-	raw    []string
-	notify chan struct{}
+	*testsupport.Proc
+	t    testing.TB
+	base string // http://host:port of its local API
 }
 
 // startKioskd runs kioskd on r's config and waits until it serves its
 // local API (it logs the address it listens on).
 func startKioskd(t testing.TB, r *rig, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, exited: make(chan struct{}), notify: make(chan struct{}, 1)}
-	p.cmd = exec.Command(kioskdBin, append([]string{"-config", r.path, "-log-format", "json"}, args...)...)
-	stderr, err := p.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var rec map[string]any
-			_ = json.Unmarshal(sc.Bytes(), &rec)
-			p.mu.Lock()
-			p.raw = append(p.raw, sc.Text())
-			if rec != nil {
-				p.logs = append(p.logs, rec)
-			}
-			p.mu.Unlock()
-			select {
-			case p.notify <- struct{}{}:
-			default:
-			}
-		}
-		p.err = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("kioskd log:\n%s", p.log())
-		}
-	})
-	rec := p.waitLog(func(m map[string]any) bool { return m["msg"] == "kioskd running" })
-	p.base = "http://" + rec["ui"].(string)
+	p := &proc{t: t, Proc: testsupport.StartProc(t, "kioskd", kioskdBin, append([]string{"-config", r.path, "-log-format", "json"}, args...)...)}
+	p.Wait = waitFor
+	p.base = "http://" + p.WaitMsg("kioskd running")["ui"].(string)
 	return p
-}
-
-func (p *proc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.raw, "\n")
-}
-
-// waitLog waits for a log record that matches.
-func (p *proc) waitLog(match func(map[string]any) bool) map[string]any {
-	p.t.Helper()
-	deadline := time.After(waitFor)
-	for i := 0; ; {
-		p.mu.Lock()
-		for ; i < len(p.logs); i++ {
-			if match(p.logs[i]) {
-				rec := p.logs[i]
-				p.mu.Unlock()
-				return rec
-			}
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.notify:
-		case <-p.exited:
-			p.t.Fatalf("kioskd exited (%v) before the expected log line:\n%s", p.err, p.log())
-		case <-deadline:
-			p.t.Fatalf("expected log line not seen within %v:\n%s", waitFor, p.log())
-		}
-	}
-}
-
-// kill9 kills kioskd with SIGKILL, as a power cut would.
-func (p *proc) kill9() {
-	p.t.Helper()
-	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGKILL))
-	<-p.exited
-}
-
-// term sends SIGTERM and waits for a clean exit.
-func (p *proc) term() {
-	p.t.Helper()
-	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-p.exited:
-		require.NoError(p.t, p.err, "kioskd exits 0 on SIGTERM:\n%s", p.log())
-	case <-time.After(waitFor):
-		p.t.Fatal("kioskd did not stop on SIGTERM")
-	}
 }
 
 func (p *proc) state() protocol.LaneState {
@@ -191,6 +99,7 @@ func TestE2ECleanCheckout(t *testing.T) {
 	w, r, p, at := e2eLane(t, b.URL(), "10")
 	stateTopic := protocol.LaneStateTopic(testStore, "10")
 	require.Equal(t, protocol.StateIdle, p.state().State)
+	require.Contains(t, getBody(t, p.base+"/api/state"), `"basket":[]`, "an empty basket is an empty list, not left out")
 
 	r.scan("5000112637922") // cola, 355 g
 	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
@@ -213,12 +122,13 @@ func TestE2ECleanCheckout(t *testing.T) {
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
 	require.Empty(t, st.Session)
 	require.Equal(t, 0, st.Items)
-	ended := decodeState(t, w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return s.Session == "" && s.Seq > 0 })))
-	require.Empty(t, ended.Basket, "the MQTT state has no basket")
+	ended := w.next(&at, stateTopic, stateWhere(func(s protocol.LaneState) bool { return s.Session == "" && s.Seq > 0 }))
+	require.NotContains(t, string(ended), "basket", "the MQTT state has no basket")
+	require.Contains(t, getBody(t, p.base+"/api/state"), `"basket":[]`)
 	require.Zero(t, w.count(protocol.LaneAlertTopic(testStore, "10"), nil), "a clean checkout raises nothing")
 	require.NotEmpty(t, session)
 
-	p.term()
+	p.Term()
 	requireRetained(t, b.URL(), stateTopic, func(s protocol.LaneState) bool { return !s.Online && s.State == protocol.StateOffline })
 }
 
@@ -343,7 +253,7 @@ func TestE2EEveryAlertKind(t *testing.T) {
 		"device_fault open", "device_fault cancelled",
 	}, transcript)
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil))
-	p.term()
+	p.Term()
 }
 
 // TestE2EKill9Recovery kills kioskd with SIGKILL mid-session: after a
@@ -364,7 +274,7 @@ func TestE2EKill9Recovery(t *testing.T) {
 	before := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 && len(s.Alerts) == 1 })
 
 	mark := w.mark()
-	p.kill9()
+	p.Kill()
 	// The broker publishes the lane's will: the retained state says offline.
 	will := decodeState(t, w.next(&mark, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return !s.Online })))
 	require.Equal(t, protocol.StateOffline, will.State)
@@ -398,7 +308,7 @@ func TestE2EKill9Recovery(t *testing.T) {
 	// Raised once: every age_check message is this alert (a kill between
 	// the PUBACK and the outbox removal may deliver it twice, same id).
 	require.Equal(t, w.count(alertTopic, isKind(protocol.KindAgeCheck, protocol.AlertOpen)), w.count(alertTopic, isID(age.ID)))
-	p2.term()
+	p2.Term()
 }
 
 // TestE2EOutageAcrossRestart: the broker goes away, the shopper asks for
@@ -421,7 +331,7 @@ func TestE2EOutageAcrossRestart(t *testing.T) {
 	var st protocol.LaneState
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
 	id := st.Alerts[0]
-	p.kill9()
+	p.Kill()
 	p2 := startKioskd(t, r)
 	require.Equal(t, []string{id}, p2.state().Alerts)
 
@@ -436,7 +346,7 @@ func TestE2EOutageAcrossRestart(t *testing.T) {
 	w2.next(&at2, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool {
 		return s.Online && len(s.Alerts) == 1 && s.Alerts[0] == id
 	}))
-	p2.term()
+	p2.Term()
 }
 
 // TestE2EMosquitto runs a lane against a real Mosquitto: an alert, an
@@ -454,7 +364,7 @@ func TestE2EMosquitto(t *testing.T) {
 	res := command(t, w, lane, "cmd-mosq", a.ID, protocol.ActionClear)
 	require.True(t, res.OK, "%+v", res)
 	pollState(t, p.base, noAlerts)
-	p.term()
+	p.Term()
 	requireRetained(t, m.URL(), protocol.LaneStateTopic(testStore, lane), func(s protocol.LaneState) bool { return !s.Online })
 }
 
@@ -501,19 +411,19 @@ func TestE2ESighupReloadsCatalogue(t *testing.T) {
 	const tea = "4006381333931"
 	catPath := filepath.Join(r.dir, "catalog.csv")
 	require.NoError(t, os.WriteFile(catPath, []byte(testCatalog+tea+",Green tea,250,0,0,no_bag\n"), 0o600))
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
-	p.waitLog(func(m map[string]any) bool { return m["msg"] == "catalogue reloaded" })
+	p.Signal(syscall.SIGHUP)
+	p.WaitLog(func(m map[string]any) bool { return m["msg"] == "catalogue reloaded" })
 	r.scan(tea)
 	st := pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
 	require.Equal(t, "Green tea", st.Basket[0].Name)
 
 	require.NoError(t, os.WriteFile(catPath, []byte("gtin,name\nnot a catalogue\n"), 0o600))
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
-	rec := p.waitLog(func(m map[string]any) bool { return m["msg"] == "catalogue reload failed" })
+	p.Signal(syscall.SIGHUP)
+	rec := p.WaitLog(func(m map[string]any) bool { return m["msg"] == "catalogue reload failed" })
 	require.Contains(t, rec["err"], "catalog.csv")
 	r.scan(tea)
 	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 2 })
-	p.term()
+	p.Term()
 }
 
 // TestE2EDeviceMissingAtStart: a scanner that is not plugged in when
@@ -535,7 +445,7 @@ func TestE2EDeviceMissingAtStart(t *testing.T) {
 	require.Equal(t, protocol.AlertCancelled, got.Status)
 	r.scan("0012345678905")
 	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
-	p.term()
+	p.Term()
 }
 
 // TestE2EKill9Repeatedly kills kioskd right after each change the shopper
@@ -555,7 +465,7 @@ func TestE2EKill9Repeatedly(t *testing.T) {
 		if session == "" {
 			session = st.Session
 		}
-		p.kill9()
+		p.Kill()
 		p = startKioskd(t, r)
 		st = p.state()
 		require.Equal(t, session, st.Session, "cycle %d", i)
@@ -575,7 +485,7 @@ func TestE2EKill9Repeatedly(t *testing.T) {
 	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool {
 		return s.Online && s.Items == 4 && len(s.Alerts) == 1 && s.Alerts[0] == help
 	}))
-	p.term()
+	p.Term()
 }
 
 // TestE2EMosquittoACL runs a lane as user lane-19 on a Mosquitto with the
@@ -611,7 +521,7 @@ func TestE2EMosquittoACL(t *testing.T) {
 
 	res := command(t, bridge, lane, "cmd-acl", a.ID, protocol.ActionClear)
 	require.True(t, res.OK, "%+v", res)
-	p.term()
+	p.Term()
 	requireRetainedAs(t, m.URL(), "bridge", "b-pw", protocol.LaneStateTopic(testStore, lane), func(s protocol.LaneState) bool { return !s.Online })
 }
 
@@ -626,7 +536,7 @@ func TestE2ECommandWhileDown(t *testing.T) {
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/help", &st))
 	id := st.Alerts[0]
 	w.next(&at, protocol.LaneAlertTopic(testStore, lane), isID(id))
-	p.kill9()
+	p.Kill()
 	w.publish(protocol.LaneCommandTopic(testStore, lane), false, protocol.Encode(protocol.Command{
 		ID: "cmd-while-down", Alert: id, Action: protocol.ActionClear, By: "ana", TS: protocol.At(time.Now())}))
 	p2 := startKioskd(t, r)
@@ -634,7 +544,7 @@ func TestE2ECommandWhileDown(t *testing.T) {
 	require.NoError(t, protocol.Decode(w.next(&at, protocol.LaneResultTopic(testStore, lane), isID("cmd-while-down")), &res))
 	require.True(t, res.OK, "%+v", res)
 	pollState(t, p2.base, noAlerts)
-	p2.term()
+	p2.Term()
 }
 
 // TestE2ERecord: -record writes each device session as a transcript that
@@ -647,7 +557,7 @@ func TestE2ERecord(t *testing.T) {
 	r.scale.waitPolls(t, 4)
 	r.scan("0012345678905")
 	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
-	p.term()
+	p.Term()
 
 	// (Reads may split or join frames, so the bytes are compared per
 	// direction.)

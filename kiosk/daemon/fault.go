@@ -26,7 +26,7 @@ import (
 // service (it cancels the alert), and the kept events follow it.
 
 // errJournal answers the shopper's requests while the journal cannot be
-// written (HTTP 503).
+// written (HTTP 409, as any request the lane refuses).
 var errJournal = errors.New("the lane cannot write its journal: it is out of service until it can")
 
 // The wait between tries to write the journal again.

@@ -57,7 +57,7 @@ func TestJournalFaultStopsSelling(t *testing.T) {
 	var e map[string]string
 	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/finish", &e))
 	require.Equal(t, "the lane is out of service", e["error"])
-	require.Equal(t, http.StatusServiceUnavailable, api(t, "POST", p.base+"/api/help", &e))
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/help", &e))
 	require.Contains(t, e["error"], "cannot write its journal")
 	scanner.Scan(chair, "")
 	res := command(t, w, lane, "cmd-while-full", fault.ID, protocol.ActionClear)
@@ -83,7 +83,7 @@ func TestJournalFaultStopsSelling(t *testing.T) {
 
 // A new alert whose step cannot be journaled may have gone out before
 // the write: the lane takes it back (cancelled) and the fault replaces
-// it; the shopper's request is answered 503.
+// it; the shopper's request is refused (409).
 func TestJournalFaultTakesBackAnEarlyAlert(t *testing.T) {
 	const lane = "41"
 	b := testsupport.Mochi(t)
@@ -103,7 +103,7 @@ func TestJournalFaultTakesBackAnEarlyAlert(t *testing.T) {
 	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
 	full.Store(true)
 	var e map[string]string
-	require.Equal(t, http.StatusServiceUnavailable, api(t, "POST", p.base+"/api/help", &e))
+	require.Equal(t, http.StatusConflict, api(t, "POST", p.base+"/api/help", &e))
 	help := decodeAlert(t, w.next(&at, alertTopic, isKind(protocol.KindHelp, protocol.AlertOpen)))
 	require.Equal(t, protocol.AlertCancelled, decodeAlert(t, w.next(&at, alertTopic, isID(help.ID))).Status)
 	w.next(&at, alertTopic, isKind(protocol.KindDeviceFault, protocol.AlertOpen))

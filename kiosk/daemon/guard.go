@@ -32,7 +32,7 @@ import (
 //   - Size: request bodies are bounded (maxBody; the API takes none), as
 //     are headers (maxHeader), and the server times out slow clients; the
 //     event stream extends its own write deadline with each event, and
-//     is bounded to maxStreams clients (503 beyond).
+//     is bounded to maxStreams clients (429 beyond).
 type guard struct {
 	hosts []string // lower case, without port or brackets
 	token string

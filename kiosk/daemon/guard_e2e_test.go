@@ -78,7 +78,7 @@ func TestE2EDamagedJournal(t *testing.T) {
 			require.NoError(t, os.Rename(db, db+".damaged"))
 			p := startKioskd(t, r)
 			require.Empty(t, p.state().Session)
-			p.term()
+			p.Term()
 		})
 	}
 }
@@ -91,9 +91,9 @@ func TestE2EEmptyJournalStartsAfresh(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(db), 0o750))
 	require.NoError(t, os.WriteFile(db, nil, 0o600))
 	p := startKioskd(t, r)
-	rec := p.waitLog(func(m map[string]any) bool { return strings.Contains(m["msg"].(string), "empty (0 bytes)") })
+	rec := p.WaitLog(func(m map[string]any) bool { return strings.Contains(m["msg"].(string), "empty (0 bytes)") })
 	require.Equal(t, db, rec["file"])
-	p.term()
+	p.Term()
 }
 
 // Outbox entries that cannot be sent (a damaged record, a topic no broker
@@ -131,14 +131,14 @@ func TestE2EBadOutboxEntriesSetAside(t *testing.T) {
 	require.Equal(t, "1", string(w.next(&at, good, nil)))
 	require.Equal(t, "2", string(w.next(&at, good, nil)))
 	w.next(&at, protocol.LaneStateTopic(testStore, lane), stateWhere(func(s protocol.LaneState) bool { return s.Online }))
-	rec := p.waitLog(func(m map[string]any) bool { return m["msg"] == "outbox: entries that cannot be sent were set aside" })
+	rec := p.WaitLog(func(m map[string]any) bool { return m["msg"] == "outbox: entries that cannot be sent were set aside" })
 	require.EqualValues(t, 3, rec["count"])
-	require.Equal(t, 1, strings.Count(p.log(), "set aside"), "one line for all of them")
+	require.Equal(t, 1, strings.Count(p.Log(), "set aside"), "one line for all of them")
 
 	start := time.Now()
-	p.term()
+	p.Term()
 	require.Less(t, time.Since(start), 3*time.Second+2*time.Second, "SIGTERM ends kioskd within its shutdown timeout")
-	require.Less(t, strings.Count(p.log(), "\n"), 40, "a handful of lines, not a flood:\n%s", p.log())
+	require.Less(t, strings.Count(p.Log(), "\n"), 40, "a handful of lines, not a flood:\n%s", p.Log())
 }
 
 // tmpfs mounts a small tmpfs on dir for the test, or skips the test when
@@ -226,12 +226,12 @@ func TestE2EFullDisk(t *testing.T) {
 	// its first write fits in the file's free pages, out of service if
 	// not).
 	shown = untilFault(shown + 1)
-	p.kill9()
+	p.Kill()
 	p = startKioskd(t, r)
 	require.Equal(t, shown, p.state().Items, "items the shopper saw were lost")
 	require.NoError(t, os.Remove(filepath.Join(data, "filler")))
 	pollState(t, p.base, func(s protocol.LaneState) bool { return s.State == protocol.StateShopping && len(s.Alerts) == 0 })
-	p.term()
+	p.Term()
 }
 
 // The local API against a hostile web page, on the real kioskd (issue
@@ -250,7 +250,7 @@ func TestE2ELocalAPIRefusesOtherOrigins(t *testing.T) {
 	require.NotContains(t, body, "Garden chair", "the basket stays on the lane")
 	require.Equal(t, st.Session, p.state().Session, "the session goes on")
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", nil), "the lane's own request")
-	p.term()
+	p.Term()
 }
 
 // Off loopback the lane does not start without a token, and with one
@@ -279,7 +279,7 @@ func TestE2ELocalAPIOffLoopbackNeedsAToken(t *testing.T) {
 	code, _ = do(t, "POST", base+"/api/help", nil, "Authorization", "Bearer "+token)
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, getBody(t, base+"/"), token, "the lane's own browser gets the token in the page")
-	p.term()
+	p.Term()
 }
 
 // -check-config is honest (issue 20.4): an explicit 0 is an error as the

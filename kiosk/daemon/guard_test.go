@@ -131,7 +131,7 @@ func TestRequestsAreBounded(t *testing.T) {
 }
 
 // At most maxStreams event streams are open at once; one more is
-// answered 503, and a closed one makes room.
+// answered 429, and a closed one makes room.
 func TestEventStreamsAreBounded(t *testing.T) {
 	p := startGuarded(t, "54", "", Opts{})
 	var streams []*http.Response
@@ -147,7 +147,7 @@ func TestEventStreamsAreBounded(t *testing.T) {
 		}
 	}()
 	code, body := do(t, "GET", p.base+"/api/events", nil)
-	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Equal(t, http.StatusTooManyRequests, code)
 	require.Contains(t, body, fmt.Sprintf("too many event streams open (%d)", maxStreams))
 	streams[0].Body.Close()
 	deadline := time.Now().Add(waitFor)

@@ -40,13 +40,15 @@ func (d *Daemon) action(k reqKind) http.HandlerFunc {
 			writeError(w, http.StatusMethodNotAllowed, r.URL.Path+" takes POST")
 			return
 		}
+		// A request the lane refuses (the engine's reason, or the journal
+		// that cannot be written) is 409; only a lane shutting down is
+		// 503.
 		st, err := d.do(request{kind: k})
-		var conflict errConflict
 		switch {
-		case errors.As(err, &conflict):
-			writeError(w, http.StatusConflict, conflict.msg)
-		case err != nil:
+		case errors.Is(err, errStopped):
 			writeError(w, http.StatusServiceUnavailable, err.Error())
+		case err != nil:
+			writeError(w, http.StatusConflict, err.Error())
 		default:
 			writeJSON(w, http.StatusOK, st)
 		}
@@ -67,13 +69,13 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 // serveEvents streams the lane state as Server-Sent Events: the current
 // state at once, then one `state` event per change. A slow client only
 // ever gets the latest state; it never holds up the lane. At most
-// maxStreams streams are open at once (503 beyond). The server's
+// maxStreams streams are open at once (429 beyond). The server's
 // timeouts would end a stream: it has no read deadline once streaming,
 // and each write extends its own write deadline.
 func (d *Daemon) serveEvents(w http.ResponseWriter, r *http.Request) {
 	sub, ok := d.hub.subscribe()
 	if !ok {
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many event streams open (%d): close one", maxStreams))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many event streams open (%d): close one", maxStreams))
 		return
 	}
 	defer d.hub.unsubscribe(sub)

@@ -35,11 +35,6 @@ type reply struct {
 	err   error
 }
 
-// errConflict marks a request the engine refused (HTTP 409).
-type errConflict struct{ msg string }
-
-func (e errConflict) Error() string { return e.msg }
-
 // errStopped is returned for requests made while the lane shuts down.
 var errStopped = errors.New("daemon: lane is shutting down")
 
@@ -199,7 +194,7 @@ func (d *Daemon) onRequest(r request) reply {
 	case err != nil:
 		return reply{state: d.apiState(), err: err}
 	case eff.Refused != "":
-		return reply{state: d.apiState(), err: errConflict{eff.Refused}}
+		return reply{state: d.apiState(), err: errors.New(eff.Refused)}
 	}
 	return reply{state: d.apiState()}
 }
@@ -252,6 +247,9 @@ func (d *Daemon) commit(eff kiosk.Effects, start bool) error {
 		}
 		took = time.Since(began)
 	}
+	if len(eff.Learned) > 0 {
+		d.weights.save(eff.Learned) // not session state: its own file, not synced
+	}
 	d.metrics.step(eff, took)
 	d.send(d.pages(eff)...)
 	d.logEffects(eff)
@@ -270,9 +268,6 @@ func (d *Daemon) messages(eff kiosk.Effects, start bool) []outbox.Msg {
 	}
 	for _, r := range eff.Results {
 		msgs = append(msgs, d.resultMsg(r))
-	}
-	if len(eff.Learned) > 0 {
-		d.weights.save(eff.Learned)
 	}
 	if c := eff.Checkout; c != nil {
 		// In the same commit as the end of the session: a lane killed at
@@ -311,9 +306,15 @@ func (d *Daemon) apply(eff kiosk.Effects, start bool) {
 }
 
 // show updates the local API's state, the SSE clients and the light.
+// A new lane's state, which nothing has changed yet, keeps the time New
+// gave it.
 func (d *Daemon) show(st protocol.LaneState) {
-	if prev := d.state.Load(); prev.State != st.State || prev.Light != st.Light || prev.Prompt != st.Prompt {
+	prev := d.state.Load()
+	if prev.State != st.State || prev.Light != st.Light || prev.Prompt != st.Prompt {
 		d.log.Info("lane", "state", st.State, "light", st.Light, "prompt", st.Prompt, "items", st.Items, "session", st.Session)
+	}
+	if st.TS.IsZero() {
+		st.TS = prev.TS
 	}
 	d.state.Store(&st)
 	d.hub.publish(st)

@@ -195,7 +195,7 @@ func TestE2ELearnedWeights(t *testing.T) {
 	var st protocol.LaneState
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
 	requireNoNudge(t, w, lane)
-	p.term()
+	p.Term()
 
 	out, err := exec.Command(kioskdBin, "-weights", r.path).CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -204,7 +204,7 @@ func TestE2ELearnedWeights(t *testing.T) {
 	// After a restart the learned 366 ±8 is in force: 352 g more, which
 	// the catalogue would take, is a wrong weight.
 	p = startKioskd(t, r)
-	p.waitLog(func(m map[string]any) bool { return m["msg"] == "learned weights loaded" && m["items"] == float64(1) })
+	p.WaitLog(func(m map[string]any) bool { return m["msg"] == "learned weights loaded" && m["items"] == float64(1) })
 	r.scale.waitPolls(t, r.scale.polls.Load()+4)
 	r.scan("5000112637922")
 	pollState(t, p.base, func(s protocol.LaneState) bool { return s.Items == 1 })
@@ -213,13 +213,13 @@ func TestE2ELearnedWeights(t *testing.T) {
 	r.scale.set(366 + 367)
 	pollState(t, p.base, func(s protocol.LaneState) bool { return strings.Contains(s.Prompt, "next item") })
 	require.Equal(t, http.StatusOK, api(t, "POST", p.base+"/api/finish", &st))
-	p.term()
+	p.Term()
 
 	// Unreadable learned data.
 	path := filepath.Join(r.dir, "data", WeightsFile)
 	require.NoError(t, os.WriteFile(path, []byte("\x00garbage\n"), 0o600))
 	p = startKioskd(t, r)
-	rec := p.waitLog(func(m map[string]any) bool {
+	rec := p.WaitLog(func(m map[string]any) bool {
 		return m["msg"] == "learned weights unreadable, set aside; starting from the catalogue"
 	})
 	aside, _ := rec["set_aside_as"].(string)
@@ -231,7 +231,7 @@ func TestE2ELearnedWeights(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got, "the lane starts from the catalogue")
 	require.Equal(t, protocol.StateIdle, p.state().State)
-	p.term()
+	p.Term()
 }
 
 // help_debounce, end to end: help pressed again right after the shopper
@@ -271,7 +271,7 @@ func TestE2EGarbledScaleRecovers(t *testing.T) {
 	// A reading after the good ones: the engine has seen them all.
 	r.scale.set(0)
 	r.scale.waitPolls(t, r.scale.polls.Load()+2)
-	require.Zero(t, w.count(alertTopic, nil), "no device_fault for a scale that recovered:\n%s", p.log())
+	require.Zero(t, w.count(alertTopic, nil), "no device_fault for a scale that recovered:\n%s", p.Log())
 	require.Empty(t, p.state().Alerts)
 
 	r.scale.mute.Store(true)
