@@ -84,7 +84,7 @@ allow_anonymous true
 `, centralData, centralTLS, dir, centralPlain)))
 	centralURL := fmt.Sprintf("tcp://127.0.0.1:%d", centralPlain)
 	consumer := connect(t, centralURL, "chain-consumer", "", "", false)
-	consumer.subscribe("sco/v1/s1/#")
+	consumer.Subscribe("sco/v1/s1/#")
 
 	// The store's broker: the shipped snippet and ACL, users made by the
 	// shipped add-user.sh, and the shipped bridge template.
@@ -115,60 +115,60 @@ allow_anonymous true
 	storeURL := fmt.Sprintf("tcp://127.0.0.1:%d", storePort)
 
 	monitor := connect(t, storeURL, "monitor", "monitor", "pw-monitor", true)
-	monitor.subscribe("$SYS/broker/connection/+/state")
+	monitor.Subscribe("$SYS/broker/connection/+/state")
 	const uplink = "$SYS/broker/connection/sco-store-s1/state"
-	monitor.await(uplink, "1")
+	monitor.AwaitContains(uplink, "1")
 
 	// The store: a real attendant-bridge, a pager and a lane.
 	runBridge(t, dir, storeURL)
-	consumer.await("sco/v1/s1/bridge/state", `"online":true`)
+	consumer.AwaitContains("sco/v1/s1/bridge/state", `"online":true`)
 
 	ana := connect(t, storeURL, "ana", "ana", "pw-ana", true)
-	ana.subscribe(protocol.PageTopic("s1", "ana"))
-	ana.publish(protocol.PresenceTopic("s1", "ana"), true,
+	ana.Subscribe(protocol.PageTopic("s1", "ana"))
+	ana.Publish(protocol.PresenceTopic("s1", "ana"), true,
 		protocol.Encode(protocol.Presence{Status: protocol.PresenceAvailable, Zone: "front", Seq: 1, TS: protocol.At(time.Now())}))
 	lane := connect(t, storeURL, "lane-3", "lane-3", "pw-lane-3", true)
-	lane.subscribe(protocol.LaneCommandTopic("s1", "3"))
+	lane.Subscribe(protocol.LaneCommandTopic("s1", "3"))
 
 	raise := func(id string, seq uint64) {
 		t.Helper()
 		now := protocol.At(time.Now())
-		lane.publish(protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Zone: "front",
+		lane.Publish(protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Zone: "front",
 			Online: true, State: "assist", Light: "yellow_flash", Session: "sess-1", Alerts: []string{id}, Seq: seq, TS: now}))
-		lane.publish(protocol.LaneAlertTopic("s1", "3"), false, protocol.Encode(protocol.Alert{ID: id, Store: "s1", Lane: "3", Zone: "front",
+		lane.Publish(protocol.LaneAlertTopic("s1", "3"), false, protocol.Encode(protocol.Alert{ID: id, Store: "s1", Lane: "3", Zone: "front",
 			Kind: protocol.KindHelp, Severity: protocol.SeverityOf(protocol.KindHelp), Status: protocol.AlertOpen, Attempts: 1, TS: now}))
 	}
 
 	// Uplink up: an alert is paged in the store and seen centrally.
 	raise("lane-3-a1", 1)
-	ana.await(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a1"`)
-	consumer.await(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a1"`)
+	ana.AwaitContains(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a1"`)
+	consumer.AwaitContains(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a1"`)
 
 	// Uplink down: the consumer leaves (its session stays at the central
 	// broker), the central broker stops.
-	consumer.c.Disconnect(250)
+	consumer.C.Disconnect(250)
 	central.stop()
-	monitor.await(uplink, "0")
+	monitor.AwaitContains(uplink, "0")
 
 	// The store keeps paging.
 	raise("lane-3-a2", 2)
-	ana.await(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a2"`)
+	ana.AwaitContains(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a2"`)
 
 	// The uplink returns; the central side gets what it missed.
 	central.start()
-	monitor.await(uplink, "1") // retained "1" again: the latest is what counts
+	monitor.AwaitContains(uplink, "1") // retained "1" again: the latest is what counts
 	consumer = connect(t, centralURL, "chain-consumer", "", "", false)
-	consumer.await(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a2"`)
-	consumer.await(protocol.AlertTopic("s1", "lane-3-a2"), `"id":"lane-3-a2"`)
-	consumer.await(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a2"`)
+	consumer.AwaitContains(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a2"`)
+	consumer.AwaitContains(protocol.AlertTopic("s1", "lane-3-a2"), `"id":"lane-3-a2"`)
+	consumer.AwaitContains(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a2"`)
 
 	// A consumer counts each alert once, whatever QoS 1 and the bridge
 	// deliver twice.
 	seen := map[string]int{}
-	for _, m := range consumer.received() {
-		if m.topic == protocol.LaneAlertTopic("s1", "3") {
+	for _, m := range consumer.Received() {
+		if m.Topic == protocol.LaneAlertTopic("s1", "3") {
 			var a protocol.Alert
-			require.NoError(t, protocol.Decode([]byte(m.payload), &a))
+			require.NoError(t, protocol.Decode([]byte(m.Payload), &a))
 			seen[a.ID]++
 		}
 	}
@@ -176,11 +176,11 @@ allow_anonymous true
 
 	// Nothing comes in: a command published centrally for the lane does
 	// not reach it, while the lane's next state still goes out.
-	consumer.publish(protocol.LaneCommandTopic("s1", "3"), false, []byte(`{"id":"c1","alert":"lane-3-a2","action":"void","by":"central"}`))
+	consumer.Publish(protocol.LaneCommandTopic("s1", "3"), false, []byte(`{"id":"c1","alert":"lane-3-a2","action":"void","by":"central"}`))
 	raise("lane-3-a3", 3)
-	consumer.await(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a3"`)
-	for _, m := range lane.received() {
-		assert.NotContains(t, m.payload, `"by":"central"`, "a central command reached the lane")
+	consumer.AwaitContains(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a3"`)
+	for _, m := range lane.Received() {
+		assert.NotContains(t, m.Payload, `"by":"central"`, "a central command reached the lane")
 	}
 }
 

@@ -127,79 +127,12 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// msg is one message a client received.
-type msg struct{ topic, payload string }
-
-// mqttClient is one MQTT login that records what it receives.
-type mqttClient struct {
-	t      *testing.T
-	c      paho.Client
-	mu     sync.Mutex
-	msgs   []msg
-	notify chan struct{}
-}
-
 // connect logs in to broker (tcp://host:port); clean false keeps the
 // session (subscriptions and queued messages) while it is away.
-func connect(t *testing.T, broker, clientID, user, password string, clean bool) *mqttClient {
+func connect(t *testing.T, broker, clientID, user, password string, clean bool) *testsupport.MQTTClient {
 	t.Helper()
-	m := &mqttClient{t: t, notify: make(chan struct{}, 1)}
-	o := paho.NewClientOptions().AddBroker(broker).SetClientID(clientID).SetUsername(user).SetPassword(password).
-		SetCleanSession(clean).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second).SetOrderMatters(true)
-	o.SetDefaultPublishHandler(func(_ paho.Client, p paho.Message) {
-		m.mu.Lock()
-		m.msgs = append(m.msgs, msg{p.Topic(), string(p.Payload())})
-		m.mu.Unlock()
-		select {
-		case m.notify <- struct{}{}:
-		default:
-		}
-	})
-	m.c = paho.NewClient(o)
-	tok := m.c.Connect()
-	require.True(t, tok.WaitTimeout(waitFor), "connect %s: timed out", clientID)
-	require.NoError(t, tok.Error(), "connect %s", clientID)
-	t.Cleanup(func() { m.c.Disconnect(100) })
-	return m
-}
-
-func (m *mqttClient) subscribe(filter string) {
-	m.t.Helper()
-	tok := m.c.Subscribe(filter, 1, nil)
-	require.True(m.t, tok.WaitTimeout(waitFor), "subscribe %s", filter)
-	require.NoError(m.t, tok.Error())
-}
-
-func (m *mqttClient) publish(topic string, retain bool, payload []byte) {
-	m.t.Helper()
-	tok := m.c.Publish(topic, 1, retain, payload)
-	require.True(m.t, tok.WaitTimeout(waitFor), "publish %s", topic)
-	require.NoError(m.t, tok.Error())
-}
-
-// await waits for a message on topic whose payload holds want, and
-// returns its payload.
-func (m *mqttClient) await(topic, want string) string {
-	m.t.Helper()
-	deadline := time.After(waitFor)
-	for {
-		for _, g := range m.received() {
-			if g.topic == topic && strings.Contains(g.payload, want) {
-				return g.payload
-			}
-		}
-		select {
-		case <-m.notify:
-		case <-deadline:
-			m.t.Fatalf("no message on %s holding %q within %v; got %v", topic, want, waitFor, m.received())
-		}
-	}
-}
-
-func (m *mqttClient) received() []msg {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]msg(nil), m.msgs...)
+	return testsupport.ConnectMQTT(t, clientID, paho.NewClientOptions().AddBroker(broker).SetClientID(clientID).
+		SetUsername(user).SetPassword(password).SetCleanSession(clean).SetConnectTimeout(5*time.Second))
 }
 
 // testCA signs the test's TLS certificates.

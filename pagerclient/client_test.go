@@ -16,9 +16,20 @@ import (
 	"github.com/sco-project/sco/protocol"
 )
 
+// dial dials id of store s1, zone front, at url.
 func dial(t *testing.T, url, id string) *pagerclient.Client {
 	t.Helper()
-	c, err := pagerclient.Dial(pagerclient.Opts{MQTT: mqttc.Config{Broker: url}, Store: "s1", ID: id, Zone: "front"})
+	return dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: url}, ID: id, Zone: "front"})
+}
+
+// dialOpts dials with o (store s1 when o has none); the client is closed
+// when the test ends.
+func dialOpts(t *testing.T, o pagerclient.Opts) *pagerclient.Client {
+	t.Helper()
+	if o.Store == "" {
+		o.Store = "s1"
+	}
+	c, err := pagerclient.Dial(o)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -184,17 +195,6 @@ func TestCloseWhileDroppedIsQuick(t *testing.T) {
 	require.NoError(t, c.Close(), "no offline presence is attempted on a dropped link")
 	assert.ErrorIs(t, c.Restore(), pagerclient.ErrClosed)
 	assert.False(t, c.Connected())
-}
-
-func dialOpts(t *testing.T, o pagerclient.Opts) *pagerclient.Client {
-	t.Helper()
-	if o.Store == "" {
-		o.Store = "s1"
-	}
-	c, err := pagerclient.Dial(o)
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // The pager reads its retained profile, and says when it has none.

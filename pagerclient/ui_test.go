@@ -1,11 +1,9 @@
 package pagerclient_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +21,9 @@ import (
 // terminal is the attendant's side of the pager: what it types and what
 // the screen says.
 type terminal struct {
-	t     *testing.T
-	in    *io.PipeWriter
-	lines chan string
+	*pagertest.Screen
+	t  *testing.T
+	in *io.PipeWriter
 }
 
 func (term *terminal) typ(line string) {
@@ -34,52 +32,10 @@ func (term *terminal) typ(line string) {
 	require.NoError(term.t, err)
 }
 
-// expect waits for a screen line containing want and returns it.
-func (term *terminal) expect(want string) string {
-	term.t.Helper()
-	deadline := time.After(pagertest.Wait)
-	var seen []string
-	for {
-		select {
-		case l, ok := <-term.lines:
-			require.True(term.t, ok, "screen closed waiting for %q; saw %q", want, seen)
-			if strings.Contains(l, want) {
-				return l
-			}
-			seen = append(seen, l)
-		case <-deadline:
-			term.t.Fatalf("screen never said %q; saw %q", want, seen)
-		}
-	}
-}
-
-// expectAll waits for a line containing each of want, in any order.
-func (term *terminal) expectAll(want ...string) {
-	term.t.Helper()
-	deadline := time.After(pagertest.Wait)
-	left := append([]string(nil), want...)
-	for len(left) > 0 {
-		select {
-		case l, ok := <-term.lines:
-			require.True(term.t, ok, "screen closed waiting for %q", left)
-			left = slices.DeleteFunc(left, func(w string) bool { return strings.Contains(l, w) })
-		case <-deadline:
-			term.t.Fatalf("screen never said %q", left)
-		}
-	}
-}
-
 func startUI(t *testing.T, c *pagerclient.Client) (*terminal, <-chan error) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	term := &terminal{t: t, in: inW, lines: make(chan string, 256)}
-	go func() {
-		defer close(term.lines)
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			term.lines <- sc.Text()
-		}
-	}()
+	term := &terminal{Screen: pagertest.ReadScreen(t, outR), t: t, in: inW}
 	done := make(chan error, 1)
 	go func() {
 		done <- pagerclient.Run(context.Background(), c, inR, outW)
@@ -99,55 +55,55 @@ func TestTerminalPager(t *testing.T) {
 	c := dial(t, b.URL(), "ana")
 	term, done := startUI(t, c)
 
-	term.expect("pager ana: type h for help")
-	term.expectAll("on the roster of store s1 as Ana (ana), zone front, roles attendant", "may resolve: help clear|out_of_service",
+	term.Expect("pager ana: type h for help")
+	term.ExpectAll("on the roster of store s1 as Ana (ana), zone front, roles attendant", "may resolve: help clear|out_of_service",
 		"connected as ana, presence available")
 	br.NextPresence(presence, protocol.PresenceAvailable)
 
 	term.typ("b")
-	term.expect("presence: busy")
+	term.Expect("presence: busy")
 	br.NextPresence(presence, protocol.PresenceBusy)
 	term.typ("a")
 	br.NextPresence(presence, protocol.PresenceAvailable)
 
 	br.Page("ana", protocol.Page{Alert: "a1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Severity: protocol.SeverityMedium, Text: "Cola 330ml", Tier: 1,
 		Resolutions: []protocol.Action{protocol.ActionApprove, protocol.ActionVoid, protocol.ActionOutOfService}})
-	l := term.expect("[1] lane 3 (front): bag_timeout")
+	l := term.Expect("[1] lane 3 (front): bag_timeout")
 	assert.True(t, strings.HasPrefix(l, "\a"), "a new page rings the bell: %q", l)
 	br.Page("ana", protocol.Page{Alert: "a2", Lane: "5", Kind: protocol.KindHelp, Tier: 2})
-	term.expect("[2] lane 5: help, tier 2")
+	term.Expect("[2] lane 5: help, tier 2")
 
 	term.typ("c 1")
-	term.expect("[1] claim sent")
+	term.Expect("[1] claim sent")
 	cmd := br.NextCommand(cmds)
 	assert.Equal(t, protocol.PagerClaim, cmd.Action)
 	assert.Equal(t, "a1", cmd.Alert)
 	br.Answer("ana", protocol.PagerResult{ID: cmd.ID, OK: true, ClaimedBy: "ana"})
-	term.expect("[1] claimed: lane 3 is yours")
+	term.Expect("[1] claimed: lane 3 is yours")
 
 	term.typ("r 1 clear")
-	term.expect("error: page 1 offers approve|void|out_of_service, not clear")
+	term.Expect("error: page 1 offers approve|void|out_of_service, not clear")
 	term.typ("r 1 approve")
 	cmd = br.NextCommand(cmds)
 	assert.Equal(t, protocol.PagerResolve, cmd.Action)
 	assert.Equal(t, protocol.ActionApprove, cmd.Resolution)
 	br.Answer("ana", protocol.PagerResult{ID: cmd.ID, OK: true})
-	term.expect("[1] resolved: approve")
+	term.Expect("[1] resolved: approve")
 
 	term.typ("c 2")
 	cmd = br.NextCommand(cmds)
 	br.Answer("ana", protocol.PagerResult{ID: cmd.ID, OK: false, Error: "already claimed", ClaimedBy: "ben"})
-	term.expect("[2] ben claimed it first")
+	term.Expect("[2] ben claimed it first")
 	br.Withdraw("ana", "a2", "claimed")
-	term.expect("[2] withdrawn: claimed")
+	term.Expect("[2] withdrawn: claimed")
 
 	term.typ("ls")
-	term.expect("ana: online, presence available")
-	term.expect("no pages")
+	term.Expect("ana: online, presence available")
+	term.Expect("no pages")
 	term.typ("c 2")
-	term.expect("error: no page 2")
+	term.Expect("error: no page 2")
 	term.typ("x")
-	term.expect(`error: "x": unknown command`)
+	term.Expect(`error: "x": unknown command`)
 
 	term.typ("q")
 	select {
@@ -164,15 +120,13 @@ func TestTerminalPager(t *testing.T) {
 // wait, and keeps saying it in the list.
 func TestTerminalPagerNotOnRoster(t *testing.T) {
 	b := testsupport.Mochi(t)
-	c, err := pagerclient.Dial(pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, Store: "s1", ID: "zoe", SyncWait: 50 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
+	c := dialOpts(t, pagerclient.Opts{MQTT: mqttc.Config{Broker: b.URL()}, ID: "zoe", SyncWait: 50 * time.Millisecond})
 	term, _ := startUI(t, c)
-	term.expect("connected as zoe")
-	l := term.expect("NOT ON THE ROSTER of store s1: the bridge has no profile for zoe, so zoe is never paged and every command is refused — ask store IT")
+	term.Expect("connected as zoe")
+	l := term.Expect("NOT ON THE ROSTER of store s1: the bridge has no profile for zoe, so zoe is never paged and every command is refused — ask store IT")
 	assert.True(t, strings.HasPrefix(l, "\a"), "it rings: %q", l)
 	term.typ("ls")
-	term.expect("zoe: online, presence available, NOT ON THE ROSTER")
+	term.Expect("zoe: online, presence available, NOT ON THE ROSTER")
 	term.typ("me")
-	term.expect("NOT ON THE ROSTER")
+	term.Expect("NOT ON THE ROSTER")
 }

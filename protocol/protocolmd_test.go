@@ -258,6 +258,18 @@ func TestProtocolDocExamples(t *testing.T) {
 			if err := checkExample(ex); err != nil {
 				t.Fatalf("%s: `%s` example: %v", where, ex.topic, err)
 			}
+			if ex.transcript && ex.kind == TProfile {
+				// A real run's profile lists every kind the bridge knows.
+				var p Profile
+				if err := json.Unmarshal([]byte(ex.json), &p); err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range Kinds {
+					if _, ok := p.Resolutions[k]; !ok {
+						t.Errorf("%s: the transcript's profile has no resolutions for %s: run the session again (go test ./protocol/schema -run EndToEnd -transcript FILE)", where, k)
+					}
+				}
+			}
 		})
 		seen[ex.kind]++
 		if ex.transcript {

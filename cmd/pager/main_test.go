@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,10 +58,10 @@ func TestBinaryHelp(t *testing.T) {
 
 // proc is the real pager binary, with the test at its keyboard.
 type proc struct {
+	*pagertest.Screen
 	t      *testing.T
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	lines  chan string
 	exited chan error
 }
 
@@ -79,50 +77,10 @@ func startPager(t *testing.T, config string, args ...string) *proc {
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
-	p := &proc{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 256), exited: make(chan error, 1)}
+	p := &proc{Screen: pagertest.ReadScreen(t, stdout), t: t, cmd: cmd, stdin: stdin, exited: make(chan error, 1)}
 	go func() { p.exited <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			p.lines <- sc.Text()
-		}
-		close(p.lines)
-	}()
 	return p
-}
-
-func (p *proc) expect(want string) string {
-	p.t.Helper()
-	deadline := time.After(pagertest.Wait)
-	for {
-		select {
-		case l, ok := <-p.lines:
-			require.True(p.t, ok, "pager exited waiting for %q", want)
-			if strings.Contains(l, want) {
-				return l
-			}
-		case <-deadline:
-			p.t.Fatalf("pager never said %q", want)
-		}
-	}
-}
-
-// expectAll waits for a line containing each of want, in any order (the
-// retained profile may come before or after the connect line).
-func (p *proc) expectAll(want ...string) {
-	p.t.Helper()
-	deadline := time.After(pagertest.Wait)
-	left := append([]string(nil), want...)
-	for len(left) > 0 {
-		select {
-		case l, ok := <-p.lines:
-			require.True(p.t, ok, "pager exited waiting for %q", left)
-			left = slices.DeleteFunc(left, func(w string) bool { return strings.Contains(l, w) })
-		case <-deadline:
-			p.t.Fatalf("pager never said %q", left)
-		}
-	}
 }
 
 func (p *proc) typ(s string) { _, err := fmt.Fprintln(p.stdin, s); require.NoError(p.t, err) }
@@ -150,8 +108,8 @@ func TestBinaryAgainstBroker(t *testing.T) {
 	config := t.TempDir()
 
 	p := startPager(t, config, "-broker", b.URL(), "-store", "s1", "-id", "ana", "-zone", "front")
-	l := p.expect("connecting to " + b.URL() + " as ana (device ")
-	p.expectAll("on the roster of store s1 as Ana (ana), zone front, roles attendant, age_verifier", "connected as ana, presence available")
+	l := p.Expect("connecting to " + b.URL() + " as ana (device ")
+	p.ExpectAll("on the roster of store s1 as Ana (ana), zone front, roles attendant, age_verifier", "connected as ana, presence available")
 	first := br.NextPresence(presence, protocol.PresenceAvailable)
 	assert.Equal(t, "front", first.Zone)
 	name, err := os.ReadFile(filepath.Join(config, "sco", "pager-device"))
@@ -161,24 +119,24 @@ func TestBinaryAgainstBroker(t *testing.T) {
 
 	br.Page("ana", protocol.Page{Alert: "a7", Lane: "2", Zone: "front", Kind: protocol.KindAgeCheck, Tier: 1,
 		Resolutions: []protocol.Action{protocol.ActionAgeOK, protocol.ActionAgeRefused, protocol.ActionOutOfService}})
-	l = p.expect("[1] lane 2 (front): age_check")
+	l = p.Expect("[1] lane 2 (front): age_check")
 	assert.Contains(t, l, "\a")
 	p.typ("c 1")
 	c := br.NextCommand(cmds)
 	br.Answer("ana", protocol.PagerResult{ID: c.ID, OK: true})
-	p.expect("[1] claimed: lane 2 is yours; resolve with r 1 <age_ok|age_refused|out_of_service>")
+	p.Expect("[1] claimed: lane 2 is yours; resolve with r 1 <age_ok|age_refused|out_of_service>")
 	p.typ("r 1 age_ok")
 	c = br.NextCommand(cmds)
 	assert.Equal(t, protocol.ActionAgeOK, c.Resolution)
 	br.Answer("ana", protocol.PagerResult{ID: c.ID, OK: true})
-	p.expect("[1] resolved: age_ok")
+	p.Expect("[1] resolved: age_ok")
 	p.quit()
 	off := br.NextPresence(presence, protocol.PresenceOffline)
 	assert.Equal(t, first.Device, off.Device)
 
 	// Started again on the same install: the same device, a higher seq.
 	p = startPager(t, config, "-broker", b.URL(), "-store", "s1", "-id", "ana")
-	p.expect("connected as ana")
+	p.Expect("connected as ana")
 	again := br.NextPresence(presence, protocol.PresenceAvailable)
 	assert.Equal(t, first.Device, again.Device)
 	assert.Greater(t, again.Seq, off.Seq)
@@ -188,8 +146,8 @@ func TestBinaryAgainstBroker(t *testing.T) {
 	// -device names it; without -store, the store is the one whose
 	// bridge has a profile of ana.
 	p = startPager(t, config, "-broker", b.URL(), "-id", "ana", "-device", "tc52")
-	p.expect("looking for the store of ana on " + b.URL())
-	p.expect("as ana (device tc52) in store s1")
+	p.Expect("looking for the store of ana on " + b.URL())
+	p.Expect("as ana (device tc52) in store s1")
 	assert.Equal(t, "tc52", br.NextPresence(presence, protocol.PresenceAvailable).Device)
 	p.quit()
 }

@@ -1,11 +1,16 @@
 // Package pagertest plays the attendant bridge's side of the pager
 // protocol over a real broker, for tests of pagers: it publishes pages,
 // withdrawals and results exactly as the contract says and hands the test
-// what pagers publish (presence, commands).
+// what pagers publish (presence, commands). Screen reads what a terminal
+// pager prints.
 package pagertest
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +19,7 @@ import (
 
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/protocol"
+	"github.com/sco-project/sco/protocol/schema"
 )
 
 // Wait bounds every wait in this package.
@@ -124,7 +130,8 @@ func (b *Bridge) SetOnline(on bool) {
 }
 
 // NextPresence waits for a presence on ch whose status is want (earlier
-// ones are skipped) and returns it.
+// ones are skipped) and returns it. Every presence must be valid against
+// the contract's schema.
 func (b *Bridge) NextPresence(ch <-chan []byte, want string) protocol.Presence {
 	b.t.Helper()
 	deadline := time.After(Wait)
@@ -133,6 +140,9 @@ func (b *Bridge) NextPresence(ch <-chan []byte, want string) protocol.Presence {
 		select {
 		case raw := <-ch:
 			p, err := protocol.DecodePresence(raw)
+			if err == nil {
+				err = schema.Validate(protocol.TPresence, raw)
+			}
 			if err != nil {
 				b.t.Fatalf("pagertest: bad presence %q: %v", raw, err)
 			}
@@ -146,13 +156,18 @@ func (b *Bridge) NextPresence(ch <-chan []byte, want string) protocol.Presence {
 	}
 }
 
-// NextCommand waits for the next command on ch and returns it.
+// NextCommand waits for the next command on ch, which must be valid
+// against the contract's schema, and returns it.
 func (b *Bridge) NextCommand(ch <-chan []byte) protocol.PagerCmd {
 	b.t.Helper()
 	select {
 	case raw := <-ch:
 		var c protocol.PagerCmd
-		if err := protocol.Decode(raw, &c); err != nil {
+		err := protocol.Decode(raw, &c)
+		if err == nil {
+			err = schema.Validate(protocol.TPagerCmd, raw)
+		}
+		if err != nil {
 			b.t.Fatalf("pagertest: bad command %q: %v", raw, err)
 		}
 		return c
@@ -190,6 +205,66 @@ func WaitForgotten(t testing.TB, b *broker.Broker, id string) {
 		case <-time.After(time.Millisecond):
 		case <-deadline:
 			t.Fatalf("pagertest: the broker still has client %s", id)
+		}
+	}
+}
+
+// Screen is what a terminal pager prints (pagerclient.Run, cmd/pager),
+// line by line, for a test to wait on.
+type Screen struct {
+	t     testing.TB
+	lines chan string
+}
+
+// ReadScreen reads r line by line until it ends.
+func ReadScreen(t testing.TB, r io.Reader) *Screen {
+	s := &Screen{t: t, lines: make(chan string, 256)}
+	go func() {
+		defer close(s.lines)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+	}()
+	return s
+}
+
+// Expect waits for a line containing want, skipping others, and returns
+// it.
+func (s *Screen) Expect(want string) string {
+	s.t.Helper()
+	deadline := time.After(Wait)
+	var seen []string
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				s.t.Fatalf("pagertest: the screen ended waiting for %q; saw %q", want, seen)
+			}
+			if strings.Contains(l, want) {
+				return l
+			}
+			seen = append(seen, l)
+		case <-deadline:
+			s.t.Fatalf("pagertest: the screen never said %q; saw %q", want, seen)
+		}
+	}
+}
+
+// ExpectAll waits for a line containing each of want, in any order.
+func (s *Screen) ExpectAll(want ...string) {
+	s.t.Helper()
+	deadline := time.After(Wait)
+	left := append([]string(nil), want...)
+	for len(left) > 0 {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				s.t.Fatalf("pagertest: the screen ended waiting for %q", left)
+			}
+			left = slices.DeleteFunc(left, func(w string) bool { return strings.Contains(l, w) })
+		case <-deadline:
+			s.t.Fatalf("pagertest: the screen never said %q", left)
 		}
 	}
 }

@@ -223,4 +223,8 @@ func TestRefuses(t *testing.T) {
 	for _, k := range []string{"lane/state", "lane/assist", "alert", "pager/presence", "pager/profile"} {
 		assert.NoError(t, Validate(k, nil), "an empty payload clears %s", k)
 	}
+	// A command without ts (or resolution, for a claim) is accepted
+	// (interfaces.md, "Stale commands").
+	assert.NoError(t, Validate("pager/cmd", []byte(`{"id":"c1","alert":"a1","action":"claim"}`)))
+	assert.NoError(t, Validate("pager/cmd", []byte(`{"id":"c1","alert":"a1","action":"claim","resolution":"","ts":null}`)))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/internal/mqttc"
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 // TestDocumentedSetup runs the broker steps of docs/protocol.md (and
@@ -34,13 +35,13 @@ func TestDocumentedSetup(t *testing.T) {
 		return mqttc.Config{Broker: h.url("tcp", "1883"), Username: u, Password: h.passwords[u]}
 	}
 	bridgeWill := &mqttc.Will{Topic: root + "bridge/state", Payload: []byte(`{"online":false}`), QoS: 1, Retain: false}
-	c := map[string]*client{
+	c := map[string]*testsupport.MQTTClient{
 		"bridge": login(t, "bridge", plain("bridge"), "", bridgeWill),
 		"lane-3": login(t, "lane-3", plain("lane-3"), "", nil),
 		"ana":    login(t, "ana", plain("ana"), "", nil),
 	}
 	for _, cl := range c {
-		cl.subscribe(root + "#")
+		cl.Subscribe(root + "#")
 	}
 
 	t.Run("writes", func(t *testing.T) { checkWrites(t, c) })
@@ -54,11 +55,11 @@ func TestDocumentedSetup(t *testing.T) {
 			login(t, "ana as "+id, plain("ana"), id, nil)
 		}
 		requireLost(t, c["ana"], "a second login as ana replaces the first")
-		c["bridge"].publish(root+"bridge/state", "still here")
-		c["lane-3"].await(root+"bridge/state", "still here")
-		assert.False(t, c["lane-3"].has(root+"bridge/state", `{"online":false}`), "the bridge's will fired")
-		assert.True(t, c["bridge"].c.IsConnectionOpen(), "the bridge was pushed off")
-		assert.Empty(t, c["bridge"].lost)
+		c["bridge"].Publish(root+"bridge/state", false, "still here")
+		c["lane-3"].Await(root+"bridge/state", "still here")
+		assert.False(t, c["lane-3"].Has(root+"bridge/state", `{"online":false}`), "the bridge's will fired")
+		assert.True(t, c["bridge"].C.IsConnectionOpen(), "the bridge was pushed off")
+		assert.Empty(t, c["bridge"].Lost)
 	})
 	t.Run("failures say why", func(t *testing.T) {
 		bad := plain("ana")
@@ -78,21 +79,21 @@ func TestDocumentedSetup(t *testing.T) {
 	}
 	t.Run("tls", func(t *testing.T) {
 		bridge := login(t, "bridge", plain("bridge"), "", nil)
-		bridge.subscribe(root + "#")
+		bridge.Subscribe(root + "#")
 		lane := login(t, "lane-3 by certificate", byCert("lane-3"), "", nil)
-		lane.publish(root+"lane/3/state", "tls lane-3")
-		bridge.await(root+"lane/3/state", "tls lane-3")
+		lane.Publish(root+"lane/3/state", false, "tls lane-3")
+		bridge.Await(root+"lane/3/state", "tls lane-3")
 
 		// The certificate is the login: ana's certificate with the
 		// bridge's username, password and client id is still ana.
 		forged := byCert("ana")
 		forged.Username, forged.Password = "bridge", h.passwords["bridge"]
 		ana := login(t, "ana by certificate, claiming to be the bridge", forged, "bridge", nil)
-		ana.publish(root+"lane/3/command", "forged")
-		ana.publish(root+"pager/ana/presence", "barrier tls ana")
-		bridge.await(root+"pager/ana/presence", "barrier tls ana")
-		assert.False(t, bridge.has(root+"lane/3/command", "forged"), "the certificate's user, not the username sent, is checked")
-		assert.True(t, bridge.c.IsConnectionOpen(), "client id bridge pushed the bridge off")
+		ana.Publish(root+"lane/3/command", false, "forged")
+		ana.Publish(root+"pager/ana/presence", false, "barrier tls ana")
+		bridge.Await(root+"pager/ana/presence", "barrier tls ana")
+		assert.False(t, bridge.Has(root+"lane/3/command", "forged"), "the certificate's user, not the username sent, is checked")
+		assert.True(t, bridge.C.IsConnectionOpen(), "client id bridge pushed the bridge off")
 	})
 	t.Run("tls failures say why", func(t *testing.T) {
 		noCert := byCert("lane-3")
@@ -118,20 +119,20 @@ func TestDocumentedSetup(t *testing.T) {
 		h.restart()
 		bridge := login(t, "bridge", plain("bridge"), "", bridgeWill)
 		lane := login(t, "lane-3", plain("lane-3"), "", nil)
-		lane.subscribe(root + "bridge/state")
+		lane.Subscribe(root + "bridge/state")
 		login(t, "ana as bridge", plain("ana"), "bridge", nil)
 		requireLost(t, bridge, "the bridge is pushed off")
-		lane.await(root+"bridge/state", `{"online":false}`)
+		lane.Await(root+"bridge/state", `{"online":false}`)
 	})
 	require.NotContains(t, h.Log(), "Warning: ACL pattern")
 }
 
-func requireLost(t *testing.T, cl *client, what string) {
+func requireLost(t *testing.T, cl *testsupport.MQTTClient, what string) {
 	t.Helper()
 	select {
-	case <-cl.lost:
+	case <-cl.Lost:
 	case <-time.After(waitFor):
-		t.Fatalf("%s: %s was not disconnected", what, cl.name)
+		t.Fatalf("%s: the login was not disconnected within %v", what, waitFor)
 	}
 }
 
@@ -185,32 +186,32 @@ var barrier = map[string]string{"bridge": "bridge/state", "lane-3": "lane/3/stat
 
 // checkWrites: every user publishes on every topic; the bridge, which
 // reads everything, receives exactly the allowed ones.
-func checkWrites(t *testing.T, c map[string]*client) {
+func checkWrites(t *testing.T, c map[string]*testsupport.MQTTClient) {
 	for u, cl := range c {
 		for topic := range writes {
-			cl.publish(root+topic, "w "+u)
+			cl.Publish(root+topic, false, "w "+u)
 		}
-		cl.publish(root+barrier[u], "barrier "+u)
-		c["bridge"].await(root+barrier[u], "barrier "+u)
+		cl.Publish(root+barrier[u], false, "barrier "+u)
+		c["bridge"].Await(root+barrier[u], "barrier "+u)
 		for topic, who := range writes {
-			assert.Equal(t, slices.Contains(who, u), c["bridge"].has(root+topic, "w "+u), "%s publishing on %s", u, topic)
+			assert.Equal(t, slices.Contains(who, u), c["bridge"].Has(root+topic, "w "+u), "%s publishing on %s", u, topic)
 		}
 	}
 }
 
 // checkReads: the bridge publishes on every topic; each user, subscribed
 // to the whole store, receives exactly what it may read.
-func checkReads(t *testing.T, c map[string]*client) {
+func checkReads(t *testing.T, c map[string]*testsupport.MQTTClient) {
 	for topic := range reads {
-		c["bridge"].publish(root+topic, "r")
+		c["bridge"].Publish(root+topic, false, "r")
 	}
-	c["bridge"].publish(root+"broadcast/page", "barrier reads")
+	c["bridge"].Publish(root+"broadcast/page", false, "barrier reads")
 	for u, cl := range c {
-		cl.await(root+"broadcast/page", "barrier reads")
+		cl.Await(root+"broadcast/page", "barrier reads")
 		var got, want []string
-		for _, m := range cl.all() {
-			if m.payload == "r" {
-				got = append(got, strings.TrimPrefix(m.topic, root))
+		for _, m := range cl.Received() {
+			if m.Payload == "r" {
+				got = append(got, strings.TrimPrefix(m.Topic, root))
 			}
 		}
 		for topic, who := range reads {
@@ -228,32 +229,31 @@ func checkReads(t *testing.T, c map[string]*client) {
 // (user ana.tc52) and checks it: both logins stay connected, the second
 // may do what ana may on ana's topics and nothing on anyone else's, and
 // it finds ana's profile under any store (discovery).
-func checkDevice(t *testing.T, h *host, c map[string]*client) {
+func checkDevice(t *testing.T, h *host, c map[string]*testsupport.MQTTClient) {
 	h.run(docBlock(t, "docs/protocol.md", "broker-device"))
 	require.Contains(t, h.passwords, "ana.tc52")
 	dev := login(t, "ana.tc52", mqttc.Config{Broker: h.url("tcp", "1883"), Username: "ana.tc52", Password: h.passwords["ana.tc52"]}, "", nil)
 
-	tok := c["bridge"].c.Publish(root+"pager/ana/profile", 1, true, "profile of ana")
-	require.True(t, tok.WaitTimeout(waitFor) && tok.Error() == nil)
-	t.Cleanup(func() { c["bridge"].c.Publish(root+"pager/ana/profile", 1, true, []byte{}).WaitTimeout(waitFor) })
-	dev.subscribe("sco/v1/+/pager/ana/profile")
-	dev.await(root+"pager/ana/profile", "profile of ana")
+	c["bridge"].Publish(root+"pager/ana/profile", true, "profile of ana")
+	t.Cleanup(func() { c["bridge"].C.Publish(root+"pager/ana/profile", 1, true, []byte{}).WaitTimeout(waitFor) })
+	dev.Subscribe("sco/v1/+/pager/ana/profile")
+	dev.Await(root+"pager/ana/profile", "profile of ana")
 
-	dev.subscribe(root + "#")
+	dev.Subscribe(root + "#")
 	for _, topic := range []string{"pager/ana/presence", "pager/ana/cmd", "pager/ben/presence", "pager/ben/cmd", "lane/3/command", "pager/ana/page"} {
-		dev.publish(root+topic, "w ana.tc52")
+		dev.Publish(root+topic, false, "w ana.tc52")
 	}
-	dev.publish(root+"pager/ana/presence", "barrier ana.tc52")
-	c["bridge"].await(root+"pager/ana/presence", "barrier ana.tc52")
+	dev.Publish(root+"pager/ana/presence", false, "barrier ana.tc52")
+	c["bridge"].Await(root+"pager/ana/presence", "barrier ana.tc52")
 	for topic, want := range map[string]bool{"pager/ana/presence": true, "pager/ana/cmd": true, "pager/ben/presence": false,
 		"pager/ben/cmd": false, "lane/3/command": false, "pager/ana/page": false} {
-		assert.Equal(t, want, c["bridge"].has(root+topic, "w ana.tc52"), "ana.tc52 publishing on %s", topic)
+		assert.Equal(t, want, c["bridge"].Has(root+topic, "w ana.tc52"), "ana.tc52 publishing on %s", topic)
 	}
-	c["bridge"].publish(root+"pager/ben/page", "page for ben")
-	c["bridge"].publish(root+"pager/ana/page", "page for ana")
-	dev.await(root+"pager/ana/page", "page for ana")
-	c["ana"].await(root+"pager/ana/page", "page for ana")
-	assert.False(t, dev.has(root+"pager/ben/page", "page for ben"), "ana.tc52 reads ben's pages")
-	assert.True(t, c["ana"].c.IsConnectionOpen() && dev.c.IsConnectionOpen(), "ana's two logins push each other off")
-	assert.Empty(t, c["ana"].lost)
+	c["bridge"].Publish(root+"pager/ben/page", false, "page for ben")
+	c["bridge"].Publish(root+"pager/ana/page", false, "page for ana")
+	dev.Await(root+"pager/ana/page", "page for ana")
+	c["ana"].Await(root+"pager/ana/page", "page for ana")
+	assert.False(t, dev.Has(root+"pager/ben/page", "page for ben"), "ana.tc52 reads ben's pages")
+	assert.True(t, c["ana"].C.IsConnectionOpen() && dev.C.IsConnectionOpen(), "ana's two logins push each other off")
+	assert.Empty(t, c["ana"].Lost)
 }
