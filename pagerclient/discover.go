@@ -47,13 +47,32 @@ func Discover(ctx context.Context, cfg mqttc.Config, id string) (protocol.Profil
 		default:
 		}
 	}
-	o, err := cfg.Options(cfg.ClientID("pager-discover-"+id), nil, func(cl paho.Client) { cl.Subscribe(filter, 1, onProfile) }, nil)
+	var mu sync.Mutex
+	failed := ""
+	subscribe := func(cl paho.Client) {
+		tok := cl.Subscribe(filter, 1, onProfile)
+		go func() {
+			// A broker that refuses the filter (SUBACK 0x80: the ACL)
+			// must not read as "not on the roster".
+			<-tok.Done()
+			msg := ""
+			if err := tok.Error(); err != nil {
+				msg = "subscribe " + filter + ": " + err.Error()
+			} else if st, ok := tok.(*paho.SubscribeToken); ok && st.Result()[filter] == 0x80 {
+				msg = "the broker refused the subscription to " + filter + " (check the ACL: a pager may read its own pager/{id}/profile)"
+			}
+			if msg != "" {
+				mu.Lock()
+				failed = msg
+				mu.Unlock()
+			}
+		}()
+	}
+	o, err := cfg.Options(cfg.ClientID("pager-discover-"+id), nil, subscribe, nil)
 	if err != nil {
 		return protocol.Profile{}, fmt.Errorf("pagerclient: %w", err)
 	}
 	o.SetCleanSession(true)
-	var mu sync.Mutex
-	failed := ""
 	(&mqttc.Reporter{OnFail: func(msg string) { mu.Lock(); failed = msg; mu.Unlock() }}).Watch(o)
 	cl := paho.NewClient(o)
 	cl.Connect() // retried in the background until ctx ends
