@@ -2,6 +2,7 @@ package pagerclient_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func TestDiscover(t *testing.T) {
 // A broker that refuses the profile subscription (its ACL) must not make
 // Discover say "not on the roster": it says the broker refused.
 func TestDiscoverSaysWhenTheBrokerRefuses(t *testing.T) {
-	srv := mqtt.New(&mqtt.Options{InlineClient: true})
+	srv := mqtt.New(&mqtt.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, srv.AddHook(new(auth.Hook), &auth.Options{Ledger: &auth.Ledger{
 		Auth: auth.AuthRules{{Allow: true}},
 		ACL:  auth.ACLRules{{Filters: auth.Filters{"sco/#": auth.Deny}}},
