@@ -132,9 +132,6 @@ var SCO = (function () {
       });
     }
     open();
-    return {
-      restart: function () { if (es) es.close(); open(); }
-    };
   }
 
   var LABELS = {

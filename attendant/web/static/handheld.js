@@ -16,7 +16,7 @@
     pending: new Map(),    // command id -> alert id (waiting for the lane)
     connected: false
   };
-  var armed = false, audio = null, lastRing = 0, wakeLock = null, conn = null;
+  var armed = false, audio = null, lastRing = 0, wakeLock = null;
 
   var CONFIRM = {
     'void': function (p) { return 'Void ' + itemName(p, 'the item') + ' from the basket?'; },
@@ -116,7 +116,6 @@
       localStorage.setItem('sco.status', s);
       renderShift();
       keepAwake();
-      conn.restart(); // the stream carries the status it shows
     }, function () { note('No connection: status not changed', 'bad'); });
   }
 
@@ -331,7 +330,7 @@
   });
   document.addEventListener('visibilitychange', keepAwake);
 
-  conn = SCO.stream(function () {
+  SCO.stream(function () {
     return '/api/events?view=handheld&status=' + encodeURIComponent(localStorage.getItem('sco.status') || '');
   }, handlers, function (on) {
     st.connected = on;
