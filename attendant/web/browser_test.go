@@ -96,11 +96,19 @@ func TestBrowser(t *testing.T) {
 		if err != nil || strings.Join(res, ",") != "Approve,Void item,Close lane" {
 			t.Fatalf("resolutions %v %v", res, err)
 		}
+		top := `document.querySelector(` + webtest.Quote(card+" .res") + `).getBoundingClientRect().top`
+		before, err := chromedp.Run(ana, chromedp.Evaluate[float64](top))
+		if err != nil {
+			t.Fatal(err)
+		}
 		webtest.Do(t, ana, chromedp.Click(chromedp.CSS(card+" .arrive")))
 		webtest.WaitText(t, ana, card+" .claimed", "You are at the lane")
 		// The arrive button keeps its place, dimmed, so that a second tap
-		// does not land on a resolution.
+		// does not land on a resolution moving up under the finger.
 		webtest.WaitText(t, ana, card+" .arrived:disabled", "At the lane")
+		if after, err := chromedp.Run(ana, chromedp.Evaluate[float64](top)); err != nil || after != before {
+			t.Fatalf("the resolutions moved from y=%v to y=%v when Ana arrived (%v)", before, after, err)
+		}
 		webtest.Do(t, ana, chromedp.Click(chromedp.CSS(card+" .res-void")))
 		webtest.WaitText(t, ana, "#confirm-text", `^Void Cola 330ml from the basket\?$`)
 		if f.Open("a1") == false {

@@ -136,8 +136,6 @@
       } else if (action === 'claim') {
         var a = st.alerts.get(p.alert);
         if (a) { a.claimed_by = st.me.id; a.status = 'claimed'; }
-      } else if (action === 'arrive') {
-        st.msgs.set(p.alert, 'The lane knows you are there.');
       } else if (action === 'release') {
         st.pages.delete(p.alert);
         note(laneOf(p) + ': released');
@@ -184,7 +182,6 @@
     if (a.item && a.item.name) c.append(el('p', 'item', a.item.name));
     c.append(SCO.waitEl('p', 'wait', a.raised || p.ts, 'waiting for '));
     if (mine) c.append(el('p', 'claimed', a.arrived ? 'You are at the lane' : 'You have it — on your way'));
-    if (st.msgs.has(p.alert)) c.append(el('p', 'msg', st.msgs.get(p.alert)));
     var acts = el('div', 'actions');
     if (!mine) {
       acts.append(button('Claim', 'primary claim', function () { arm(); act(p, 'claim'); }, busy));
@@ -203,6 +200,8 @@
       acts.append(button('Release', 'quiet release', function () { act(p, 'release'); }, busy));
     }
     c.append(acts);
+    // Below the buttons, so that they do not move when it comes.
+    if (st.msgs.has(p.alert)) c.append(el('p', 'msg', st.msgs.get(p.alert)));
     return c;
   }
 
