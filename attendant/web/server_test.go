@@ -113,6 +113,17 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
+func TestWrongPINDelayed(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	e := newEnv(t, &web.Opts{FailDelay: delay})
+	start := time.Now()
+	resp := postForm(t, client(t), e.base+"/login", url.Values{"id": {"ana"}, "pin": {"0000"}})
+	body(t, resp)
+	if took := time.Since(start); resp.StatusCode != http.StatusUnauthorized || took < delay {
+		t.Fatalf("wrong PIN answered %s after %v, want 401 after at least %v", resp.Status, took, delay)
+	}
+}
+
 func TestSignInRateLimited(t *testing.T) {
 	e := newEnv(t, nil)
 	c := client(t)
