@@ -190,6 +190,6 @@ var SCO = (function () {
     kindText: kindText, name: name,
     waitEl: waitEl, showWaits: showWaits, keep: keep,
     el: el, newID: newID, post: post, stream: stream, label: label,
-    statusText: statusText, confirmDialog: confirmDialog, toLogin: toLogin
+    statusText: statusText, confirmDialog: confirmDialog
   };
 })();
