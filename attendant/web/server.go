@@ -40,7 +40,8 @@ type Roster func(id string) (Attendant, bool)
 // the system clock, answers a wrong PIN after 1s, allows
 // DefaultMaxStreams event streams (DefaultMaxStreamsPerSession per
 // sign-in), pings every stream every 10s, looks for unreachable handhelds
-// every second (so an unreachable one is offline 30 to 31s after it was last seen) and waits up to 10s for the bridge's answer to an action.
+// every second (one is offline 30 to 31s after it was last seen) and
+// waits up to 10s for the bridge's answer to an action.
 type Opts struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
