@@ -15,13 +15,6 @@ import (
 // maxBody bounds every request body (JSON actions and the sign-in form).
 const maxBody = 4 << 10
 
-// ActionArrive and ActionLane are the pager actions of version 1.1: "I'm
-// at the lane", and a supervisor closing or opening a lane.
-const (
-	ActionArrive = "arrive"
-	ActionLane   = "lane"
-)
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -180,7 +173,7 @@ func (s *Server) apiCmd(w http.ResponseWriter, r *http.Request, sess *session, a
 		return
 	}
 	switch req.Action {
-	case protocol.PagerClaim, protocol.PagerRelease, ActionArrive:
+	case protocol.PagerClaim, protocol.PagerRelease, protocol.PagerArrive:
 		if req.Resolution != "" {
 			writeError(w, http.StatusBadRequest, "resolution: only with action resolve")
 			return
@@ -236,7 +229,7 @@ func (s *Server) apiLane(w http.ResponseWriter, r *http.Request, _ *session, a A
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("action %q must be out_of_service or in_service", req.Action))
 		return
 	}
-	s.run(w, r, ActionLane, id, func(ctx context.Context) (protocol.PagerResult, error) {
+	s.run(w, r, protocol.PagerLane, id, func(ctx context.Context) (protocol.PagerResult, error) {
 		return s.backend.Lane(ctx, a.ID, id, req.Lane, req.Action)
 	})
 }

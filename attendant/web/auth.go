@@ -131,7 +131,7 @@ func tokenKey(tok string) string {
 
 // create signs an attendant in on a device and returns the cookie token.
 // The attendant's oldest sessions beyond maxSessionsPerAttendant end.
-func (ss *sessions) create(attendant, device string, now time.Time, life time.Duration) (string, *session) {
+func (ss *sessions) create(attendant, device string, now time.Time, life time.Duration) string {
 	tok := newToken()
 	s := &session{key: tokenKey(tok), attendant: attendant, device: device, created: now, expires: now.Add(life)}
 	ss.mu.Lock()
@@ -157,7 +157,7 @@ func (ss *sessions) create(attendant, device string, now time.Time, life time.Du
 		mine = append(mine[:oldest], mine[oldest+1:]...)
 	}
 	ss.m[s.key] = s
-	return tok, s
+	return tok
 }
 
 var (
@@ -293,13 +293,13 @@ func clientAddr(r *http.Request) string {
 }
 
 // deviceID reads the handheld's id cookie, or makes a new one.
-func deviceID(r *http.Request) (string, bool) {
+func deviceID(r *http.Request) string {
 	if c, err := r.Cookie(deviceCookie); err == nil && validDevice(c.Value) {
-		return c.Value, false
+		return c.Value
 	}
 	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "web-" + hex.EncodeToString(b), true
+	_, _ = rand.Read(b) // never fails
+	return "web-" + hex.EncodeToString(b)
 }
 
 func validDevice(s string) bool {
@@ -341,8 +341,9 @@ func validNext(s string) string {
 	return "/"
 }
 
-// signIn checks an id and PIN. It runs at most bcryptSlots checks at once
-// and gives up when the request ends.
+// checkPIN checks an id and PIN. It runs at most bcryptSlots checks at
+// once and gives up when the request ends. An unknown id and a PIN over
+// MaxPIN cost a bcrypt check like any other.
 func (s *Server) checkPIN(r *http.Request, id, pin string) (Attendant, bool, error) {
 	select {
 	case s.bcrypt <- struct{}{}:
@@ -358,11 +359,8 @@ func (s *Server) checkPIN(r *http.Request, id, pin string) (Attendant, bool, err
 	} else {
 		hash, ok = dummyHash(), false
 	}
-	if len(pin) > MaxPIN {
-		pin = pin[:MaxPIN]
-	}
-	good := bcrypt.CompareHashAndPassword(hash, []byte(pin)) == nil
-	return a, ok && good, nil
+	good := bcrypt.CompareHashAndPassword(hash, []byte(pin[:min(len(pin), MaxPIN)])) == nil
+	return a, ok && good && len(pin) <= MaxPIN, nil
 }
 
 // loginView is what the sign-in form shows.
@@ -417,11 +415,15 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	addr := "addr:" + clientAddr(r)
 	idKey := "id:" + id
-	for _, k := range []string{idKey, addr} {
+	for _, l := range []struct {
+		fails *limiter
+		key   string
+	}{{s.idFails, idKey}, {s.addrFails, addr}} {
+		k := l.key
 		if k == "id:" {
 			continue
 		}
-		if blocked, wait := s.fails(k).blocked(k, now); blocked {
+		if blocked, wait := l.fails.blocked(k, now); blocked {
 			s.metrics.signinLimited.Add(1)
 			s.log.Warn("sign-in refused: too many failures", "key", k, "retry_in", wait.Round(time.Second))
 			w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
@@ -453,20 +455,13 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.idFails.reset(idKey)
-	dev, _ := deviceID(r)
-	tok, _ := s.sessions.create(a.ID, dev, now, s.cfg.Session)
+	dev := deviceID(r)
+	tok := s.sessions.create(a.ID, dev, now, s.cfg.Session)
 	secure := r.TLS != nil
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Session.Seconds())})
 	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: dev, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: 400 * 24 * 3600})
 	s.log.Info("signed in", "attendant", a.ID, "device", dev, "addr", clientAddr(r))
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
-}
-
-func (s *Server) fails(key string) *limiter {
-	if strings.HasPrefix(key, "id:") {
-		return s.idFails
-	}
-	return s.addrFails
 }
 
 func humanWait(d time.Duration) string {

@@ -66,6 +66,24 @@ func TestBrowser(t *testing.T) {
 		t.Logf("counter went from %q on", first)
 	})
 
+	t.Run("a button stays the same node while other alerts change", func(t *testing.T) {
+		// A gloved tap spans a re-render: a card must not be swapped for its
+		// copy under the finger when something else in the store changes.
+		card := `article[data-alert="a1"]`
+		webtest.Do(t, ana, chromedp.Evaluate[chromedp.Void](`document.querySelector(`+webtest.Quote(card+" .claim")+`).mark = 1`))
+		f.Raise(protocol.Alert{ID: "ax", Lane: "7", Zone: "back", Kind: protocol.KindHelp}, time.Now(), 1, "ben")
+		f.Cancel("ax")
+		// Events come in order: once ay shows, ax came and went.
+		f.Raise(protocol.Alert{ID: "ay", Lane: "6", Zone: "front", Kind: protocol.KindHelp}, time.Now(), 1, "ana")
+		webtest.WaitText(t, ana, `article[data-alert="ay"] .lane`, "Lane 6")
+		kept, err := chromedp.Run(ana, chromedp.Evaluate[bool](`document.querySelector(`+webtest.Quote(card+" .claim")+`).mark === 1`))
+		if err != nil || !kept {
+			t.Fatalf("a1's Claim button was re-made by events about other alerts (%v)", err)
+		}
+		f.Cancel("ay")
+		webtest.WaitGone(t, ana, `article[data-alert="ay"]`)
+	})
+
 	t.Run("claim, arrive, resolve with confirmation", func(t *testing.T) {
 		card := `article[data-alert="a1"]`
 		webtest.Do(t, ana, chromedp.Click(chromedp.CSS(card+" .claim")))
@@ -78,8 +96,19 @@ func TestBrowser(t *testing.T) {
 		if err != nil || strings.Join(res, ",") != "Approve,Void item,Close lane" {
 			t.Fatalf("resolutions %v %v", res, err)
 		}
+		top := `document.querySelector(` + webtest.Quote(card+" .res") + `).getBoundingClientRect().top`
+		before, err := chromedp.Run(ana, chromedp.Evaluate[float64](top))
+		if err != nil {
+			t.Fatal(err)
+		}
 		webtest.Do(t, ana, chromedp.Click(chromedp.CSS(card+" .arrive")))
 		webtest.WaitText(t, ana, card+" .claimed", "You are at the lane")
+		// The arrive button keeps its place, dimmed, so that a second tap
+		// does not land on a resolution moving up under the finger.
+		webtest.WaitText(t, ana, card+" .arrived:disabled", "At the lane")
+		if after, err := chromedp.Run(ana, chromedp.Evaluate[float64](top)); err != nil || after != before {
+			t.Fatalf("the resolutions moved from y=%v to y=%v when Ana arrived (%v)", before, after, err)
+		}
 		webtest.Do(t, ana, chromedp.Click(chromedp.CSS(card+" .res-void")))
 		webtest.WaitText(t, ana, "#confirm-text", `^Void Cola 330ml from the basket\?$`)
 		if f.Open("a1") == false {

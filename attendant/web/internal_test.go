@@ -3,6 +3,9 @@ package web
 import (
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,6 +119,26 @@ func TestStatusForEveryPagerError(t *testing.T) {
 	} {
 		if got := statusFor(protocol.PagerResult{OK: e == "", Error: e}); got != want {
 			t.Errorf("%q: %d, want %d", e, got, want)
+		}
+	}
+}
+
+func TestCheckPINLongerThanMax(t *testing.T) {
+	pin := strings.Repeat("7", MaxPIN)
+	h, err := HashPIN(pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{bcrypt: make(chan struct{}, 1), roster: func(id string) (Attendant, bool) {
+		return Attendant{ID: id, PinHash: h}, id == "ana"
+	}}
+	r := httptest.NewRequest(http.MethodPost, "/login", nil)
+	for _, c := range []struct {
+		pin  string
+		good bool
+	}{{pin, true}, {pin + "8", false}, {pin[1:], false}} {
+		if _, good, err := s.checkPIN(r, "ana", c.pin); err != nil || good != c.good {
+			t.Errorf("PIN of %d characters: good %v, err %v; want good %v", len(c.pin), good, err, c.good)
 		}
 	}
 }

@@ -40,7 +40,8 @@ type Roster func(id string) (Attendant, bool)
 // the system clock, answers a wrong PIN after 1s, allows
 // DefaultMaxStreams event streams (DefaultMaxStreamsPerSession per
 // sign-in), pings every stream every 10s, looks for unreachable handhelds
-// every 5s and waits up to 10s for the bridge's answer to an action.
+// every second (one is offline 30 to 31s after it was last seen) and
+// waits up to 10s for the bridge's answer to an action.
 type Opts struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
@@ -150,7 +151,7 @@ func New(cfg Config, b Backend, roster Roster, o *Opts) (*Server, error) {
 		return nil, fmt.Errorf("web: PingEvery %v must be under half of %v", s.pingEvery, OfflineAfter)
 	}
 	if s.sweepEvery <= 0 {
-		s.sweepEvery = 5 * time.Second
+		s.sweepEvery = time.Second
 	}
 	if s.cmdTimeout <= 0 {
 		s.cmdTimeout = 10 * time.Second

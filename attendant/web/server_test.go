@@ -113,6 +113,17 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
+func TestWrongPINDelayed(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	e := newEnv(t, &web.Opts{FailDelay: delay})
+	start := time.Now()
+	resp := postForm(t, client(t), e.base+"/login", url.Values{"id": {"ana"}, "pin": {"0000"}})
+	body(t, resp)
+	if took := time.Since(start); resp.StatusCode != http.StatusUnauthorized || took < delay {
+		t.Fatalf("wrong PIN answered %s after %v, want 401 after at least %v", resp.Status, took, delay)
+	}
+}
+
 func TestSignInRateLimited(t *testing.T) {
 	e := newEnv(t, nil)
 	c := client(t)
@@ -449,10 +460,7 @@ func TestStreamFollowsPages(t *testing.T) {
 	s := openSSE(t, ana, e.base+"/api/events?status=available")
 	s.next(t, "snapshot")
 	e.fake.Raise(protocol.Alert{ID: "a1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Item: &protocol.ItemRef{Name: "Cola 330ml"}}, t0.Add(-42*time.Second), 1, "ana")
-	var p struct {
-		protocol.Page
-		Resolutions []protocol.Action `json:"resolutions"`
-	}
+	var p protocol.Page
 	decodeJSON(t, s.next(t, "page").data, &p)
 	if p.Alert != "a1" || p.Lane != "3" || p.Tier != 1 || len(p.Resolutions) != 3 {
 		t.Fatalf("page: %+v", p)
@@ -669,7 +677,7 @@ func TestUnknownKindShownByName(t *testing.T) {
 		Kinds map[string]string `json:"kinds"`
 	}
 	decodeJSON(t, openSSE(t, ana, e.base+"/api/events").next(t, "snapshot").data, &snap)
-	if len(snap.Pages) != 1 || snap.Pages[0].Kind != "some_future_kind" || snap.Pages[0].Resolutions == nil || len(snap.Pages[0].Resolutions) != 0 {
+	if len(snap.Pages) != 1 || snap.Pages[0].Kind != "some_future_kind" || len(snap.Pages[0].Resolutions) != 0 {
 		t.Fatalf("page of an unknown kind: %+v", snap.Pages)
 	}
 	if _, ok := snap.Kinds["some_future_kind"]; ok {

@@ -100,12 +100,6 @@ func (h *hub) count() int {
 
 // The view's own JSON, on top of the protocol's payloads.
 
-// pageView is a page with what this attendant may resolve it with.
-type pageView struct {
-	protocol.Page
-	Resolutions []protocol.Action `json:"resolutions"`
-}
-
 // me is the signed-in attendant as the view shows them.
 type me struct {
 	ID         string   `json:"id"`
@@ -122,7 +116,7 @@ type me struct {
 type snapshotView struct {
 	Now        protocol.Time              `json:"now"`
 	Me         me                         `json:"me"`
-	Pages      []pageView                 `json:"pages"`
+	Pages      []protocol.Page            `json:"pages"` // with the resolutions this attendant may use
 	Alerts     []Alert                    `json:"alerts"`
 	Attendants []AttendantStatus          `json:"attendants"`
 	Lanes      []protocol.LaneState       `json:"lanes,omitempty"`   // console
@@ -142,23 +136,6 @@ type assistEvent struct {
 
 type pingEvent struct {
 	Now protocol.Time `json:"now"`
-}
-
-// resolutionsFor lists the resolutions of a kind an attendant may use:
-// age decisions need age_verifier, the others attendant (a supervisor
-// counts), as the bridge checks them.
-func resolutionsFor(k protocol.Kind, a Attendant) []protocol.Action {
-	out := []protocol.Action{}
-	for _, r := range protocol.ActionsFor(k) {
-		role := protocol.RoleAttendant
-		if r == protocol.ActionAgeOK || r == protocol.ActionAgeRefused {
-			role = protocol.RoleAgeVerifier
-		}
-		if a.HasRole(role) || (role == protocol.RoleAttendant && a.HasRole(protocol.RoleSupervisor)) {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 func kindTexts() map[protocol.Kind]string {
@@ -216,14 +193,14 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	view := snapshotView{
 		Now:        protocol.At(s.now()),
 		Me:         me{ID: a.ID, Name: a.Name, Zone: a.Zone, Roles: a.Roles, Supervisor: a.HasRole(protocol.RoleSupervisor), Device: sess.device, Status: status, Store: s.store},
-		Pages:      []pageView{},
+		Pages:      []protocol.Page{},
 		Alerts:     snap.Alerts,
 		Attendants: snap.Attendants,
 		Kinds:      kindTexts(),
 	}
 	for _, p := range snap.Pages {
 		if !p.Withdrawn {
-			view.Pages = append(view.Pages, pageView{p, resolutionsFor(p.Kind, a)})
+			view.Pages = append(view.Pages, p)
 		}
 	}
 	if view.Alerts == nil {
@@ -297,7 +274,7 @@ func (s *Server) sendEvent(send func(string, any) bool, ev Event, a Attendant, c
 	switch ev.Kind {
 	case EventPage:
 		if ev.To == a.ID {
-			return send("page", pageView{ev.Page, resolutionsFor(ev.Page.Kind, a)})
+			return send("page", ev.Page)
 		}
 	case EventResult:
 		if ev.To == a.ID {

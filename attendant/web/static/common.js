@@ -24,6 +24,39 @@ var SCO = (function () {
     return isNaN(t) ? 0 : (now() - t) / 1000;
   }
 
+  // waitEl is an element counting the wait since raised, after prefix;
+  // showWaits brings every such element up to now (red from a minute).
+  function showWait(e) {
+    e.textContent = (e.dataset.prefix || '') + wait(e.dataset.raised);
+    e.classList.toggle('long', waitSeconds(e.dataset.raised) >= 60);
+  }
+  function waitEl(tag, cls, raised, prefix) {
+    var e = el(tag, cls);
+    e.dataset.raised = raised;
+    if (prefix) e.dataset.prefix = prefix;
+    showWait(e);
+    return e;
+  }
+  function showWaits() { document.querySelectorAll('[data-raised]').forEach(showWait); }
+
+  // keep makes nodes the children of box, in order, keeping every child
+  // already there that looks the same (isEqualNode) instead of its new
+  // copy: on a busy store a view re-renders several times a second, and
+  // a button swapped for its copy between a gloved finger going down and
+  // up loses the tap. Call showWaits first, so that the counters of the
+  // nodes already there read as those of the new ones.
+  function keep(box, nodes) {
+    var old = Array.from(box.children);
+    nodes = nodes.map(function (n) {
+      var i = old.findIndex(function (o) { return o.isEqualNode(n); });
+      return i < 0 ? n : old.splice(i, 1)[0];
+    });
+    nodes.forEach(function (n, i) {
+      if (box.children[i] !== n) box.insertBefore(n, box.children[i] || null);
+    });
+    old.forEach(function (o) { o.remove(); });
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -99,9 +132,6 @@ var SCO = (function () {
       });
     }
     open();
-    return {
-      restart: function () { if (es) es.close(); open(); }
-    };
   }
 
   var LABELS = {
@@ -158,8 +188,8 @@ var SCO = (function () {
 
   return {
     kindText: kindText, name: name,
-    setClock: setClock, now: now, wait: wait, waitSeconds: waitSeconds,
+    waitEl: waitEl, showWaits: showWaits, keep: keep,
     el: el, newID: newID, post: post, stream: stream, label: label,
-    statusText: statusText, confirmDialog: confirmDialog, toLogin: toLogin
+    statusText: statusText, confirmDialog: confirmDialog
   };
 })();

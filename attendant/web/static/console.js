@@ -143,12 +143,7 @@
       t.append(el('p', 'basket', l.items + (l.items === 1 ? ' item · ' : ' items · ') + money(l.total_cents)));
     }
     if (list.length) {
-      var w = el('p', 'wait');
-      w.dataset.raised = oldest(list);
-      w.dataset.prefix = 'Waiting ';
-      w.textContent = w.dataset.prefix + SCO.wait(w.dataset.raised);
-      w.classList.toggle('long', SCO.waitSeconds(w.dataset.raised) >= 60);
-      t.append(w);
+      t.append(SCO.waitEl('p', 'wait', oldest(list), 'Waiting '));
       t.append(el('p', 'alerts', list.length === 1 ? kindText(list[0].kind) : list.length + ' open alerts'));
       var who = coming(l);
       if (who) t.append(el('p', 'coming', who));
@@ -169,15 +164,10 @@
 
   function renderQueue() {
     var list = Array.from(st.alerts.values()).sort(function (x, y) { return String(x.raised).localeCompare(String(y.raised)); });
-    var body = document.querySelector('#queue tbody');
-    body.replaceChildren();
-    list.forEach(function (a) {
+    SCO.keep(document.querySelector('#queue tbody'), list.map(function (a) {
       var r = el('tr', 'sev-' + (a.severity || 'medium'));
       r.dataset.alert = a.id;
-      var w = el('td', 'wait');
-      w.dataset.raised = a.raised;
-      w.textContent = SCO.wait(a.raised);
-      w.classList.toggle('long', SCO.waitSeconds(a.raised) >= 60);
+      var w = SCO.waitEl('td', 'wait', a.raised);
       var what = el('td', '', kindText(a.kind));
       if (a.item && a.item.name) what.append(el('small', '', ' ' + a.item.name));
       var who = a.claimed_by ? name(a.claimed_by) + (a.arrived ? ' (at lane)' : '') : (a.tier ? 'paged' : 'nobody free');
@@ -190,8 +180,8 @@
         act.append(b);
       }
       r.append(w, el('td', 'lane', a.lane), what, el('td', '', a.tier ? String(a.tier) : '–'), el('td', a.claimed_by ? 'claimed' : 'quiet', who), act);
-      body.append(r);
-    });
+      return r;
+    }));
     document.getElementById('queue-n').textContent = list.length ? '(' + list.length + ')' : '';
     document.getElementById('queue-empty').hidden = list.length > 0;
   }
@@ -215,18 +205,11 @@
     c.textContent = st.connected ? 'live' : 'offline';
     document.getElementById('offline').hidden = st.connected;
     renderCounts();
-    var box = document.getElementById('lanes');
+    SCO.showWaits();
     var ids = Array.from(st.lanes.keys()).sort(byLane);
-    box.replaceChildren.apply(box, ids.map(function (id) { return tile(st.lanes.get(id)); }));
+    SCO.keep(document.getElementById('lanes'), ids.map(function (id) { return tile(st.lanes.get(id)); }));
     renderQueue();
     renderStaff();
-  }
-
-  function tick() {
-    document.querySelectorAll('[data-raised]').forEach(function (w) {
-      w.textContent = (w.dataset.prefix || '') + SCO.wait(w.dataset.raised);
-      w.classList.toggle('long', SCO.waitSeconds(w.dataset.raised) >= 60);
-    });
   }
 
   var handlers = {
@@ -252,5 +235,5 @@
     ping: function () { /* the console is not a handheld: no presence */ }
   };
   SCO.stream('/api/events?view=console', handlers, function (on) { st.connected = on; render(); });
-  setInterval(tick, 1000);
+  setInterval(SCO.showWaits, 1000);
 })();

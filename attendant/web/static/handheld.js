@@ -16,7 +16,7 @@
     pending: new Map(),    // command id -> alert id (waiting for the lane)
     connected: false
   };
-  var armed = false, audio = null, lastRing = 0, wakeLock = null, conn = null;
+  var armed = false, audio = null, lastRing = 0, wakeLock = null;
 
   var CONFIRM = {
     'void': function (p) { return 'Void ' + itemName(p, 'the item') + ' from the basket?'; },
@@ -56,10 +56,14 @@
     return e || 'Something went wrong';
   }
 
-  // note shows a short line at the top that fades after a while.
+  // note shows a short line over the top of the view that fades after a
+  // while (the latest two at most); a tap dismisses it.
   function note(text, kind) {
     var n = el('p', 'note ' + (kind || ''), text);
-    document.getElementById('notes').prepend(n);
+    var box = document.getElementById('notes');
+    n.addEventListener('click', function () { n.remove(); });
+    box.prepend(n);
+    while (box.children.length > 2) box.lastElementChild.remove();
     setTimeout(function () { n.remove(); }, 12000);
   }
   function laneOf(p) { return 'Lane ' + p.lane; }
@@ -112,7 +116,6 @@
       localStorage.setItem('sco.status', s);
       renderShift();
       keepAwake();
-      conn.restart(); // the stream carries the status it shows
     }, function () { note('No connection: status not changed', 'bad'); });
   }
 
@@ -133,8 +136,6 @@
       } else if (action === 'claim') {
         var a = st.alerts.get(p.alert);
         if (a) { a.claimed_by = st.me.id; a.status = 'claimed'; }
-      } else if (action === 'arrive') {
-        st.msgs.set(p.alert, 'The lane knows you are there.');
       } else if (action === 'release') {
         st.pages.delete(p.alert);
         note(laneOf(p) + ': released');
@@ -179,19 +180,17 @@
     c.append(top);
     c.append(el('p', 'kind', kindText(p.kind)));
     if (a.item && a.item.name) c.append(el('p', 'item', a.item.name));
-    var w = el('p', 'wait');
-    w.dataset.raised = a.raised || p.ts;
-    w.textContent = 'waiting for ' + SCO.wait(w.dataset.raised);
-    w.classList.toggle('long', SCO.waitSeconds(w.dataset.raised) >= 60);
-    c.append(w);
+    c.append(SCO.waitEl('p', 'wait', a.raised || p.ts, 'waiting for '));
     if (mine) c.append(el('p', 'claimed', a.arrived ? 'You are at the lane' : 'You have it — on your way'));
-    if (st.msgs.has(p.alert)) c.append(el('p', 'msg', st.msgs.get(p.alert)));
     var acts = el('div', 'actions');
     if (!mine) {
       acts.append(button('Claim', 'primary claim', function () { arm(); act(p, 'claim'); }, busy));
       acts.append(button('Not me', 'quiet release', function () { act(p, 'release'); }, busy));
     } else {
+      // Once there, the button stays in its place, dimmed: a second tap
+      // on it must not land on a resolution moving up under the finger.
       if (!a.arrived) acts.append(button('I\'m at the lane', 'go arrive', function () { act(p, 'arrive'); }, busy));
+      else acts.append(button('At the lane', 'go arrived', function () {}, true));
       var res = el('div', 'resolutions');
       (p.resolutions || []).forEach(function (r) {
         res.append(button(SCO.label(r), 'res res-' + r, function () { resolve(p, r); }, busy));
@@ -201,6 +200,8 @@
       acts.append(button('Release', 'quiet release', function () { act(p, 'release'); }, busy));
     }
     c.append(acts);
+    // Below the buttons, so that they do not move when it comes.
+    if (st.msgs.has(p.alert)) c.append(el('p', 'msg', st.msgs.get(p.alert)));
     return c;
   }
 
@@ -235,8 +236,8 @@
     el2.hidden = !(away && all && (all.status === 'available' || all.status === 'busy'));
     el2.textContent = 'You are ' + SCO.statusText(all ? all.status : '').toLowerCase() + ' on another device, so pages still reach you.';
     var list = Array.from(st.pages.values()).sort(order);
-    var box = document.getElementById('pages');
-    box.replaceChildren.apply(box, list.map(card));
+    SCO.showWaits();
+    SCO.keep(document.getElementById('pages'), list.map(card));
     var empty = document.getElementById('empty');
     empty.hidden = list.length > 0;
     if (st.me.status === 'available') empty.textContent = 'No pages. You will hear a tone when a lane needs you.';
@@ -246,10 +247,7 @@
   }
 
   function tick() {
-    document.querySelectorAll('[data-raised]').forEach(function (w) {
-      w.textContent = 'waiting for ' + SCO.wait(w.dataset.raised);
-      w.classList.toggle('long', SCO.waitSeconds(w.dataset.raised) >= 60);
-    });
+    SCO.showWaits();
     // Ring again while a page nobody has claimed is waiting.
     var unclaimed = Array.from(st.pages.values()).some(function (p) {
       var a = st.alerts.get(p.alert);
@@ -322,9 +320,16 @@
   // Armed on a click, not a pointerdown: hiding the banner between the
   // finger going down and up would move the button away from the tap.
   document.addEventListener('click', arm, true);
+  // Signing out takes this handheld off shift: asked first while on it.
+  document.getElementById('signout-form').addEventListener('submit', function (e) {
+    if (!st.me || (st.me.status !== 'available' && st.me.status !== 'busy')) return;
+    e.preventDefault();
+    var f = e.target;
+    SCO.confirmDialog('Sign out? This handheld stops getting pages.', 'Yes, sign out', function () { f.submit(); });
+  });
   document.addEventListener('visibilitychange', keepAwake);
 
-  conn = SCO.stream(function () {
+  SCO.stream(function () {
     return '/api/events?view=handheld&status=' + encodeURIComponent(localStorage.getItem('sco.status') || '');
   }, handlers, function (on) {
     st.connected = on;

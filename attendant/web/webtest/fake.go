@@ -436,7 +436,7 @@ func (f *Fake) command(who string, c protocol.PagerCmd) (protocol.PagerResult, c
 	if x.ClaimedBy != "" && x.ClaimedBy != who {
 		return reply(protocol.ErrAlreadyClaimed, x.ClaimedBy)
 	}
-	if _, pending := f.held[x.ID]; pending && c.Action != protocol.PagerClaim && c.Action != web.ActionArrive {
+	if _, pending := f.held[x.ID]; pending && c.Action != protocol.PagerClaim && c.Action != protocol.PagerArrive {
 		return reply(protocol.ErrPending, x.ClaimedBy)
 	}
 	switch c.Action {
@@ -445,7 +445,7 @@ func (f *Fake) command(who string, c protocol.PagerCmd) (protocol.PagerResult, c
 			f.claim(x, who)
 		}
 		return reply("", who)
-	case web.ActionArrive:
+	case protocol.PagerArrive:
 		if x.ClaimedBy != who {
 			f.claim(x, who)
 		}
@@ -476,11 +476,7 @@ func (f *Fake) command(who string, c protocol.PagerCmd) (protocol.PagerResult, c
 		if !protocol.Allowed(x.Kind, c.Resolution) {
 			return reply(protocol.PagerError(string(protocol.ErrNotAllowed)+": "+string(c.Resolution)+" for "+string(x.Kind)), x.ClaimedBy)
 		}
-		role := protocol.RoleAttendant
-		if c.Resolution == protocol.ActionAgeOK || c.Resolution == protocol.ActionAgeRefused {
-			role = protocol.RoleAgeVerifier
-		}
-		if !at.HasRole(role) && !(role == protocol.RoleAttendant && at.HasRole(protocol.RoleSupervisor)) {
+		if ok, role := mayUse(at, c.Resolution); !ok {
 			return reply(protocol.PagerError(string(protocol.ErrRoleRequired)+": "+string(c.Resolution)+" needs "+role), x.ClaimedBy)
 		}
 		if x.ClaimedBy != who {
@@ -501,8 +497,32 @@ func (f *Fake) answer(who string, r protocol.PagerResult) {
 	f.emit(web.Event{Kind: web.EventResult, To: who, Result: r})
 }
 
-func (f *Fake) page(x *alert, to string) {
+// mayUse reports whether an attendant may resolve with r, and the role it
+// takes: age decisions need age_verifier, the others attendant (a
+// supervisor counts), as the bridge checks them.
+func mayUse(at web.Attendant, r protocol.Action) (bool, string) {
+	role := protocol.RoleAttendant
+	if r == protocol.ActionAgeOK || r == protocol.ActionAgeRefused {
+		role = protocol.RoleAgeVerifier
+	}
+	return at.HasRole(role) || (role == protocol.RoleAttendant && at.HasRole(protocol.RoleSupervisor)), role
+}
+
+// pageOf is the page of x for attendant to, with the resolutions they may
+// use, as the bridge makes it.
+func (f *Fake) pageOf(x *alert, to string) protocol.Page {
 	p := protocol.Page{Alert: x.ID, Lane: x.Lane, Zone: x.Zone, Kind: x.Kind, Severity: x.Severity, Text: protocol.PageText(x.alert), Tier: x.Tier, TS: protocol.At(f.now())}
+	at, _ := f.attendant(to)
+	for _, r := range protocol.ActionsFor(x.Kind) {
+		if ok, _ := mayUse(at, r); ok {
+			p.Resolutions = append(p.Resolutions, r)
+		}
+	}
+	return p
+}
+
+func (f *Fake) page(x *alert, to string) {
+	p := f.pageOf(x, to)
 	x.pages[to] = p
 	if !slices.Contains(x.recipients, to) {
 		x.recipients = append(x.recipients, to)
@@ -637,7 +657,7 @@ func (f *Fake) Lane(_ context.Context, who, id, lane string, action protocol.Act
 		f.lanes[lane] = st
 		f.emit(web.Event{Kind: web.EventLane, Lane: st})
 	}
-	f.calls = append(f.calls, Call{Attendant: who, Cmd: protocol.PagerCmd{ID: id, Action: web.ActionLane, Resolution: action}, Result: r})
+	f.calls = append(f.calls, Call{Attendant: who, Cmd: protocol.PagerCmd{ID: id, Action: protocol.PagerLane, Resolution: action}, Result: r})
 	f.answer(who, r)
 	return r, nil
 }
@@ -687,7 +707,7 @@ func (f *Fake) Snapshot(_ context.Context, who string) (web.Snapshot, error) {
 		if p, ok := x.pages[who]; ok {
 			s.Pages = append(s.Pages, p)
 		} else if x.ClaimedBy == who {
-			s.Pages = append(s.Pages, protocol.Page{Alert: x.ID, Lane: x.Lane, Zone: x.Zone, Kind: x.Kind, Severity: x.Severity, Text: protocol.PageText(x.alert), Tier: x.Tier, TS: protocol.At(f.now())})
+			s.Pages = append(s.Pages, f.pageOf(x, who))
 		}
 	}
 	lanes := make([]string, 0, len(f.lanes))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/protocol"
@@ -31,26 +30,6 @@ func Roster() []web.Attendant {
 func LaneState(lane, zone, state string, items int, total int64) protocol.LaneState {
 	light := map[string]string{protocol.StateIdle: "green", protocol.StateShopping: "green", protocol.StateAttention: "yellow", protocol.StateAssist: "red_flash", protocol.StateOutOfService: "red"}[state]
 	return protocol.LaneState{Store: "s1", Lane: lane, Zone: zone, Online: state != protocol.StateOffline, State: state, Light: light, Items: items, TotalCents: total, Alerts: []string{}}
-}
-
-// Demo fills the fake with a store at mid-morning: eight lanes in every
-// state and three open alerts (one paged to Ana, one claimed by Ben, one
-// age check at tier 2).
-func Demo(f *Fake, now time.Time) {
-	f.SetLane(LaneState("1", "front", protocol.StateShopping, 7, 2345))
-	f.SetLane(LaneState("2", "front", protocol.StateIdle, 0, 0))
-	f.SetLane(LaneState("3", "front", protocol.StateShopping, 3, 1197))
-	f.SetLane(LaneState("4", "front", protocol.StateShopping, 12, 5630))
-	f.SetLane(LaneState("5", "back", protocol.StateAttention, 2, 399))
-	f.SetLane(LaneState("6", "back", protocol.StateOutOfService, 0, 0))
-	off := LaneState("7", "back", protocol.StateOffline, 0, 0)
-	f.SetLane(off)
-	f.SetLane(LaneState("8", "back", protocol.StateShopping, 5, 1780))
-	f.Raise(protocol.Alert{ID: "a-3-1", Lane: "3", Zone: "front", Kind: protocol.KindBagTimeout, Item: &protocol.ItemRef{GTIN: "05000112637922", Name: "Cola 330ml"}}, now.Add(-42*time.Second), 1, "ana")
-	f.Raise(protocol.Alert{ID: "a-4-1", Lane: "4", Zone: "front", Kind: protocol.KindAgeCheck, Item: &protocol.ItemRef{GTIN: "05010477348678", Name: "Red wine 75cl"}}, now.Add(-95*time.Second), 2, "ana", "sue")
-	f.Raise(protocol.Alert{ID: "a-8-1", Lane: "8", Zone: "back", Kind: protocol.KindHelp}, now.Add(-130*time.Second), 1, "ben")
-	ctx := context.Background()
-	_, _ = f.Command(ctx, "ben", protocol.PagerCmd{ID: "demo-1", Alert: "a-8-1", Action: protocol.PagerClaim})
 }
 
 // Start serves the app on a free loopback port with the fake as its
