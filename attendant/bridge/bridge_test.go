@@ -767,35 +767,18 @@ func TestBridgeStopWhileConnecting(t *testing.T) {
 }
 
 // An in-process device (the web app) acts through Do: its presence pages
-// the attendant like a pager's would, its commands are answered, and
-// Observe hands it every effect once published.
+// the attendant like a pager's would, and its commands are answered.
 func TestBridgeInProcessDevice(t *testing.T) {
 	r := buildRig(t, testsupport.Mochi(t).URL(), nil, nil, slow, "ben")
-	seen := make(chan attendant.PageOut, 16)
-	r.opts = func(o *Opts) {
-		o.Observe = func(fx attendant.Effects) {
-			for _, p := range fx.Pages {
-				if p.To == "ana" {
-					seen <- p
-				}
-			}
-		}
-	}
 	b := r.start()
 	ctx := context.Background()
 	_, err := b.Do(ctx, func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error) {
-		return d.DevicePresence(now, "ana", "web:1", protocol.PresenceAvailable, 30*time.Second)
+		return d.Presence(now, "ana", protocol.Presence{Status: protocol.PresenceAvailable, Device: "web:1"})
 	})
 	require.NoError(t, err)
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindHelp)
 	r.rec.await(from, "pager/ana/page", `"alert":"a1"`, `"tier":1`)
-	select {
-	case p := <-seen:
-		require.Equal(t, "a1", p.Page.Alert)
-	case <-time.After(waitFor):
-		t.Fatal("the observer never saw ana's page")
-	}
 	fx, err := b.Do(ctx, func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error) {
 		return d.PagerCmd(now, "ana", protocol.PagerCmd{ID: "w1", Alert: "a1", Action: protocol.PagerClaim})
 	})
