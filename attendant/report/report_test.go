@@ -236,3 +236,10 @@ func TestScriptedDayNumbers(t *testing.T) {
 	require.Equal(t, 0, ana.Remote)
 	require.Equal(t, 16.0+16+12, ana.OnSite, "from arrive to the lane's answer: a01 16s, a04 16s, a10 12s")
 }
+
+// One checkout and one intervention read as such, not "1 interventions".
+func TestTextSingular(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, Report{Store: "s1", From: day0, To: day0.Add(time.Hour), Total: Row{Checkouts: 1, Interventions: 1, Per100: 100}}))
+	require.Contains(t, b.String(), "\n1 checkout, 1 intervention: 100.0 per 100 checkouts.\n")
+}
