@@ -25,10 +25,10 @@ import (
 func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (Effects, error) {
 	var fx Effects
 	if err := c.Validate(); err != nil {
-		return d.refuse(now, who, c.ID, string(protocol.ErrBadCommand)+": "+err.Error())
+		return d.refuse(now, who, c.ID, c.Alert, string(protocol.ErrBadCommand)+": "+err.Error())
 	}
 	if !protocol.ValidMsgID(c.ID) || (c.Alert != "" && !protocol.ValidMsgID(c.Alert)) {
-		return d.refuse(now, who, c.ID, string(protocol.ErrBadID))
+		return d.refuse(now, who, c.ID, c.Alert, string(protocol.ErrBadID))
 	}
 	allowed := d.allow(now, who)
 	key := who + "/" + c.ID
@@ -39,19 +39,19 @@ func (d *Dispatcher) PagerCmd(now time.Time, who string, c protocol.PagerCmd) (E
 		return fx, nil
 	}
 	if !allowed {
-		return d.refuse(now, who, c.ID, string(protocol.ErrRateLimited))
+		return d.refuse(now, who, c.ID, c.Alert, string(protocol.ErrRateLimited))
 	}
 	if !c.TS.IsZero() && now.Sub(c.TS.Time) > d.cfg.Limits.CmdMaxAge {
 		// Sent long ago (a handheld that was away, a queue replayed): what
 		// the attendant saw then may no longer hold. No ts: accepted.
-		return d.refuse(now, who, c.ID, string(protocol.ErrStale))
+		return d.refuse(now, who, c.ID, c.Alert, string(protocol.ErrStale))
 	}
 	if d.inFlight(who, c.ID) {
 		return fx, nil // a duplicate of a command the lane has: answered when the lane answers
 	}
 	at, ok := d.roster[who]
 	if !ok {
-		return d.refuse(now, who, c.ID, string(protocol.ErrUnknownAttendant))
+		return d.refuse(now, who, c.ID, c.Alert, string(protocol.ErrUnknownAttendant))
 	}
 	if c.Action == protocol.PagerLane {
 		return d.laneOp(now, at, c)
@@ -148,11 +148,16 @@ func (d *Dispatcher) inFlight(who, id string) bool {
 
 // refuse answers a command that changes nothing and is not remembered
 // (a duplicate is checked again and gets the same answer): when its id
-// can be echoed (1 to 128 bytes), else it is only logged.
-func (d *Dispatcher) refuse(now time.Time, who, id, errText string) (Effects, error) {
+// can be echoed (1 to 128 bytes), else it is only logged. claimed_by is
+// whoever holds the alert the command names, when it is open.
+func (d *Dispatcher) refuse(now time.Time, who, id, alert, errText string) (Effects, error) {
 	var fx Effects
 	if id != "" && len(id) <= protocol.MaxMsgID {
-		fx.Results = append(fx.Results, ResultOut{To: who, Result: protocol.PagerResult{ID: id, Error: errText, TS: protocol.At(now)}})
+		var claimedBy string
+		if a := d.alerts[alert]; a != nil {
+			claimedBy = a.ClaimedBy
+		}
+		fx.Results = append(fx.Results, ResultOut{To: who, Result: protocol.PagerResult{ID: id, Error: errText, ClaimedBy: claimedBy, TS: protocol.At(now)}})
 	}
 	return fx, fmt.Errorf("attendant: %s pager command %q: %s", who, clip(id), errText)
 }

@@ -118,8 +118,8 @@ func TestPagerErrorOrder(t *testing.T) {
 		res                          protocol.Action
 		want                         string
 	}{
-		{"bad command before bad id", "max", "c/2", "a1", "dance", "", `result max c/2 ok=false error=bad command: pager cmd c/2: unknown action "dance"`},
-		{"bad id before unknown attendant", "zed", "c/2", "a1", "claim", "", "result zed c/2 ok=false error=bad id"},
+		{"bad command before bad id", "max", "c/2", "a1", "dance", "", `result max c/2 ok=false error=bad command: pager cmd c/2: unknown action "dance" claimed_by=ana`},
+		{"bad id before unknown attendant", "zed", "c/2", "a1", "claim", "", "result zed c/2 ok=false error=bad id claimed_by=ana"},
 		{"unknown attendant before unknown alert", "zed", "c2", "nope", "claim", "", "result zed c2 ok=false error=unknown attendant"},
 		{"unknown alert", "max", "c3", "nope", "claim", "", "result max c3 ok=false error=unknown alert"},
 		{"not paged before role required", "ben", "c4", "a1", "resolve", protocol.ActionAgeOK, "result ben c4 ok=false error=not paged for this alert claimed_by=ana"},
@@ -187,6 +187,8 @@ func TestStaleCommands(t *testing.T) {
 	require.Equal(t, "result ana c2 ok=true claimed_by=ana", send(now, "c2", now.Add(-DefaultLimits.CmdMaxAge))[0], "exactly cmd_max_age old is accepted")
 	require.Equal(t, []string{"result ana c3 ok=true claimed_by=ana"}, send(now, "c3", time.Time{}), "no ts: accepted")
 	require.Equal(t, []string{"result ana c4 ok=true claimed_by=ana"}, send(now, "c4", now.Add(time.Minute)), "a clock ahead is not stale")
+	require.Equal(t, []string{"result ana c5 ok=false error=stale claimed_by=ana"}, send(now, "c5", now.Add(-time.Hour)),
+		"claimed_by says who holds the alert, on a refusal too")
 }
 
 // A declined page stays declined, at every tier, until the ladder

@@ -1,6 +1,7 @@
 package attendant
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -143,22 +144,23 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s.pin_hash: not a bcrypt hash ($2a$10$ and 53 characters; attendant-bridge hash-pin prints one)", key)
 		}
 	}
-	e := &c.Escalation
-	switch {
-	case e.AckTimeout < 0:
-		return fmt.Errorf("escalation.ack_timeout: %v must not be negative", e.AckTimeout)
-	case e.ClaimTimeout < 0:
-		return fmt.Errorf("escalation.claim_timeout: %v must not be negative", e.ClaimTimeout)
-	case e.Repeat < 0:
-		return fmt.Errorf("escalation.repeat: %d must not be negative", e.Repeat)
+	e, l := &c.Escalation, &c.Limits
+	if err := cmp.Or(
+		orDefault("escalation.ack_timeout", &e.AckTimeout, DefaultEscalation.AckTimeout),
+		orDefault("escalation.claim_timeout", &e.ClaimTimeout, DefaultEscalation.ClaimTimeout),
+		orDefault("escalation.repeat", &e.Repeat, DefaultEscalation.Repeat),
+	); err != nil {
+		return err
 	}
-	orDefault(&e.AckTimeout, DefaultEscalation.AckTimeout)
-	orDefault(&e.ClaimTimeout, DefaultEscalation.ClaimTimeout)
-	orDefault(&e.Repeat, DefaultEscalation.Repeat)
 	if err := c.validateZones(); err != nil {
 		return err
 	}
-	return c.Limits.validate()
+	return cmp.Or(
+		orDefault("limits.pager_cmds_per_s", &l.PagerCmdsPerS, DefaultLimits.PagerCmdsPerS),
+		orDefault("limits.pager_cmd_burst", &l.PagerCmdBurst, DefaultLimits.PagerCmdBurst),
+		orDefault("limits.open_alerts_per_lane", &l.OpenAlertsPerLane, DefaultLimits.OpenAlertsPerLane),
+		orDefault("limits.cmd_max_age", &l.CmdMaxAge, DefaultLimits.CmdMaxAge),
+	)
 }
 
 func (c *Config) validateZones() error {
@@ -192,33 +194,18 @@ func (c *Config) validateZones() error {
 	return nil
 }
 
-func (l *Limits) validate() error {
+// orDefault checks that *v, the value of key, is not negative and sets
+// it to def when it is zero.
+func orDefault[T int | float64 | time.Duration](key string, v *T, def T) error {
 	switch {
-	case l.PagerCmdsPerS < 0:
-		return fmt.Errorf("limits.pager_cmds_per_s: %v must not be negative", l.PagerCmdsPerS)
-	case l.PagerCmdBurst < 0:
-		return fmt.Errorf("limits.pager_cmd_burst: %d must not be negative", l.PagerCmdBurst)
-	case l.OpenAlertsPerLane < 0:
-		return fmt.Errorf("limits.open_alerts_per_lane: %d must not be negative", l.OpenAlertsPerLane)
-	case l.CmdMaxAge < 0:
-		return fmt.Errorf("limits.cmd_max_age: %v must not be negative", l.CmdMaxAge)
+	case *v < 0:
+		return fmt.Errorf("%s: %v must not be negative", key, *v)
+	case *v == 0:
+		*v = def
 	}
-	orDefault(&l.PagerCmdsPerS, DefaultLimits.PagerCmdsPerS)
-	orDefault(&l.PagerCmdBurst, DefaultLimits.PagerCmdBurst)
-	orDefault(&l.OpenAlertsPerLane, DefaultLimits.OpenAlertsPerLane)
-	orDefault(&l.CmdMaxAge, DefaultLimits.CmdMaxAge)
 	return nil
 }
 
-// orDefault sets *v to def when it is the zero value.
-func orDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
-}
-
-// walk is the walking time between two zones.
 // Walk is the walking time between zones a and b as tier 1 counts it
 // (0 within a zone; an unlisted pair takes the longest walk). The config
 // must have been validated.

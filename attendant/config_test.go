@@ -63,6 +63,10 @@ func TestValidateRefuses(t *testing.T) {
 		}, "zones.back.front: 1s, but zones.front.back says 1m0s"},
 		{"same zone not 0", func(c *Config) { c.Zones = map[string]map[string]time.Duration{"front": {"front": time.Second}} }, "zones.front.front: a zone is 0 from itself"},
 		{"negative walk", func(c *Config) { c.Zones = map[string]map[string]time.Duration{"front": {"back": -time.Second}} }, "zones.front.back: walking time -1s must not be negative"},
+		{"negative repeat", func(c *Config) { c.Escalation.Repeat = -1 }, "escalation.repeat: -1 must not be negative"},
+		{"negative claim timeout", func(c *Config) { c.Escalation.ClaimTimeout = -time.Second }, "escalation.claim_timeout: -1s must not be negative"},
+		{"negative burst", func(c *Config) { c.Limits.PagerCmdBurst = -1 }, "limits.pager_cmd_burst: -1 must not be negative"},
+		{"negative open alerts", func(c *Config) { c.Limits.OpenAlertsPerLane = -1 }, "limits.open_alerts_per_lane: -1 must not be negative"},
 		{"negative rate", func(c *Config) { c.Limits.PagerCmdsPerS = -1 }, "limits.pager_cmds_per_s: -1 must not be negative"},
 		{"negative max age", func(c *Config) { c.Limits.CmdMaxAge = -time.Second }, "limits.cmd_max_age: -1s must not be negative"},
 	}
@@ -77,4 +81,12 @@ func TestValidateRefuses(t *testing.T) {
 	c.Attendants[0].PinHash = "$2a$10$" + strings.Repeat("a", 53)
 	require.NoError(t, c.Validate(), "a bcrypt hash is kept")
 	require.Equal(t, DefaultLimits, c.Limits, "zero limits take the defaults")
+
+	c = base()
+	c.Escalation = Escalation{Repeat: 1}
+	c.Limits = Limits{PagerCmdBurst: 2}
+	require.NoError(t, c.Validate())
+	require.Equal(t, Escalation{AckTimeout: DefaultEscalation.AckTimeout, ClaimTimeout: DefaultEscalation.ClaimTimeout, Repeat: 1}, c.Escalation, "a value given is kept, the others take the defaults")
+	require.Equal(t, 2, c.Limits.PagerCmdBurst)
+	require.Equal(t, DefaultLimits.CmdMaxAge, c.Limits.CmdMaxAge)
 }

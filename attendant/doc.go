@@ -13,8 +13,8 @@
 //   - Dispatcher holds the roster, presence (per device), open alerts,
 //     tiers, claims, resolutions and the supervisors' lane commands. It
 //     is fed events with their times (Handle, LaneAlert, LaneState,
-//     Presence, PagerCmd, LaneResult, Tick; DevicePresence, DeviceSeen
-//     and EscalateNow for in-process devices and the console) and
+//     Presence, PagerCmd, LaneResult, Tick; EscalateNow for the
+//     console) and
 //     returns Effects; NextDeadline says when to Tick. It enforces the
 //     pager protocol's rules: the order of errors, rate limits, stale
 //     commands, ids, alert ownership, bounded memory; Profiles are the

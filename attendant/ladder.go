@@ -10,10 +10,7 @@ import (
 
 // NextDeadline is the earliest time Tick has something to do.
 func (d *Dispatcher) NextDeadline() (time.Time, bool) {
-	next := d.nextExpiry()
-	if t := d.nextLaneOpExpiry(); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-		next = t
-	}
+	next := d.nextLaneOpExpiry()
 	for _, a := range d.alerts {
 		if !a.Deadline.IsZero() && (next.IsZero() || a.Deadline.Before(next)) {
 			next = a.Deadline
@@ -39,7 +36,6 @@ func (d *Dispatcher) Tick(now time.Time) Effects {
 			fx.Changed = true
 		}
 	}
-	d.expireDevices(now, &fx)
 	d.expireLaneOps(now, &fx)
 	if !d.started {
 		return fx

@@ -32,7 +32,7 @@ func TestPagerRateLimit(t *testing.T) {
 	require.Equal(t, []string{"result ana c3 ok=false error=rate limited"}, h.cmd(t0.Add(199*time.Millisecond), "ana", "c3", "a1", "claim", ""))
 	// 250ms on there is one more token (5 a second); the same id is new.
 	require.Equal(t, "result ana c3 ok=true claimed_by=ana", h.cmd(t0.Add(250*time.Millisecond), "ana", "c3", "a1", "claim", "")[0])
-	require.Equal(t, []string{"result ana c4 ok=false error=rate limited"}, h.cmd(t0.Add(250*time.Millisecond), "ana", "c4", "a1", "claim", ""))
+	require.Equal(t, []string{"result ana c4 ok=false error=rate limited claimed_by=ana"}, h.cmd(t0.Add(250*time.Millisecond), "ana", "c4", "a1", "claim", ""))
 	// The allowance refills up to the burst, no further.
 	for i := range 3 {
 		require.NotContains(t, h.cmd(at(time.Hour), "ana", fmt.Sprintf("d%d", i), "a1", "claim", "")[0], "rate limited")

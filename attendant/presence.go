@@ -14,9 +14,8 @@ const MaxDevicesPerAttendant = 16
 
 // device is the last presence of one of an attendant's devices.
 type device struct {
-	status  string
-	seq     uint64    // the highest seq seen; 0: none yet
-	expires time.Time // in-process devices (DevicePresence with a ttl): offline from then on
+	status string
+	seq    uint64 // the highest seq seen; 0: none yet
 }
 
 // Presence handles pager/{id}/presence, one device's presence. The
@@ -47,7 +46,6 @@ func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Ef
 		dev = d.devices[id][p.Device]
 	}
 	dev.status = p.Status
-	dev.expires = time.Time{}
 	if p.Seq != 0 {
 		dev.seq = p.Seq
 	}
@@ -79,72 +77,6 @@ func (d *Dispatcher) addHeld(now time.Time, id string, fx *Effects) {
 		}
 		fx.Pages = append(fx.Pages, PageOut{To: id, Page: d.page(now, a, id)})
 	}
-}
-
-// DevicePresence sets the presence of one of an attendant's devices that
-// lives inside the bridge process (a web app session), as a pager's
-// presence message with that device would: status is available, busy,
-// break or offline. The caller keeps no seq. With ttl > 0 the device
-// counts as offline once ttl has passed since this call or the last
-// DeviceSeen (Tick does it; NextDeadline includes it), as a pager's will
-// would say; ttl 0 keeps it until changed. Device names share one space
-// with pagers' "device" field: give in-process devices a prefix of their
-// own ("web:" and the session).
-func (d *Dispatcher) DevicePresence(now time.Time, attendant, device, status string, ttl time.Duration) (Effects, error) {
-	p := protocol.Presence{Status: status, Device: device}
-	if err := p.Validate(); err != nil {
-		return Effects{}, fmt.Errorf("attendant: %s device %q: %w", attendant, device, err)
-	}
-	if device == "" {
-		return Effects{}, fmt.Errorf("attendant: %s: an in-process device needs a name", attendant)
-	}
-	fx, err := d.Presence(now, attendant, p)
-	if err == nil && ttl > 0 {
-		d.devices[attendant][device].expires = now.Add(ttl)
-	}
-	return fx, err
-}
-
-// DeviceSeen keeps an in-process device's presence for another ttl (a
-// heartbeat: no effects). It reports false when the device has no
-// presence to keep (it never set one, timed out or said offline): set
-// it again with DevicePresence.
-func (d *Dispatcher) DeviceSeen(now time.Time, attendant, device string, ttl time.Duration) bool {
-	dev := d.devices[attendant][device]
-	if dev == nil || dev.status == protocol.PresenceOffline {
-		return false
-	}
-	if ttl > 0 {
-		dev.expires = now.Add(ttl)
-	}
-	return true
-}
-
-// expireDevices takes in-process devices whose ttl passed offline.
-func (d *Dispatcher) expireDevices(now time.Time, fx *Effects) {
-	for _, id := range sortedKeys(d.devices) {
-		for _, name := range sortedKeys(d.devices[id]) {
-			dev := d.devices[id][name]
-			if dev.expires.IsZero() || now.Before(dev.expires) {
-				continue
-			}
-			dev.status, dev.expires = protocol.PresenceOffline, time.Time{}
-			fx.add(d.presenceChanged(now, id))
-		}
-	}
-}
-
-// nextExpiry is the earliest time an in-process device times out.
-func (d *Dispatcher) nextExpiry() time.Time {
-	var next time.Time
-	for _, devs := range d.devices {
-		for _, dev := range devs {
-			if !dev.expires.IsZero() && (next.IsZero() || dev.expires.Before(next)) {
-				next = dev.expires
-			}
-		}
-	}
-	return next
 }
 
 // addDevice starts tracking a device, making room by forgetting an

@@ -67,36 +67,6 @@ func TestOneDeviceOfflineKeepsThePages(t *testing.T) {
 	require.Equal(t, []string{"page ben a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "}, got)
 }
 
-// An in-process device (the web app) sets its presence with a ttl, keeps
-// it with DeviceSeen, and is taken offline by Tick when it stops.
-func TestDevicePresenceTimesOut(t *testing.T) {
-	h := newHarness(t, testConfig(t), map[string]string{"ben": "available"})
-	fx, err := h.d.DevicePresence(t0, "ana", "web:s1", protocol.PresenceAvailable, 30*time.Second)
-	require.NoError(t, err)
-	require.Empty(t, fxLines(fx))
-	require.Equal(t, "page ana a1 tier 1", h.raise(at(time.Second), "a1", "front", protocol.KindHelp)[0])
-	dl, _ := h.d.NextDeadline()
-	require.Equal(t, at(21*time.Second), dl, "the alert's tier deadline comes first")
-	require.True(t, h.d.DeviceSeen(at(20*time.Second), "ana", "web:s1", 30*time.Second))
-	h.d.cfg.Escalation.AckTimeout = time.Hour // only the device's deadline now
-	h.d.alerts["a1"].Deadline = at(time.Hour)
-	dl, _ = h.d.NextDeadline()
-	require.Equal(t, at(50*time.Second), dl)
-	require.Empty(t, h.tick(at(50*time.Second-time.Millisecond)))
-	require.Equal(t, []string{"page ben a1 tier 2", "record a1 paged tier 2", "assist 3 paged tier 2 "}, h.tick(at(50*time.Second)))
-	require.Equal(t, protocol.PresenceOffline, h.d.presence["ana"])
-	require.False(t, h.d.DeviceSeen(at(51*time.Second), "ana", "web:s1", 30*time.Second), "timed out: set it again")
-	_, ok := h.d.NextDeadline()
-	require.True(t, ok)
-
-	_, err = h.d.DevicePresence(t0, "ana", "", protocol.PresenceAvailable, 0)
-	require.ErrorContains(t, err, "needs a name")
-	_, err = h.d.DevicePresence(t0, "ana", "web:x", "asleep", 0)
-	require.ErrorContains(t, err, `unknown status "asleep"`)
-	_, err = h.d.DevicePresence(t0, "zed", "web:x", protocol.PresenceAvailable, 0)
-	require.ErrorContains(t, err, "not on the roster")
-}
-
 // An attendant's devices are bounded: a further one is refused while the
 // others are on, and an offline one makes room.
 func TestDevicesBounded(t *testing.T) {

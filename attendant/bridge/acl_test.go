@@ -29,15 +29,7 @@ func secureMosquitto(t *testing.T) *testsupport.Mosquitto { return secureMosquit
 // listener, say).
 func secureMosquittoWith(t *testing.T, extraConf string) *testsupport.Mosquitto {
 	t.Helper()
-	if testsupport.MosquittoBinary() == "" && !testsupport.RequireMosquitto() {
-		t.Skip("mosquitto not installed")
-	}
-	if _, err := exec.LookPath("mosquitto_passwd"); err != nil {
-		if testsupport.RequireMosquitto() {
-			t.Fatal("mosquitto_passwd not found (Debian's mosquitto package has it)")
-		}
-		t.Skip("mosquitto_passwd not installed")
-	}
+	testsupport.NeedMosquittoPasswd(t)
 	dir := t.TempDir()
 	acl, err := os.ReadFile("../../scripts/mosquitto/acl")
 	require.NoError(t, err)

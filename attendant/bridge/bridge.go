@@ -37,13 +37,6 @@ type Opts struct {
 	// "sco-bridge-{store}" without one.
 	ClientID string
 
-	// Observe, when set, is given every event's effects once they are
-	// published (after their save; an alert's first pages were published
-	// before it), on the saver's goroutine, in order:
-	// how an in-process device (the web app) learns of its pages and
-	// answers. It must not block for long, nor call Do.
-	Observe func(attendant.Effects)
-
 	// beforeSave, when set (tests), runs on the saver before each save.
 	beforeSave func()
 }
@@ -67,15 +60,14 @@ type Opts struct {
 // commit), so a slow disk delays the effects that need it, never the
 // handling of the next message or a first page.
 type Bridge struct {
-	cfg     *Config
-	log     *slog.Logger
-	now     func() time.Time
-	settle  time.Duration
-	hook    func() // Opts.beforeSave
-	observe func(attendant.Effects)
-	d       *attendant.Dispatcher
-	store   *Store
-	client  paho.Client
+	cfg    *Config
+	log    *slog.Logger
+	now    func() time.Time
+	settle time.Duration
+	hook   func() // Opts.beforeSave
+	d      *attendant.Dispatcher
+	store  *Store
+	client paho.Client
 
 	metrics   *metrics     // GET /metrics
 	metricsLn net.Listener // metrics_listen; nil when not set
@@ -126,7 +118,7 @@ var ErrStopped = errors.New("bridge: stopped")
 // waits until fn has run and returns what fn returned; it fails when ctx
 // is done first or the bridge has stopped. Do calls come before any
 // queued lane or pager message. This is how an in-process device (the
-// web app) acts: Dispatcher.DevicePresence and DeviceSeen for its
+// web app, WebBackend) acts: Dispatcher.Presence with its device for its
 // presence, PagerCmd for its commands, EscalateNow for the console.
 func (b *Bridge) Do(ctx context.Context, fn func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error)) (attendant.Effects, error) {
 	c := &call{fn: fn, done: make(chan callResult, 1)}
@@ -201,7 +193,6 @@ func New(cfg *Config, o *Opts) (*Bridge, error) {
 		now:     oo.Now,
 		settle:  oo.Settle,
 		hook:    oo.beforeSave,
-		observe: oo.Observe,
 		d:       attendant.NewDispatcher(&cfg.Config),
 		inbox:   newInbox(),
 		saves:   fifo.New[saveJob](),
@@ -621,9 +612,6 @@ func (b *Bridge) saver() {
 			for _, fx := range j.fxs {
 				b.metrics.effects(fx) // before: who sees the effect sees it counted
 				b.publishEffects(fx)
-				if b.observe != nil {
-					b.observe(fx)
-				}
 			}
 			if len(j.events) > 0 {
 				b.app.deliver(j.events)

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -199,23 +198,6 @@ func laneAlert(id string, kind protocol.Kind, status string) []byte {
 	return protocol.Encode(protocol.Alert{ID: id, Store: "s1", Lane: "3", Zone: "front", Kind: kind, Severity: protocol.SeverityOf(kind), Status: status, Item: &protocol.ItemRef{GTIN: "05000112637922", Name: "Cola 330ml"}, TS: protocol.At(time.Now())})
 }
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type rig struct {
 	t     *testing.T
 	url   string
@@ -223,7 +205,7 @@ type rig struct {
 	cfg   *Config
 	rec   *recorder
 	lane  paho.Client
-	log   *logBuf
+	log   *testsupport.SyncBuffer
 	pager map[string]*pager
 	opts  func(*Opts) // when set, changes the bridge's options before each start
 }
@@ -255,7 +237,7 @@ func buildRig(t *testing.T, url string, pw map[string]string, mod func(*Config),
 	}
 	cfg.Escalation = esc
 	require.NoError(t, cfg.Validate())
-	r := &rig{t: t, url: url, pw: pw, cfg: cfg, log: &logBuf{}, pager: map[string]*pager{}}
+	r := &rig{t: t, url: url, pw: pw, cfg: cfg, log: &testsupport.SyncBuffer{}, pager: map[string]*pager{}}
 	r.rec = newRecorder(t, url, r.user("bridge"), pw["bridge"], "sco/v1/s1/#")
 	r.lane = mqttClient(t, url, "lane-3", r.user("lane-3"), pw["lane-3"], nil)
 	for _, id := range online {
@@ -767,35 +749,18 @@ func TestBridgeStopWhileConnecting(t *testing.T) {
 }
 
 // An in-process device (the web app) acts through Do: its presence pages
-// the attendant like a pager's would, its commands are answered, and
-// Observe hands it every effect once published.
+// the attendant like a pager's would, and its commands are answered.
 func TestBridgeInProcessDevice(t *testing.T) {
 	r := buildRig(t, testsupport.Mochi(t).URL(), nil, nil, slow, "ben")
-	seen := make(chan attendant.PageOut, 16)
-	r.opts = func(o *Opts) {
-		o.Observe = func(fx attendant.Effects) {
-			for _, p := range fx.Pages {
-				if p.To == "ana" {
-					seen <- p
-				}
-			}
-		}
-	}
 	b := r.start()
 	ctx := context.Background()
 	_, err := b.Do(ctx, func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error) {
-		return d.DevicePresence(now, "ana", "web:1", protocol.PresenceAvailable, 30*time.Second)
+		return d.Presence(now, "ana", protocol.Presence{Status: protocol.PresenceAvailable, Device: "web:1"})
 	})
 	require.NoError(t, err)
 	from := r.rec.mark()
 	r.raise("a1", protocol.KindHelp)
 	r.rec.await(from, "pager/ana/page", `"alert":"a1"`, `"tier":1`)
-	select {
-	case p := <-seen:
-		require.Equal(t, "a1", p.Page.Alert)
-	case <-time.After(waitFor):
-		t.Fatal("the observer never saw ana's page")
-	}
 	fx, err := b.Do(ctx, func(now time.Time, d *attendant.Dispatcher) (attendant.Effects, error) {
 		return d.PagerCmd(now, "ana", protocol.PagerCmd{ID: "w1", Alert: "a1", Action: protocol.PagerClaim})
 	})

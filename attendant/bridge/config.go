@@ -67,8 +67,18 @@ func (p *Period) Set(s string) error {
 	return nil
 }
 
-// String implements flag.Value.
-func (p *Period) String() string { return time.Duration(*p).String() }
+// String implements flag.Value: a Go duration without zero seconds and
+// minutes at its end (24h, 1h30m, 30m), as the usage shows a default.
+func (p *Period) String() string {
+	s := time.Duration(*p).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 func parsePeriod(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {

@@ -277,3 +277,16 @@ func hasKey(n *yaml.Node, path []string) bool {
 	}
 	return false
 }
+
+// A period reads as a Go duration or days, and prints as the usage shows
+// a default: without zero minutes and seconds.
+func TestPeriod(t *testing.T) {
+	for in, want := range map[string]string{"24h": "24h", "7d": "168h", "90m": "1h30m", "30m": "30m", "1h0m30s": "1h0m30s", "45s": "45s", "0d": "0s"} {
+		var p Period
+		require.NoError(t, p.Set(in), in)
+		require.Equal(t, want, p.String(), in)
+	}
+	var p Period
+	require.ErrorContains(t, p.Set("7x"), `"7x" is not a duration (90d, 36h)`)
+	require.ErrorContains(t, p.Set("-1d"), `"-1d" is not a number of days (90d)`)
+}

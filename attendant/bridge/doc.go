@@ -36,8 +36,8 @@
 //     (WriteMetrics, web.Opts.Metrics). An alert's times and outcome are
 //     counted when it closes, from its intervention record.
 //   - In-process devices act through Bridge.Do, which runs a function on
-//     the dispatcher's goroutine and applies its effects, and learn of
-//     effects through Opts.Observe.
+//     the dispatcher's goroutine and applies its effects as those of an
+//     MQTT message.
 //   - WebBackend is the attendant app's web.Backend (Bridge.Web): a web
 //     attendant's presence, commands and the console's actions go to the
 //     dispatcher as an MQTT pager's would, and what the app shows comes

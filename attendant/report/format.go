@@ -40,7 +40,7 @@ func WriteText(w io.Writer, r Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Interventions at store %s, %s to %s\n\n", r.Store, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
 	t := r.Total
-	fmt.Fprintf(&b, "%d checkouts, %d interventions: %s per 100 checkouts.\n", t.Checkouts, t.Interventions, num(t.Per100))
+	fmt.Fprintf(&b, "%s, %s: %s per 100 checkouts.\n", plural(t.Checkouts, "checkout"), plural(t.Interventions, "intervention"), num(t.Per100))
 	fmt.Fprintf(&b, "%s fixed by the shopper, %s needed an attendant, %s resolved remotely.\n", pct(t.FixedByShopper), pct(t.NeededAction), pct(t.Remote))
 	fmt.Fprintf(&b, "Attendant time: %s. Time to claim: median %s, p90 %s.\n", dur(t.AttendantTime), statDur(t.TimeToClaim, t.TimeToClaim.P50), statDur(t.TimeToClaim, t.TimeToClaim.P90))
 	b.WriteString("\nshopper: fixed by the shopper; action: needed an attendant; remote: resolved from the handheld;\n" +
@@ -195,4 +195,12 @@ func dur(s float64) string {
 	}
 	n := int(math.Round(s / 60))
 	return fmt.Sprintf("%dh%02dm", n/60, n%60)
+}
+
+// plural is n things: "1 checkout", "2 checkouts".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }

@@ -100,6 +100,20 @@ func (s *script) applied(now time.Time, lane, alert string) {
 	s.keep(s.d.LaneResult(now, lane, protocol.CommandResult{ID: s.commands[alert], OK: true, TS: protocol.At(now)}))
 }
 
+// served is an alert raised at start that who claims claim seconds
+// later, reaches the lane at arrive (0: resolved from the handheld) and
+// resolves with res at resolve; the lane applies it a second later.
+func (s *script) served(start time.Time, lane, zone, id string, kind protocol.Kind, item *protocol.ItemRef, who string, claim, arrive, resolve float64, res protocol.Action) {
+	at := func(sec float64) time.Time { return start.Add(time.Duration(sec * float64(time.Second))) }
+	s.raise(start, lane, zone, id, kind, item)
+	s.cmd(at(claim), who, id, protocol.PagerClaim, "")
+	if arrive > 0 {
+		s.cmd(at(arrive), who, id, protocol.PagerArrive, "")
+	}
+	s.cmd(at(resolve), who, id, protocol.PagerResolve, res)
+	s.applied(at(resolve+1), lane, id)
+}
+
 var (
 	cola    = &protocol.ItemRef{GTIN: "05000112637922", Name: "Cola 330ml"}
 	wine    = &protocol.ItemRef{GTIN: "05010477348678", Name: "Red wine 75cl"}
@@ -111,25 +125,14 @@ var (
 func scriptedDay(t *testing.T) Input {
 	s := newScript(t)
 	// A bag_timeout fixed at the lane.
-	s.raise(clock("08:05", 0), "1", "front", "a01", protocol.KindBagTimeout, cola)
-	s.cmd(clock("08:05", 12), "ana", "a01", protocol.PagerClaim, "")
-	s.cmd(clock("08:05", 40), "ana", "a01", protocol.PagerArrive, "")
-	s.cmd(clock("08:05", 55), "ana", "a01", protocol.PagerResolve, protocol.ActionApprove)
-	s.applied(clock("08:05", 56), "1", "a01")
+	s.served(clock("08:05", 0), "1", "front", "a01", protocol.KindBagTimeout, cola, "ana", 12, 40, 55, protocol.ActionApprove)
 	// Help the shopper no longer needs.
 	s.raise(clock("08:20", 0), "1", "front", "a02", protocol.KindHelp, nil)
 	s.cancel(clock("08:20", 8), "1", "a02")
 	// A mismatch Ana lets go to tier 2; Ben voids it from his handheld.
-	s.raise(clock("08:45", 0), "2", "front", "a03", protocol.KindWeightMismatch, bananas)
-	s.cmd(clock("08:45", 31), "ben", "a03", protocol.PagerClaim, "")
-	s.cmd(clock("08:45", 50), "ben", "a03", protocol.PagerResolve, protocol.ActionVoid)
-	s.applied(clock("08:45", 51), "2", "a03")
+	s.served(clock("08:45", 0), "2", "front", "a03", protocol.KindWeightMismatch, bananas, "ben", 31, 0, 50, protocol.ActionVoid)
 	// An age check.
-	s.raise(clock("09:10", 0), "2", "front", "a04", protocol.KindAgeCheck, wine)
-	s.cmd(clock("09:10", 5), "ana", "a04", protocol.PagerClaim, "")
-	s.cmd(clock("09:10", 30), "ana", "a04", protocol.PagerArrive, "")
-	s.cmd(clock("09:10", 45), "ana", "a04", protocol.PagerResolve, protocol.ActionAgeOK)
-	s.applied(clock("09:10", 46), "2", "a04")
+	s.served(clock("09:10", 0), "2", "front", "a04", protocol.KindAgeCheck, wine, "ana", 5, 30, 45, protocol.ActionAgeOK)
 	// Ben's claim expires; Sue, the nearest then, takes it.
 	s.raise(clock("10:00", 0), "3", "back", "a05", protocol.KindUnexpectedItem, nil)
 	s.cmd(clock("10:00", 15), "ben", "a05", protocol.PagerClaim, "")
@@ -143,31 +146,16 @@ func scriptedDay(t *testing.T) Input {
 	s.cmd(clock("11:30", 15), "ana", "a06", protocol.PagerRelease, "") // no: the shopper did it
 	s.cancel(clock("11:30", 16), "1", "a06")
 	// Nobody claims until tier 3.
-	s.raise(clock("12:00", 0), "3", "back", "a07", protocol.KindItemRemoved, bananas)
-	s.cmd(clock("12:01", 10), "sue", "a07", protocol.PagerClaim, "")
-	s.cmd(clock("12:02", 0), "sue", "a07", protocol.PagerArrive, "")
-	s.cmd(clock("12:02", 20), "sue", "a07", protocol.PagerResolve, protocol.ActionApprove)
-	s.applied(clock("12:02", 21), "3", "a07")
+	s.served(clock("12:00", 0), "3", "back", "a07", protocol.KindItemRemoved, bananas, "sue", 70, 120, 140, protocol.ActionApprove)
 	// An unknown item voided remotely.
-	s.raise(clock("14:00", 0), "4", "back", "a08", protocol.KindUnknownItem, nil)
-	s.cmd(clock("14:00", 10), "sue", "a08", protocol.PagerClaim, "")
-	s.cmd(clock("14:00", 25), "sue", "a08", protocol.PagerResolve, protocol.ActionVoid)
-	s.applied(clock("14:00", 26), "4", "a08")
+	s.served(clock("14:00", 0), "4", "back", "a08", protocol.KindUnknownItem, nil, "sue", 10, 0, 25, protocol.ActionVoid)
 	// A scanner that came back by itself.
 	s.raise(clock("15:30", 0), "2", "front", "a09", protocol.KindDeviceFault, nil)
 	s.cancel(clock("15:30", 2), "2", "a09")
 	// Cola again, at the lane.
-	s.raise(clock("16:00", 0), "1", "front", "a10", protocol.KindBagTimeout, cola)
-	s.cmd(clock("16:00", 9), "ana", "a10", protocol.PagerClaim, "")
-	s.cmd(clock("16:00", 30), "ana", "a10", protocol.PagerArrive, "")
-	s.cmd(clock("16:00", 41), "ana", "a10", protocol.PagerResolve, protocol.ActionApprove)
-	s.applied(clock("16:00", 42), "1", "a10")
+	s.served(clock("16:00", 0), "1", "front", "a10", protocol.KindBagTimeout, cola, "ana", 9, 30, 41, protocol.ActionApprove)
 	// Help, given at the lane.
-	s.raise(clock("17:00", 0), "4", "back", "a11", protocol.KindHelp, nil)
-	s.cmd(clock("17:00", 7), "ben", "a11", protocol.PagerClaim, "")
-	s.cmd(clock("17:00", 40), "ben", "a11", protocol.PagerArrive, "")
-	s.cmd(clock("17:01", 30), "ben", "a11", protocol.PagerResolve, protocol.ActionClear)
-	s.applied(clock("17:01", 31), "4", "a11")
+	s.served(clock("17:00", 0), "4", "back", "a11", protocol.KindHelp, nil, "ben", 7, 40, 90, protocol.ActionClear)
 	s.until(clock("20:00", 0))
 	require.Len(t, s.recs, 11)
 
@@ -247,4 +235,11 @@ func TestScriptedDayNumbers(t *testing.T) {
 	require.Equal(t, 3, ana.Resolved)
 	require.Equal(t, 0, ana.Remote)
 	require.Equal(t, 16.0+16+12, ana.OnSite, "from arrive to the lane's answer: a01 16s, a04 16s, a10 12s")
+}
+
+// One checkout and one intervention read as such, not "1 interventions".
+func TestTextSingular(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, Report{Store: "s1", From: day0, To: day0.Add(time.Hour), Total: Row{Checkouts: 1, Interventions: 1, Per100: 100}}))
+	require.Contains(t, b.String(), "\n1 checkout, 1 intervention: 100.0 per 100 checkouts.\n")
 }

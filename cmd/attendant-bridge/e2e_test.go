@@ -33,6 +33,7 @@ const e2eWait = 15 * time.Second
 // storeLog records every message of store s1, in order.
 type storeLog struct {
 	t      *testing.T
+	c      paho.Client // subscribed to sco/v1/s1/#; a test may publish with it
 	mu     sync.Mutex
 	msgs   []paho.Message
 	notify chan struct{}
@@ -57,6 +58,7 @@ func newStoreLog(t *testing.T, url string) *storeLog {
 	})
 	require.True(t, tok.WaitTimeout(5*time.Second))
 	require.NoError(t, tok.Error())
+	s.c = c
 	return s
 }
 

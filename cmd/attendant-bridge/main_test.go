@@ -7,10 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
@@ -28,23 +25,6 @@ func writeConfig(t *testing.T, broker, extra string) string {
 		"attendants:\n  - { id: ana, name: Ana, zone: front, roles: [attendant] }\n" + extra
 	require.NoError(t, os.WriteFile(p, []byte(cfg), 0o600))
 	return p
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestCheckConfig(t *testing.T) {
@@ -116,40 +96,18 @@ func TestRunBinary(t *testing.T) {
 	c, await := watchStore(t, broker.URL())
 	c.Publish(protocol.PresenceTopic("s1", "ana"), 1, true, []byte(`{"status":"available"}`)).Wait()
 
-	cmd := exec.Command(bin, "-config", cfgPath, "-log-format", "json")
-	logs := &syncBuf{}
-	cmd.Stderr = logs
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	ended := false
-	defer func() {
-		if !ended {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-
+	p := testsupport.StartProc(t, "attendant-bridge", bin, "-config", cfgPath, "-log-format", "json")
 	await(protocol.BridgeStateTopic("s1"), `"online":true`)
 	c.Publish(protocol.LaneAlertTopic("s1", "3"), 1, false, protocol.Encode(protocol.Alert{ID: "a1", Store: "s1", Lane: "3", Zone: "front", Kind: protocol.KindHelp, Status: protocol.AlertOpen})).Wait()
 	await(protocol.PageTopic("s1", "ana"), `"alert":"a1"`)
+	p.WaitMsg("paged")
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	p.Term() // exit status 0 within its Wait
 	await(protocol.BridgeStateTopic("s1"), `"online":false`)
-	select {
-	case err := <-exited:
-		ended = true
-		require.NoError(t, err, "exit status; logs:\n%s", logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("bridge did not exit on SIGTERM")
-	}
-	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
-	require.NotEmpty(t, lines)
-	for _, l := range lines {
+	for _, l := range strings.Split(p.Log(), "\n") {
 		var v map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &v), "log line is JSON: %s", l)
 	}
-	require.Contains(t, logs.String(), `"msg":"paged"`)
 }
 
 // TestKillAndRestart kills the bridge with SIGKILL while an alert is open
@@ -210,33 +168,16 @@ func TestKillAndRestart(t *testing.T) {
 	await(protocol.PagerResultTopic("s1", "ben"), `"error":"not paged for this alert","claimed_by":"ana"`)
 }
 
-// watchStore subscribes to everything of store s1 and returns the client
-// and a function that waits (10 s at most) for a message on topic whose
-// payload contains fragment.
+// watchStore subscribes to everything of store s1 and returns a client
+// to publish with and a function that waits for the next message on
+// topic whose payload contains fragment.
 func watchStore(t *testing.T, url string) (paho.Client, func(topic, fragment string)) {
 	t.Helper()
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("e2e").SetOrderMatters(true))
-	tok := c.Connect()
-	require.True(t, tok.WaitTimeout(5*time.Second))
-	require.NoError(t, tok.Error())
-	t.Cleanup(func() { c.Disconnect(50) })
-	msgs := make(chan paho.Message, 1000)
-	tok = c.Subscribe("sco/v1/s1/#", 1, func(_ paho.Client, m paho.Message) { msgs <- m })
-	require.True(t, tok.WaitTimeout(5*time.Second))
-	require.NoError(t, tok.Error())
-	return c, func(topic, fragment string) {
+	s := newStoreLog(t, url)
+	at := 0
+	return s.c, func(topic, fragment string) {
 		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case m := <-msgs:
-				if m.Topic() == topic && strings.Contains(string(m.Payload()), fragment) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no %s on %s", fragment, topic)
-			}
-		}
+		s.await(&at, topic, has(fragment))
 	}
 }
 

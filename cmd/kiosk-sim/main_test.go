@@ -115,7 +115,7 @@ func checkDemoSummary(t *testing.T, out string) {
 	_, summary, ok := strings.Cut(out, "\nstopping...\n")
 	require.True(t, ok, "no stop:\n%s", out)
 	require.Regexp(t, `(?m)^Interventions at store s1, \S+ to \S+$`, summary)
-	total := regexp.MustCompile(`(?m)^(\d+) checkouts, (\d+) interventions: `).FindStringSubmatch(summary)
+	total := regexp.MustCompile(`(?m)^(\d+) checkouts?, (\d+) interventions?: `).FindStringSubmatch(summary)
 	require.NotNil(t, total, "no total:\n%s", summary)
 	sections := regexp.MustCompile(`(?ms)^By kind\nkind +count .*?\n(.*?)\n\nItems causing .*?^By attendant\nattendant +claims +resolved .*?\n(.*?)\n\n`).FindStringSubmatch(summary)
 	require.NotNil(t, sections, "no kinds or attendants:\n%s", summary)
