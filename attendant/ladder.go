@@ -190,7 +190,11 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 				out = append(out, at.ID)
 			}
 		case 3:
-			if onShift && (at.HasRole(role) || at.HasRole(protocol.RoleSupervisor)) {
+			// Everyone on shift with the role, busy or not, and every
+			// supervisor who has a device on (a supervisor on break is
+			// still reachable; offline has nothing to ring).
+			reachable := onShift || st == protocol.PresenceBreak
+			if onShift && at.HasRole(role) || reachable && at.HasRole(protocol.RoleSupervisor) {
 				out = append(out, at.ID)
 			}
 		}

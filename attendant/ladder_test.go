@@ -1,9 +1,11 @@
 package attendant
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/protocol"
@@ -209,4 +211,19 @@ func TestRouterTierOne(t *testing.T) {
 			require.Equal(t, c.want, got[0], got)
 		})
 	}
+}
+
+// Tier 3 pages every supervisor who has a device on, on break too (the
+// contract's "and every supervisor"), but not one who is offline; tiers 1
+// and 2 never page a supervisor on break.
+func TestTierThreeReachesASupervisorOnBreak(t *testing.T) {
+	cfg := testConfig(t, Attendant{ID: "max", Name: "Max", Zone: "office", Roles: []string{"supervisor"}})
+	h := newHarness(t, cfg, map[string]string{"ana": "available", "sue": "break", "max": "offline"})
+	assert.Contains(t, h.raise(t0, "a1", "front", protocol.KindHelp), "page ana a1 tier 1")
+	tier2 := h.tick(t0.Add(20 * time.Second))
+	assert.Contains(t, tier2, "page ana a1 tier 2")
+	assert.NotContains(t, strings.Join(tier2, "\n"), "page sue")
+	tier3 := strings.Join(h.tick(t0.Add(40*time.Second)), "\n")
+	assert.Contains(t, tier3, "page sue a1 tier 3", "a supervisor on break is paged at tier 3")
+	assert.NotContains(t, tier3, "page max", "an offline supervisor has nothing to ring")
 }
