@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -28,14 +27,6 @@ func tool(t *testing.T, name, debian string) string {
 		t.Skipf("%s not installed (Debian package %s)", name, debian)
 	}
 	return p
-}
-
-// repo is the top of the repository.
-func repo(t *testing.T) string {
-	t.Helper()
-	r, err := filepath.Abs("..")
-	require.NoError(t, err)
-	return r
 }
 
 func read(t *testing.T, path string) string {
