@@ -91,7 +91,7 @@ allow_anonymous true
 	storePort := freePort(t)
 	users := map[string][]string{"bridge": {"bridge"}, "lane-3": {"lane", "s1", "3"}, "ana": {"pager", "ana"}}
 	for u, args := range users {
-		argv := append([]string{filepath.Join(repo(t), "scripts/mosquitto/add-user.sh"), "-d", dir}, args...)
+		argv := append([]string{filepath.Join(testsupport.RepoRoot(t), "scripts/mosquitto/add-user.sh"), "-d", dir}, args...)
 		out, err := exec.Command("bash", append(argv, "pw-"+u)...).CombinedOutput()
 		require.NoError(t, err, "add-user.sh %v: %s", args, out)
 	}

@@ -1,11 +1,8 @@
 package deploy_test
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,14 +27,6 @@ func tool(t *testing.T, name, debian string) string {
 	return p
 }
 
-// repo is the top of the repository.
-func repo(t *testing.T) string {
-	t.Helper()
-	r, err := filepath.Abs("..")
-	require.NoError(t, err)
-	return r
-}
-
 func read(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -52,22 +41,4 @@ func run(t *testing.T, name string, args ...string) string {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	require.NoError(t, err, "%s %v:\n%s", name, args, out)
 	return string(out)
-}
-
-// syncWriter collects a process's output for failure messages.
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
 }

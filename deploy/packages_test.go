@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 // shipped is one file of a package: where it is installed, its mode, and
@@ -89,7 +91,7 @@ func packages(t *testing.T) dist {
 		if !requirePackages() {
 			t.Skip("packages not tested: scripts/package.sh, then SCO_DIST=$PWD/dist go test ./deploy (scripts/test.sh does both)")
 		}
-		d.dir = filepath.Join(repo(t), "dist")
+		d.dir = filepath.Join(testsupport.RepoRoot(t), "dist")
 	}
 	v, err := os.ReadFile(filepath.Join(d.dir, "VERSION"))
 	if err != nil {
@@ -200,7 +202,7 @@ func checkFiles(t *testing.T, root, pkg, arch string) {
 	for _, s := range packageFiles[pkg] {
 		path := filepath.Join(root, s.path)
 		if s.src != "" {
-			assert.True(t, read(t, filepath.Join(repo(t), s.src)) == read(t, path),
+			assert.True(t, read(t, filepath.Join(testsupport.RepoRoot(t), s.src)) == read(t, path),
 				"%s differs from %s (packages of another tree? scripts/package.sh builds them again)", s.path, s.src)
 			continue
 		}
@@ -247,7 +249,7 @@ func checkControl(t *testing.T, deb, pkg string) {
 		st, err := os.Stat(filepath.Join(dir, s))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), st.Mode().Perm(), s)
-		assert.True(t, read(t, filepath.Join(repo(t), "deploy/nfpm", s)) == read(t, filepath.Join(dir, s)), "%s differs from deploy/nfpm/%s", s, s)
+		assert.True(t, read(t, filepath.Join(testsupport.RepoRoot(t), "deploy/nfpm", s)) == read(t, filepath.Join(dir, s)), "%s differs from deploy/nfpm/%s", s, s)
 	}
 	ls, err := os.ReadDir(dir)
 	require.NoError(t, err)

@@ -144,7 +144,7 @@ func TestDaemonsNotifyReady(t *testing.T) {
 
 			cmd := exec.Command(bin, "-config", filepath.Join(dir, d.config))
 			cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
-			var log syncWriter
+			var log testsupport.SyncBuffer
 			cmd.Stdout, cmd.Stderr = &log, &log
 			require.NoError(t, cmd.Start())
 			exited := make(chan error, 1)
@@ -170,7 +170,7 @@ func TestDaemonsNotifyReady(t *testing.T) {
 }
 
 // notification waits for the next datagram on the notify socket.
-func notification(t *testing.T, c *net.UnixConn, exited <-chan error, log *syncWriter) string {
+func notification(t *testing.T, c *net.UnixConn, exited <-chan error, log *testsupport.SyncBuffer) string {
 	t.Helper()
 	got := make(chan string, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

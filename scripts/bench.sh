@@ -52,17 +52,35 @@ e2e() {
 	procs
 }
 
+# mosquitto is Debian's broker: on the PATH, or in /usr/sbin, which is not
+# on a user's PATH.
+mosquitto=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
+
+# free_port prints a loopback TCP port that nothing listens on.
+free_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "bench.sh: no free port found" >&2
+	return 1
+}
+
 mosq() {
 	build
-	if command -v mosquitto >/dev/null; then
-		port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	if [ -n "$mosquitto" ]; then
+		port=$(free_port)
 		# No per-client queue limit: a burst queues thousands of QoS 1
 		# messages for the observer, which Mosquitto would otherwise drop.
 		# set_tcp_nodelay: without it Mosquitto's small packets wait for
 		# the peer's delayed ACK (Nagle), 40 ms at a time; NODELAY=false
 		# shows it.
 		printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay %s\n' "$port" "${NODELAY:-true}" >"$tmp/mosquitto.conf"
-		mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
+		"$mosquitto" -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.log" 2>&1 &
 		mosq_pid=$!
 		for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 		run -broker "tcp://127.0.0.1:$port"
@@ -78,7 +96,7 @@ mosq() {
 # the machine's other load moves single runs.
 procs() {
 	build
-	if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then
+	if [ -z "$mosquitto" ]; then
 		echo "== mosquitto not installed: process runs skipped"
 		return
 	fi

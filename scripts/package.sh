@@ -83,9 +83,6 @@ for arch in "${arches[@]}"; do
 
   # The nfpm configs take the binaries from dist/stage/bin.
   rm -rf dist/stage/bin
-# What deploy/packages_test.go checks.
-printf '%s\n' "$VERSION" > dist/VERSION
-printf '%s\n' "${arches[@]}" > dist/ARCHES
   mkdir -p dist/stage/bin
   cp -l "$out"/* dist/stage/bin/ 2>/dev/null || cp "$out"/* dist/stage/bin/
   for pkg in sco-lane sco-store; do

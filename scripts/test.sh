@@ -13,11 +13,13 @@ log() { printf '==> %s\n' "$*"; }
 
 # 1. What the tests need from Debian: Mosquitto (the integration suite),
 # mosquitto_passwd (in the same package), openssl (the broker set-up test
-# makes a store CA), Chromium (the attendant app's browser tests drive
+# makes a store CA), curl (the test of README's store steps runs their
+# curl commands), Chromium (the attendant app's browser tests drive
 # it headless over the DevTools protocol), and the package tools below.
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # The package step and its tests (deploy/): dpkg-deb, lintian, qemu-user
 # for the ARM smoke test, systemd-analyze for the units.

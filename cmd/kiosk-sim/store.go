@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sco-project/sco/internal/cli"
+	"github.com/sco-project/sco/simulator/floors"
 	"github.com/sco-project/sco/simulator/store"
 )
 
@@ -19,9 +20,9 @@ func storeCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "store",
 		Short:    "time to a person: how long stuck shoppers wait at each staffing level",
-		Usage:    []string{"[-attendants 1,2,3,4] [-seed 1] [-json] floor.yaml"},
-		Args:     "floor.yaml",
-		Doc:      "store plays a shift of shoppers and attendants on a floor (simulator/floors/12-lane.yaml) against the real dispatcher on a virtual clock, once per staffing level, and prints trouble to claim, to arrival and to resolution (p50/p90/p95/max), shoppers who waited over 60 s, pages escalated to tier 2 and 3, and utilisation.",
+		Usage:    []string{"[-attendants 1,2,3,4] [-seed 1] [-json] [floor.yaml]"},
+		Args:     "[floor.yaml]",
+		Doc:      "store plays a shift of shoppers and attendants on a floor (without floor.yaml, the shipped " + floors.TwelveLaneName + ", built in) against the real dispatcher on a virtual clock, once per staffing level, and prints trouble to claim, to arrival and to resolution (p50/p90/p95/max), shoppers who waited over 60 s, pages escalated to tier 2 and 3, and utilisation.",
 		LogLevel: "off",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&levels, "attendants", levels, "staffing levels to sweep, comma-separated (the floor's first n attendants)")
@@ -29,8 +30,8 @@ func storeCommand() *cli.Command {
 			fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 		},
 		Run: func(ctx context.Context, env *cli.Env) error {
-			if len(env.Args) != 1 {
-				return cli.Usagef("one floor file is required")
+			if len(env.Args) > 1 {
+				return cli.Usagef("one floor file at most")
 			}
 			var ns []int
 			for _, s := range strings.Split(levels, ",") {
@@ -40,7 +41,13 @@ func storeCommand() *cli.Command {
 				}
 				ns = append(ns, n)
 			}
-			f, err := store.LoadFloor(env.Args[0])
+			var f *store.Floor
+			var err error
+			if len(env.Args) == 1 {
+				f, err = store.LoadFloor(env.Args[0])
+			} else {
+				f, err = store.ParseFloor(floors.TwelveLaneName, floors.TwelveLane)
+			}
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,11 @@ func TestStoreCommand(t *testing.T) {
 	require.Contains(t, errs, `-attendants: "x" is not a number`)
 	code, _, _ = run(floor, floor)
 	require.Equal(t, cli.ExitUsage, code)
-	// The shipped floor loads.
-	code, _, errs = run("-attendants", "1", "../../simulator/floors/12-lane.yaml")
+	// The shipped floor loads, and without a floor file it is the one
+	// played.
+	code, shipped, errs := run("-attendants", "1", "../../simulator/floors/12-lane.yaml")
 	require.Equal(t, cli.ExitOK, code, errs)
+	code, builtin, errs := run("-attendants", "1")
+	require.Equal(t, cli.ExitOK, code, errs)
+	require.Equal(t, shipped, builtin)
 }

@@ -158,7 +158,7 @@ type Report struct {
 	Resolved   int         `json:"resolved"`   // alerts the lane closed after the pager's clear
 	Lost       int         `json:"lost"`       // scans whose alert or page never came
 	Unresolved int         `json:"unresolved"` // paged, but the lane's alert not seen closed in time
-	Duplicates int         `json:"duplicates"` // pages beyond one per alert and tier
+	Duplicates int         `json:"duplicates"` // pages beyond one per alert, tier and attendant
 	PagesTier  map[int]int `json:"pages_by_tier"`
 	Malformed  int         `json:"malformed"` // messages of the store that did not decode
 	// Trouble traces the first few lost or unresolved alerts through the
@@ -311,6 +311,12 @@ func Run(ctx context.Context, o Opts) (*Report, error) {
 	return rep, ctx.Err()
 }
 
+// limits are the bridge's limits in a bench. Its pagers are load
+// generators, each answering up to -rate alerts a second with a claim and
+// a resolution: the default rate limit, 5 commands a second for a person
+// with a handheld, would refuse them and leave their lanes waiting.
+var limits = attendant.Limits{PagerCmdsPerS: 1e6, PagerCmdBurst: 1e6}
+
 // overhead is chain over two raw hops at p50 and p99 (0 without hops).
 func overhead(chain, hop Stats) (p50, p99 float64) {
 	if hop.P50 <= 0 || hop.P99 <= 0 {
@@ -322,7 +328,7 @@ func overhead(chain, hop Stats) (p50, p99 float64) {
 // startStore starts the store in this process (simulator/harness) and
 // returns it with the lanes to drive.
 func startStore(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpec, roster []attendant.Attendant) (*world, error) {
-	ho := harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Logger: o.Logger, Dir: dir}
+	ho := harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: lanes, Roster: roster, Limits: limits, Logger: o.Logger, Dir: dir}
 	if o.Fake {
 		ho.Lanes = []harness.LaneSpec{{ID: "idle", Zone: roster[0].Zone}}
 	}
@@ -415,8 +421,15 @@ type sample struct {
 	lane                    int
 	scanAt, alertAt, pageAt time.Time
 	alert                   string
-	tiers                   map[int]int // pages on the wire, by tier
+	pages                   map[pageTo]int // pages on the wire
 	resolved                bool
+}
+
+// pageTo is a page of an alert at a tier to one attendant: a tier pages
+// each attendant once.
+type pageTo struct {
+	tier int
+	to   string
 }
 
 // runner follows samples; its handlers are called from the probe's and the
@@ -465,7 +478,7 @@ func (r *runner) onMessage(_ paho.Client, m paho.Message) {
 			r.byAlert[a.ID] = smp
 			r.bytes = len(m.Payload())
 			if e, ok := r.early[a.ID]; ok {
-				smp.pageAt, smp.tiers = e.pageAt, e.tiers
+				smp.pageAt, smp.pages = e.pageAt, e.pages
 				delete(r.early, a.ID)
 			}
 		}
@@ -476,7 +489,7 @@ func (r *runner) onMessage(_ paho.Client, m paho.Message) {
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.sampleFor(p.Alert).tiers[p.Tier]++
+		r.sampleFor(p.Alert).pages[pageTo{p.Tier, t.ID}]++
 	case protocol.TLaneState:
 		var st protocol.LaneState
 		if protocol.Decode(m.Payload(), &st) != nil {
@@ -521,7 +534,7 @@ func (r *runner) sampleFor(alert string) *sample {
 	}
 	e := r.early[alert]
 	if e == nil {
-		e = &sample{tiers: map[int]int{}}
+		e = &sample{pages: map[pageTo]int{}}
 		r.early[alert] = e
 	}
 	return e
@@ -572,7 +585,7 @@ loop:
 		case <-time.After(wait):
 			break loop // every lane stuck: the rest count as lost
 		}
-		smp := &sample{lane: i, tiers: map[int]int{}}
+		smp := &sample{lane: i, pages: map[pageTo]int{}}
 		r.mu.Lock()
 		r.current[i], r.all = smp, append(r.all, smp)
 		smp.scanAt = time.Now()
@@ -600,7 +613,7 @@ loop:
 	// change them under the report.
 	for i, smp := range res.samples {
 		cp := *smp
-		cp.tiers = maps.Clone(smp.tiers)
+		cp.pages = maps.Clone(smp.pages)
 		res.samples[i] = &cp
 	}
 	return res
@@ -721,8 +734,8 @@ func (res *result) fill(rep *Report) {
 		} else if !smp.pageAt.IsZero() && !smp.alertAt.IsZero() {
 			rep.Unresolved++
 		}
-		for tier, k := range smp.tiers {
-			rep.PagesTier[tier] += k
+		for p, k := range smp.pages {
+			rep.PagesTier[p.tier] += k
 			rep.Duplicates += k - 1
 		}
 	}
@@ -779,7 +792,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 func (rep *Report) Err() error {
 	var errs []error
 	if rep.Lost > 0 {
-		errs = append(errs, fmt.Errorf("bench: %d of %d alerts lost", rep.Lost, rep.Scans))
+		errs = append(errs, fmt.Errorf("bench: %d alerts lost (not scanned for want of a free lane, or no alert or page seen)", rep.Lost))
 	}
 	if rep.Unresolved > 0 {
 		errs = append(errs, fmt.Errorf("bench: %d paged alerts not seen resolved within the wait", rep.Unresolved))

@@ -55,6 +55,22 @@ func TestRunCountsEveryAlertOnce(t *testing.T) {
 	}
 }
 
+// Fewer pagers than lanes: a pager holds a claim on one of its lanes when
+// the other alerts, so the bridge pages every attendant at tier 2, and
+// each pager sends more commands than a person's rate limit lets
+// through. Every alert is still resolved, and tier 2's pages to several
+// attendants are no duplicates.
+func TestRunFewerPagersThanLanes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep, err := Run(ctx, Opts{Lanes: 3, Pagers: 2, Alerts: 60, Rate: 200, RawSamples: 5, Wait: 20 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, rep.Err())
+	assert.Equal(t, 60, rep.Resolved)
+	assert.Equal(t, 0, rep.Duplicates)
+	assert.Greater(t, rep.PagesTier[2], 0, "some alerts went to tier 2: %v", rep.PagesTier)
+}
+
 // A burst makes every lane alert once; lanes with fake devices count the
 // same.
 func TestBurstAlertsEveryFakeLane(t *testing.T) {

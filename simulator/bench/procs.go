@@ -301,6 +301,7 @@ func bridgeYAML(w *world, dataDir string, roster []attendant.Attendant) string {
 	for _, a := range roster {
 		fmt.Fprintf(&b, "  - {id: %s, name: %q, zone: %s, roles: [%s]}\n", a.ID, a.Name, a.Zone, strings.Join(a.Roles, ", "))
 	}
+	fmt.Fprintf(&b, "limits: {pager_cmds_per_s: %g, pager_cmd_burst: %d}\n", limits.PagerCmdsPerS, limits.PagerCmdBurst)
 	return b.String()
 }
 

@@ -52,6 +52,8 @@ type Opts struct {
 	Roster []attendant.Attendant
 	// Escalation; zero fields take the bridge defaults.
 	Escalation attendant.Escalation
+	// Limits; zero fields take the bridge defaults.
+	Limits attendant.Limits
 	// NoBridge runs the store without an attendant bridge (lanes fall back
 	// to broadcast paging).
 	NoBridge bool
@@ -167,7 +169,7 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	}
 	if !o.NoBridge {
 		s.bcfg = &bridge.Config{
-			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation},
+			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation, Limits: o.Limits},
 			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"), Web: o.Web,
 		}
 		if err := s.bcfg.Validate(); err != nil {

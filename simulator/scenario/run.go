@@ -176,6 +176,10 @@ func (x *runner) step(ctx context.Context, st Step) error {
 		return x.post("help", http.StatusOK)
 	case st.HelpCancel:
 		return x.post("help/cancel", http.StatusOK)
+	case st.OwnBag:
+		return x.post("own-bag", http.StatusOK)
+	case st.SkipBag:
+		return x.post("skip-bag", http.StatusOK)
 	case st.Finish:
 		code, err := l.Post("finish")
 		x.lastFinish = code

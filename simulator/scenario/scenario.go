@@ -50,6 +50,8 @@ type Step struct {
 	Remove     int           `yaml:"remove"`      // grams lifted out
 	Help       bool          `yaml:"help"`        // press the help button
 	HelpCancel bool          `yaml:"help_cancel"` // cancel the help request
+	OwnBag     bool          `yaml:"own_bag"`     // press "I'm using my own bag"
+	SkipBag    bool          `yaml:"skip_bag"`    // press "Skip bagging this item"
 	Finish     bool          `yaml:"finish"`      // press finish; expect_refused checks it is refused
 	Wait       time.Duration `yaml:"wait"`        // let time pass (timers in the lane run)
 	Unplug     string        `yaml:"unplug"`      // scanner | scale
@@ -169,6 +171,8 @@ func (st Step) validate() error {
 	count(st.Remove != 0)
 	count(st.Help)
 	count(st.HelpCancel)
+	count(st.OwnBag)
+	count(st.SkipBag)
 	count(st.Finish)
 	count(st.Wait != 0)
 	count(st.Unplug != "")
@@ -215,6 +219,10 @@ func (st Step) String() string {
 		return "press help"
 	case st.HelpCancel:
 		return "cancel help"
+	case st.OwnBag:
+		return "own bag"
+	case st.SkipBag:
+		return "skip bagging"
 	case st.Finish:
 		return "finish"
 	case st.Wait != 0:

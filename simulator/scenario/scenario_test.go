@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sco-project/sco/protocol"
 )
 
 // Every shipped scenario passes against a whole simulated store.
@@ -35,14 +37,15 @@ func TestScenariosCoverEveryAlertKind(t *testing.T) {
 			kinds[k] = true
 		}
 	}
-	for _, k := range []string{"unknown_item", "bag_timeout", "weight_mismatch", "unexpected_item", "item_removed", "age_check", "help", "device_fault"} {
-		require.True(t, kinds[k], "no scenario raises %s", k)
+	for _, k := range protocol.Kinds {
+		require.True(t, kinds[string(k)], "no scenario raises %s", k)
 	}
 }
 
 func TestParseRejects(t *testing.T) {
 	cases := map[string]string{
 		"name: x\nsteps: [{scan: '1', place: 3}]":             "exactly one action per step",
+		"name: x\nsteps: [{help: true, skip_bag: true}]":      "exactly one action per step",
 		"name: x\nsteps: [{frobnicate: true}]":                "field frobnicate not found",
 		"name: x\nsteps: [{expect: {alert: teleport}}]":       `unknown alert kind "teleport"`,
 		"name: x\nscale: dialog06\nsteps: [{help: true}]":     `scale "dialog06"`,

@@ -50,12 +50,18 @@ func LoadFloor(path string) (*Floor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	return ParseFloor(path, b)
+}
+
+// ParseFloor parses and validates a floor; name says where it came from
+// in errors.
+func ParseFloor(name string, b []byte) (*Floor, error) {
 	var f Floor
 	if err := yaml.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", path, err)
+		return nil, fmt.Errorf("store: %s: %w", name, err)
 	}
 	if err := f.Validate(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", path, err)
+		return nil, fmt.Errorf("store: %s: %w", name, err)
 	}
 	return &f, nil
 }
