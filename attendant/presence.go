@@ -36,6 +36,11 @@ func (d *Dispatcher) Presence(now time.Time, id string, p protocol.Presence) (Ef
 		return Effects{}, fmt.Errorf("attendant: %s presence: bad device %q", id, clip(p.Device))
 	}
 	dev := d.devices[id][p.Device]
+	if dev != nil && p.Seq != 0 && p.Seq == dev.seq && p.Status == dev.status {
+		// The same presence again: the broker re-delivers the retained
+		// one on every reconnect of the bridge. Nothing to do or to say.
+		return Effects{}, nil
+	}
 	if dev != nil && p.Seq != 0 && p.Seq <= dev.seq {
 		return Effects{}, fmt.Errorf("attendant: %s presence %s from device %q ignored: seq %d is not above %d", id, p.Status, p.Device, p.Seq, dev.seq)
 	}

@@ -29,6 +29,8 @@ func TestPresencePerDevice(t *testing.T) {
 		err, overall string
 	}{
 		{0, "phone", "busy", 10, nil, "", "busy"},
+		{500 * time.Millisecond, "phone", "busy", 10, nil, "", "busy"}, // the retained one again, after a reconnect: no complaint
+		{700 * time.Millisecond, "phone", "available", 10, nil, "seq 10 is not above 10", "busy"},
 		{time.Second, "web", "available", 0, nil, "", "available"},
 		{2 * time.Second, "phone", "available", 9, nil, "seq 9 is not above 10", "available"},
 		{3 * time.Second, "phone", "offline", 0, nil, "", "available"}, // the phone's will
