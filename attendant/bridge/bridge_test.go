@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/web"
 	"github.com/sco-project/sco/internal/broker"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/internal/testsupport"
@@ -815,9 +816,17 @@ func TestBridgeProfiles(t *testing.T) {
 // A supervisor closes a lane from a pager: the lane gets a command with
 // no alert, and the supervisor the lane's answer.
 func TestBridgeLaneCommand(t *testing.T) {
-	r, _ := newRig(t, testsupport.Mochi(t).URL(), slow, "sue")
+	// The lane's state and the pager's command come from two clients, so
+	// the broker may hand them over in either order: the web app's lane
+	// event says when the bridge knows lane 3, and the command goes then.
+	r, b := newAuthRig(t, testsupport.Mochi(t).URL(), nil, func(c *Config) {
+		c.Web = &web.Config{Listen: "127.0.0.1:0"}
+	}, slow, "sue")
 	from := r.rec.mark()
+	ev := subscribe(t, b.Web())
+	at := ev.mark()
 	publish(t, r.lane, protocol.LaneStateTopic("s1", "3"), true, protocol.Encode(protocol.LaneState{Store: "s1", Lane: "3", Online: true, State: protocol.StateIdle}))
+	ev.await(at, "lane 3", func(e web.Event) bool { return e.Kind == web.EventLane && e.Lane.Lane == "3" })
 	publish(t, r.pager["sue"].c, protocol.PagerCmdTopic("s1", "sue"), false,
 		protocol.Encode(protocol.PagerCmd{ID: "s1", Action: protocol.PagerLane, Lane: "3", Resolution: protocol.ActionOutOfService, TS: protocol.At(time.Now())}))
 	cmd := decodeAs[protocol.Command](t, r.rec.await(from, "lane/3/command", `"action":"out_of_service"`))
