@@ -28,8 +28,49 @@ type Config struct {
 	// listed (DefaultWalk when none is), and MissingWalks names it.
 	Zones  map[string]map[string]time.Duration `yaml:"zones"`
 	Limits Limits                              `yaml:"limits"`
+	// Routing is how tier 1 chooses. The zero value is the contract's
+	// rule (RouteWalk); RouteZone is the rule of thumb it replaced, kept
+	// so that kiosk-sim store can measure the difference. It is not a
+	// bridge.yaml key.
+	Routing Routing `yaml:"-"`
 
 	longest time.Duration // set by Validate: what an unlisted pair takes
+}
+
+// Routing is a rule for choosing the one attendant tier 1 pages.
+type Routing string
+
+const (
+	// RouteWalk is the contract's rule: the shortest walk to the lane
+	// from where each attendant is (the zone of the lane they last
+	// arrived at, else their roster zone), never someone who holds an
+	// unresolved claim.
+	RouteWalk Routing = ""
+	// RouteZone is zone-only routing, the rule of thumb most stores
+	// staff by: the lane's own zone's attendant first, else anyone, as
+	// placed on the roster, whether or not they are already on their way
+	// to another lane. Ties in both rules go to the least recently
+	// paged, then roster order.
+	RouteZone Routing = "zone"
+)
+
+// String is the rule's name: walk or zone.
+func (r Routing) String() string {
+	if r == RouteWalk {
+		return "walk"
+	}
+	return string(r)
+}
+
+// ParseRouting reads a rule's name (walk or zone).
+func ParseRouting(s string) (Routing, error) {
+	switch s {
+	case "walk":
+		return RouteWalk, nil
+	case "zone":
+		return RouteZone, nil
+	}
+	return "", fmt.Errorf("routing %q: want walk or zone", s)
 }
 
 // DefaultWalk is the walk between two zones when zones: lists none.

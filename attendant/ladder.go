@@ -167,7 +167,8 @@ func (d *Dispatcher) page(now time.Time, a *AlertState, to string) protocol.Page
 }
 
 // members lists who a tier pages, in roster order (tier 1: at most one,
-// and never someone who holds a claim they have not resolved).
+// and, but under zone-only routing, never someone who holds a claim they
+// have not resolved).
 func (d *Dispatcher) members(a *AlertState, tier int) []string {
 	role := protocol.RoleFor(a.Alert.Kind)
 	var out []string
@@ -181,8 +182,10 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 		switch tier {
 		case 1:
 			// Someone holding a claim is on their way elsewhere: tier 2
-			// will ask them, tier 1 does not.
-			if available && at.HasRole(role) && !slices.Contains(a.Returned, at.ID) && d.openClaims(at.ID) == 0 {
+			// will ask them, tier 1 does not (zone-only routing does not
+			// know).
+			busy := d.cfg.Routing == RouteWalk && d.openClaims(at.ID) > 0
+			if available && at.HasRole(role) && !slices.Contains(a.Returned, at.ID) && !busy {
 				out = append(out, at.ID)
 			}
 		case 2:
@@ -210,14 +213,21 @@ func (d *Dispatcher) members(a *AlertState, tier int) []string {
 // zone (from where each is: the zone of the lane they last arrived at,
 // else their roster zone), then fewer open claims (the contract's tie
 // rule; while tier 1 skips claimers every candidate holds none), then
+// least recently paged, then roster order. Under zone-only routing
+// (RouteZone) those whose roster zone is the lane's come first, then
 // least recently paged, then roster order.
 func (d *Dispatcher) nearer(zone, x, y string) bool {
-	wx, wy := d.cfg.walk(d.zoneOf(x), zone), d.cfg.walk(d.zoneOf(y), zone)
-	if wx != wy {
-		return wx < wy
-	}
-	if cx, cy := d.openClaims(x), d.openClaims(y); cx != cy {
-		return cx < cy
+	if d.cfg.Routing == RouteZone {
+		if zx, zy := d.roster[x].Zone == zone, d.roster[y].Zone == zone; zx != zy {
+			return zx
+		}
+	} else {
+		if wx, wy := d.cfg.walk(d.zoneOf(x), zone), d.cfg.walk(d.zoneOf(y), zone); wx != wy {
+			return wx < wy
+		}
+		if cx, cy := d.openClaims(x), d.openClaims(y); cx != cy {
+			return cx < cy
+		}
 	}
 	lx, ly := d.last[x], d.last[y]
 	if !lx.Equal(ly) {

@@ -108,8 +108,9 @@ func TestPresenceWithoutTheRoleChangesNothing(t *testing.T) {
 
 // TestRouterTierOne is the router's choice at tier 1, case by case: the
 // walk from where each attendant is, ties, attendants busy with a
-// claim, and roles. Each case sets presence, plays its steps, then raises
-// "a1" in zone and checks the first page.
+// claim, and roles; and zone-only routing (RouteZone), the baseline
+// kiosk-sim store compares with. Each case sets presence, plays its
+// steps, then raises "a1" in zone and checks the first page.
 func TestRouterTierOne(t *testing.T) {
 	// front–back 40 s, front–office 60 s, back–office 30 s, dock unlisted
 	// (the longest walk, 60 s).
@@ -141,6 +142,7 @@ func TestRouterTierOne(t *testing.T) {
 		steps   func(h *harness)
 		zone    string
 		kind    protocol.Kind
+		routing Routing
 		want    string
 	}{
 		{name: "walk: same zone", present: []string{"ana", "ben", "sue"}, zone: "back", want: "page ben a1 tier 1"},
@@ -189,10 +191,26 @@ func TestRouterTierOne(t *testing.T) {
 		{name: "role: age check skips the nearer attendant without age_verifier", present: []string{"ben", "sue"}, zone: "back", kind: protocol.KindAgeCheck, want: "page sue a1 tier 1"},
 		{name: "role: a supervisor alone is not tier 1 or 2", present: []string{"max"}, zone: "front", want: "page max a1 tier 3"},
 		{name: "role: nobody with the role is on shift", present: []string{"ben", "dan"}, zone: "front", kind: protocol.KindAgeCheck, want: "record a1 open tier 0"},
+		{name: "zone-only: the roster zone, not where she is", present: []string{"ana"}, zone: "front", routing: RouteZone,
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "back")
+				resolve(h, at(time.Second), "ana", "a0") // Ana is in back now
+				h.presence(at(2*time.Second), "ben", protocol.PresenceAvailable)
+			}, want: "page ana a1 tier 1"},
+		{name: "zone-only: nobody in the lane's zone, roster order however far", present: []string{"ana", "ben"}, zone: "office", routing: RouteZone, want: "page ana a1 tier 1"},
+		{name: "zone-only: a claimer is paged at tier 1", present: []string{"ana", "ben"}, zone: "front", routing: RouteZone,
+			steps: func(h *harness) {
+				raise(h, t0, "a0", "front")
+				h.cmd(at(time.Second), "ana", "c1", "a0", protocol.PagerClaim, "")
+			}, want: "page ana a1 tier 1"},
+		{name: "zone-only: ties to the least recently paged", present: []string{"ana", "dan"}, zone: "front", routing: RouteZone,
+			steps: func(h *harness) { require.Equal(t, "page ana a0 tier 1", raise(h, t0, "a0", "front")[0]) },
+			want:  "page dan a1 tier 1"},
+		{name: "zone-only: roles still hold", present: []string{"ben", "sue"}, zone: "back", kind: protocol.KindAgeCheck, routing: RouteZone, want: "page sue a1 tier 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := &Config{Store: "s1", Attendants: roster, Zones: zones,
+			cfg := &Config{Store: "s1", Attendants: roster, Zones: zones, Routing: c.routing,
 				Escalation: Escalation{AckTimeout: 20 * time.Second, ClaimTimeout: 3 * time.Minute, Repeat: 2}}
 			require.NoError(t, cfg.Validate())
 			present := map[string]string{}

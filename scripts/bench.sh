@@ -2,9 +2,10 @@
 # The benchmark matrix of docs/benchmarks.md: end-to-end latency and loss
 # at 1, 10, 50 lanes on ptys, 100 and 1,000 lanes with fake devices, a
 # 1,000-lane burst, the same on Mosquitto, the store as deployed (kioskd
-# and attendant-bridge processes on Mosquitto), then the microbenchmarks
-# and one lane's footprint (scripts/footprint.sh, which runs `kiosk-sim
-# footprint`).
+# and attendant-bridge processes on Mosquitto), then the microbenchmarks,
+# one lane's footprint (scripts/footprint.sh, which runs `kiosk-sim
+# footprint`) and the time to a person on the shipped 12-lane floor
+# (`kiosk-sim store`, both routing rules, twenty shifts).
 #
 #   scripts/bench.sh              # everything (about seven minutes on 2 cores)
 #   scripts/bench.sh e2e          # only the end-to-end runs
@@ -12,6 +13,7 @@
 #   scripts/bench.sh procs        # only the runs as deployed (-procs)
 #   scripts/bench.sh micro        # only the microbenchmarks
 #   scripts/bench.sh footprint    # only kioskd's footprint
+#   scripts/bench.sh store        # only the time to a person (a few seconds)
 #   DIR=/dev/shm scripts/bench.sh e2e   # journals on tmpfs: the disk left out
 #
 # Every run fails if an alert was lost or paged twice.
@@ -118,12 +120,22 @@ footprint() {
 	scripts/footprint.sh
 }
 
+# Time to a person on the shipped floor: the bridge's routing against
+# zone-only routing, at each staffing level, over twenty shifts.
+store() {
+	build
+	echo "== kiosk-sim store -attendants 1,2,3,4,5 -routing walk,zone -shifts 20"
+	"$tmp/kiosk-sim" store -attendants 1,2,3,4,5 -routing walk,zone -shifts 20
+	echo
+}
+
 case $what in
 e2e) e2e ;;
 mosquitto) mosq ;;
 procs) procs ;;
 micro) micro ;;
 footprint) footprint ;;
-all) e2e; micro; footprint ;;
-*) echo "usage: $0 [all|e2e|mosquitto|procs|micro|footprint]" >&2; exit 2 ;;
+store) store ;;
+all) e2e; micro; footprint; store ;;
+*) echo "usage: $0 [all|e2e|mosquitto|procs|micro|footprint|store]" >&2; exit 2 ;;
 esac

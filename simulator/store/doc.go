@@ -9,4 +9,9 @@
 // attendants as agents against the real attendant.Dispatcher on a
 // virtual clock: the dispatcher takes every event's time, so a shift
 // runs in milliseconds, and the same seed gives the same numbers.
+// RunShifts pools several shifts so the tail percentiles are the floor's,
+// and Sweep plays each staffing level under each tier-1 rule (the
+// bridge's, attendant.RouteWalk, and zone-only routing,
+// attendant.RouteZone) on the same troubles, for docs/benchmarks.md's
+// comparison.
 package store

@@ -6,27 +6,36 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sco-project/sco/attendant"
 )
 
-// Sweep runs the floor at each staffing level with the same seed.
-func Sweep(f *Floor, levels []int, seed uint64) ([]Result, error) {
-	out := make([]Result, 0, len(levels))
+// Sweep runs shifts shifts of the floor at each staffing level under
+// each routing rule, all with the same seeds (so with the same troubles):
+// levels first, so the rules' lines for one level are side by side.
+func Sweep(f *Floor, levels []int, routings []attendant.Routing, seed uint64, shifts int) ([]Result, error) {
+	if len(routings) == 0 {
+		routings = []attendant.Routing{attendant.RouteWalk}
+	}
+	out := make([]Result, 0, len(levels)*len(routings))
 	for _, n := range levels {
-		r, err := Run(f, n, seed)
-		if err != nil {
-			return nil, err
+		for _, rt := range routings {
+			r, err := RunShifts(f, n, rt, seed, shifts)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
 		}
-		out = append(out, r)
 	}
 	return out, nil
 }
 
-// WriteTable prints one line per staffing level.
+// WriteTable prints one line per staffing level and routing rule.
 func WriteTable(w io.Writer, rs []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "attendants\ttroubles\tclaim p50/p90/p95/max\tarrival p50/p90/p95/max\tresolved p50/p90/p95/max\twaited>60s\tunreached\ttier 2\ttier 3\tutilisation\t")
+	fmt.Fprintln(tw, "attendants\trouting\ttroubles\tclaim p50/p90/p95/max\tarrival p50/p90/p95/max\tresolved p50/p90/p95/max\twaited>60s\tunreached\ttier 2\ttier 3\tutilisation\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.0f%%\t\n", r.Attendants, r.Troubles, r.Claim, r.Arrival, r.Resolved,
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.0f%%\t\n", r.Attendants, r.Routing, r.Troubles, r.Claim, r.Arrival, r.Resolved,
 			r.WaitedOver, r.Unreached, r.Tier2, r.Tier3, 100*r.Utilisation)
 	}
 	return tw.Flush()
@@ -58,6 +67,8 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 func WriteJSON(w io.Writer, rs []Result) error {
 	type row struct {
 		Attendants  int     `json:"attendants"`
+		Routing     string  `json:"routing"`
+		Shifts      int     `json:"shifts"`
 		Troubles    int     `json:"troubles"`
 		Claim       Stats   `json:"trouble_to_claim"`
 		Arrival     Stats   `json:"trouble_to_arrival"`
@@ -70,7 +81,7 @@ func WriteJSON(w io.Writer, rs []Result) error {
 	}
 	out := make([]row, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, row{r.Attendants, r.Troubles, r.Claim, r.Arrival, r.Resolved, r.WaitedOver, r.Unreached, r.Tier2, r.Tier3, r.Utilisation})
+		out = append(out, row{r.Attendants, r.Routing.String(), r.Shifts, r.Troubles, r.Claim, r.Arrival, r.Resolved, r.WaitedOver, r.Unreached, r.Tier2, r.Tier3, r.Utilisation})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

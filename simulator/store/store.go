@@ -40,7 +40,11 @@ func stats(ds []time.Duration) Stats {
 // Result is one staffing level's run.
 type Result struct {
 	Attendants int
-	Troubles   int
+	// Routing is the tier-1 rule the run used.
+	Routing attendant.Routing
+	// Shifts is how many shifts the numbers pool.
+	Shifts   int
+	Troubles int
 	// Claim, Arrival and Resolved count from the trouble: to the claim,
 	// to the attendant at the lane (kinds resolved on site only), to the
 	// lane's answer.
@@ -116,22 +120,49 @@ type sim struct {
 	lanes    map[string]string // lane → zone
 }
 
-// Run simulates the floor staffed by its first n attendants, with seed.
-func Run(f *Floor, n int, seed uint64) (Result, error) {
+// Run simulates one shift of the floor staffed by its first n
+// attendants, with seed, the dispatcher choosing tier 1 by routing.
+func Run(f *Floor, n int, routing attendant.Routing, seed uint64) (Result, error) {
+	return RunShifts(f, n, routing, seed, 1)
+}
+
+// RunShifts simulates shifts shifts (seeds seed, seed+1, ...) and pools
+// their troubles: one shift of a few hundred troubles leaves the tail
+// percentiles to chance, twenty do not.
+func RunShifts(f *Floor, n int, routing attendant.Routing, seed uint64, shifts int) (Result, error) {
 	if n < 1 || n > len(f.Attendants) {
 		return Result{}, fmt.Errorf("store: %d attendants: the floor lists %d", n, len(f.Attendants))
 	}
+	if shifts < 1 {
+		return Result{}, fmt.Errorf("store: %d shifts: at least one", shifts)
+	}
+	var sims []*sim
+	for i := range shifts {
+		s, err := shift(f, n, routing, seed+uint64(i))
+		if err != nil {
+			return Result{}, err
+		}
+		sims = append(sims, s)
+	}
+	r := result(n, time.Duration(f.Hours*float64(time.Hour)), sims)
+	r.Routing, r.Shifts = routing, shifts
+	return r, nil
+}
+
+// shift plays one shift and returns its finished simulation.
+func shift(f *Floor, n int, routing attendant.Routing, seed uint64) (*sim, error) {
 	cfg, err := f.config(n)
 	if err != nil {
-		return Result{}, fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
+	cfg.Routing = routing
 	s := &sim{f: f, cfg: cfg, d: attendant.NewDispatcher(cfg), rng: rand.New(rand.NewPCG(seed, 0)),
 		troubles: map[string]*trouble{}, agents: map[string]*agent{}, lanes: map[string]string{}}
 	t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	for _, at := range cfg.Attendants {
 		s.agents[at.ID] = &agent{id: at.ID, zone: at.Zone, pages: map[string]protocol.Page{}}
 		if _, err := s.d.Presence(t0, at.ID, protocol.Presence{Status: protocol.PresenceAvailable}); err != nil {
-			return Result{}, fmt.Errorf("store: %w", err)
+			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
 	s.apply(t0, s.d.Start(t0))
@@ -167,7 +198,7 @@ func Run(f *Floor, n int, seed uint64) (Result, error) {
 		}
 		s.apply(next, s.d.Tick(next))
 	}
-	return s.result(n, end.Sub(t0)), nil
+	return s, nil
 }
 
 // exp draws an exponential gap for a rate per nanosecond.
@@ -295,41 +326,45 @@ func (s *sim) free(now time.Time, who string) {
 	s.notice(now, a)
 }
 
-func (s *sim) result(n int, shift time.Duration) Result {
-	r := Result{Attendants: n, Troubles: len(s.troubles)}
+// result pools the shifts' troubles and the attendants' time.
+func result(n int, shift time.Duration, sims []*sim) Result {
+	r := Result{Attendants: n}
 	var claim, arrival, resolved []time.Duration
-	for _, tr := range s.troubles {
-		if !tr.claimed.IsZero() {
-			claim = append(claim, tr.claimed.Sub(tr.raised))
+	var work time.Duration
+	for _, s := range sims {
+		r.Troubles += len(s.troubles)
+		for _, tr := range s.troubles {
+			if !tr.claimed.IsZero() {
+				claim = append(claim, tr.claimed.Sub(tr.raised))
+			}
+			if !tr.arrived.IsZero() {
+				arrival = append(arrival, tr.arrived.Sub(tr.raised))
+			}
+			if tr.tier >= 2 {
+				r.Tier2++
+			}
+			if tr.tier >= 3 {
+				r.Tier3++
+			}
+			if tr.resolved.IsZero() {
+				r.Unreached++
+				r.WaitedOver++
+				continue
+			}
+			resolved = append(resolved, tr.resolved.Sub(tr.raised))
+			reached := tr.arrived
+			if reached.IsZero() {
+				reached = tr.resolved
+			}
+			if reached.Sub(tr.raised) > Wait {
+				r.WaitedOver++
+			}
 		}
-		if !tr.arrived.IsZero() {
-			arrival = append(arrival, tr.arrived.Sub(tr.raised))
-		}
-		if tr.tier >= 2 {
-			r.Tier2++
-		}
-		if tr.tier >= 3 {
-			r.Tier3++
-		}
-		if tr.resolved.IsZero() {
-			r.Unreached++
-			r.WaitedOver++
-			continue
-		}
-		resolved = append(resolved, tr.resolved.Sub(tr.raised))
-		reached := tr.arrived
-		if reached.IsZero() {
-			reached = tr.resolved
-		}
-		if reached.Sub(tr.raised) > Wait {
-			r.WaitedOver++
+		for _, a := range s.agents {
+			work += a.work
 		}
 	}
 	r.Claim, r.Arrival, r.Resolved = stats(claim), stats(arrival), stats(resolved)
-	var work time.Duration
-	for _, a := range s.agents {
-		work += a.work
-	}
-	r.Utilisation = float64(work) / float64(shift) / float64(n)
+	r.Utilisation = float64(work) / float64(shift) / float64(n*len(sims))
 	return r
 }

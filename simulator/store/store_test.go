@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/simulator/floors"
 )
 
 // A tiny floor gives the same numbers every run with a seed, and they
@@ -15,12 +16,12 @@ import (
 func TestTinyFloorSeeded(t *testing.T) {
 	f, err := LoadFloor("testdata/tiny.yaml")
 	require.NoError(t, err)
-	rs, err := Sweep(f, []int{1, 2}, 1)
+	rs, err := Sweep(f, []int{1, 2}, nil, 1, 1)
 	require.NoError(t, err)
-	again, err := Sweep(f, []int{1, 2}, 1)
+	again, err := Sweep(f, []int{1, 2}, nil, 1, 1)
 	require.NoError(t, err)
 	require.Equal(t, rs, again, "seeded: the same numbers")
-	other, err := Sweep(f, []int{1}, 2)
+	other, err := Sweep(f, []int{1}, nil, 2, 1)
 	require.NoError(t, err)
 	require.NotEqual(t, rs[0].Troubles, other[0].Troubles, "another seed, another shift")
 
@@ -58,9 +59,43 @@ func TestNoTroubleRatesNoTroubles(t *testing.T) {
 		ShoppersPerLaneHour: 1,
 	}
 	require.NoError(t, f.Validate())
-	r, err := Run(f, 1, 1)
+	r, err := Run(f, 1, attendant.RouteWalk, 1)
 	require.NoError(t, err)
 	require.Zero(t, r.Troubles)
-	_, err = Run(f, 2, 1)
+	_, err = Run(f, 2, attendant.RouteWalk, 1)
 	require.EqualError(t, err, "store: 2 attendants: the floor lists 1")
+}
+
+// The targets for the shipped 12-lane floor at about one attendant per
+// five lanes (2.4: played with 2 and with 3), over twenty shifts with the
+// troubles pooled: every stuck shopper is reached, p95 trouble to arrival
+// is at most a minute, and the bridge's routing (walk) does measurably
+// better than zone-only routing on the same troubles: a shorter p95 to
+// the claim and to the arrival, no more shoppers waiting over a minute,
+// fewer alerts left to escalate. docs/benchmarks.md shows the table.
+func TestShippedFloorTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("twenty shifts per line")
+	}
+	f, err := ParseFloor(floors.TwelveLaneName, floors.TwelveLane)
+	require.NoError(t, err)
+	rs, err := Sweep(f, []int{2, 3}, []attendant.Routing{attendant.RouteWalk, attendant.RouteZone}, 1, 20)
+	require.NoError(t, err)
+	var table bytes.Buffer
+	require.NoError(t, WriteTable(&table, rs))
+	t.Log("\n" + table.String())
+	for i := 0; i < len(rs); i += 2 {
+		walk, zone := rs[i], rs[i+1]
+		require.Equal(t, attendant.RouteWalk, walk.Routing)
+		require.Equal(t, attendant.RouteZone, zone.Routing)
+		require.Equal(t, walk.Troubles, zone.Troubles, "the same troubles")
+		require.Greater(t, walk.Troubles, 5000, "twenty shifts")
+		n := walk.Attendants
+		require.Zero(t, walk.Unreached, "%d attendants: every stuck shopper reached", n)
+		require.LessOrEqual(t, walk.Arrival.P95, Wait, "%d attendants: p95 trouble to arrival", n)
+		require.Less(t, walk.Claim.P95, zone.Claim.P95, "%d attendants: p95 to the claim", n)
+		require.Less(t, walk.Arrival.P95, zone.Arrival.P95, "%d attendants: p95 to the arrival", n)
+		require.LessOrEqual(t, walk.WaitedOver, zone.WaitedOver, "%d attendants: waited over a minute", n)
+		require.Less(t, walk.Tier2, zone.Tier2, "%d attendants: alerts escalated to tier 2", n)
+	}
 }
