@@ -144,7 +144,7 @@ func TestPackages(t *testing.T) {
 				argv := append(append(slices.Clone(prefix), filepath.Join(root, "usr/bin", bin)), args...)
 				return run(t, argv[0], argv[1:]...)
 			}
-			assert.Contains(t, runIn("kioskd", "-check-config", filepath.Join(root, "etc/sco/lane.yaml")), "ok: ")
+			assert.Contains(t, runIn("kioskd", "-check-config", filepath.Join(root, "etc/sco/lane.yaml")), "lane.yaml: ok (store ")
 			assert.Contains(t, runIn("attendant-bridge", "-check-config", filepath.Join(root, "etc/sco/bridge.yaml")), ": ok (store s1, 3 attendants,")
 			if arch == "amd64" {
 				runIn("pager", "-h")

@@ -108,8 +108,12 @@ func checkConfig(path string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "ok: %s: store %s lane %s zone %s, catalogue %s (%d items), scanner %s, scale %s %s, broker %s, ui %s\n",
-		path, cfg.Store, cfg.Lane, cfg.Zone, cfg.Catalog, cat.Len(), portOf(cfg.Scanner.Port, cfg.Scanner.USB),
+	items := fmt.Sprintf("%d items", cat.Len())
+	if cat.Len() == 1 {
+		items = "1 item"
+	}
+	fmt.Fprintf(stdout, "%s: ok (store %s, lane %s, zone %s, catalogue %s with %s, scanner %s, scale %s on %s, broker %s, ui %s)\n",
+		path, cfg.Store, cfg.Lane, cfg.Zone, cfg.Catalog, items, portOf(cfg.Scanner.Port, cfg.Scanner.USB),
 		cfg.Scale.Protocol, portOf(cfg.Scale.Port, cfg.Scale.USB), cfg.MQTT.Broker, cfg.UI.Listen)
 	if note != "" {
 		fmt.Fprintln(stdout, note)
@@ -133,8 +137,8 @@ func checkPins(path string, g laneconfig.GPIOConfig) (note string, err error) {
 	for i, key := range keys {
 		err := lanegpio.CheckPin(key, names[i])
 		if errors.Is(err, lanegpio.ErrNoGPIO) {
-			return fmt.Sprintf("note: %s: gpio pins %s not checked: %s; kioskd looks them up when it starts, and stops there if one is missing",
-				filepath.Base(path), strings.Join(names, ", "), strings.TrimPrefix(err.Error(), "lanegpio: ")), nil
+			return fmt.Sprintf("%s: note: gpio pins %s not checked: %s; kioskd looks them up when it starts, and stops there if one is missing",
+				path, strings.Join(names, ", "), strings.TrimPrefix(err.Error(), "lanegpio: ")), nil
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %s", filepath.Base(path), strings.TrimPrefix(err.Error(), "lanegpio: ")))

@@ -52,9 +52,9 @@ func TestCheckConfigOK(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("store: s1\nlane: \"3\"\nzone: front\ncatalog: catalog.csv\nscanner: {port: /dev/ttyUSB0}\nscale: {port: /dev/ttyUSB1}\n"), 0o600))
 	code, out, errs := run("-check-config", path)
 	require.Equal(t, cli.ExitOK, code, errs)
-	require.Contains(t, out, "ok: "+path+": store s1 lane 3 zone front")
-	require.Contains(t, out, "(1 items)")
-	require.Contains(t, out, "scale nci /dev/ttyUSB1")
+	require.Contains(t, out, path+": ok (store s1, lane 3, zone front, catalogue ")
+	require.Contains(t, out, " with 1 item, ")
+	require.Contains(t, out, "scale nci on /dev/ttyUSB1")
 }
 
 // TestBinaryHelp: the real binary's -h prints the usage on stdout and

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -32,8 +33,8 @@ func TestCheckConfigGPIOPins(t *testing.T) {
 		require.Equal(t, cli.ExitOK, code, errs)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		require.Len(t, lines, 2, out)
-		require.True(t, strings.HasPrefix(lines[0], "ok: "))
-		require.Regexp(t, `^note: lane\.yaml: gpio pins GPIO17, GPIO27, GPIO22 not checked: this machine has no GPIO \(drivers loaded: \[.*\]\); kioskd looks them up when it starts, and stops there if one is missing$`, lines[1])
+		require.True(t, strings.HasPrefix(lines[0], path+": ok ("), lines[0])
+		require.Regexp(t, `^`+regexp.QuoteMeta(path)+`: note: gpio pins GPIO17, GPIO27, GPIO22 not checked: this machine has no GPIO \(drivers loaded: \[.*\]\); kioskd looks them up when it starts, and stops there if one is missing$`, lines[1])
 	} else {
 		t.Logf("this machine has GPIO: the no-GPIO note is not tested here")
 	}
@@ -45,7 +46,7 @@ func TestCheckConfigGPIOPins(t *testing.T) {
 	write("gpio: {light: {green: TEST_GPIO17, red: TEST_GPIO27}, help: TEST_GPIO22}\n")
 	code, out, errs := run("-check-config", path)
 	require.Equal(t, cli.ExitOK, code, errs)
-	require.NotContains(t, out, "note:")
+	require.NotContains(t, out, ": note:")
 
 	write("gpio: {light: {green: TEST_GPIO17, yellow: GPIO99}, help: GPIO98}\n")
 	code, out, errs = run("-check-config", path)

@@ -135,7 +135,7 @@ func (c *Command) execute(ctx context.Context, name string, args []string, stdio
 	var config, check string
 	if c.Config != "" {
 		fs.StringVar(&config, "config", "", "run with this `FILE`, the "+c.Config)
-		fs.StringVar(&check, "check-config", "", "check this `FILE`, the "+c.Config+": print one ok line and exit 0, or every problem and exit 1")
+		fs.StringVar(&check, "check-config", "", "check this `FILE`, the "+c.Config+": print FILE: ok (...) and exit 0, or what is wrong and exit 1")
 	}
 	if c.Flags != nil {
 		c.Flags(fs)

@@ -372,8 +372,8 @@ func TestE2ECheckConfig(t *testing.T) {
 	r := newRig(t, "15", "tcp://127.0.0.1:1")
 	out, err := exec.Command(kioskdBin, "-check-config", r.path).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	require.Contains(t, string(out), "ok: ")
-	require.Contains(t, string(out), "3 items")
+	require.Contains(t, string(out), r.path+": ok (store ")
+	require.Contains(t, string(out), " with 3 items, ")
 
 	bad := filepath.Join(r.dir, "bad.yaml")
 	conf, err := os.ReadFile(r.path)
