@@ -37,7 +37,7 @@ func (f *benchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.Broker, "broker", "", "MQTT broker URL (tcp://, ssl://, ws://); empty starts an embedded broker")
 	fs.StringVar(&o.MQTT.Username, "username", "", "MQTT username")
 	fs.StringVar(&o.MQTT.Password, "password", "", "MQTT password")
-	fs.StringVar(&o.MQTT.CAFile, "ca-file", "", "CA certificate for ssl:// brokers")
+	fs.StringVar(&o.MQTT.CAFile, "ca", "", "CA certificate file for ssl:// brokers")
 	fs.IntVar(&o.Lanes, "lanes", 10, "number of lanes")
 	fs.IntVar(&o.Pagers, "pagers", 0, "number of attendants on shift (one zone each); 0 means 3, or -lanes if fewer")
 	fs.IntVar(&o.Alerts, "alerts", 300, "number of measured alerts")
