@@ -251,11 +251,14 @@ func stat(ds []time.Duration) Stat {
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return Stat{N: len(s), P50: seconds(rank(s, 0.5)), P90: seconds(rank(s, 0.9))}
+	return Stat{N: len(s), P50: seconds(Percentile(s, 0.5)), P90: seconds(Percentile(s, 0.9))}
 }
 
-// rank is the nearest-rank percentile p of sorted s.
-func rank(s []time.Duration, p float64) time.Duration {
+// Percentile is the nearest-rank percentile p (0.95 for p95) of sorted,
+// which is sorted and not empty: a value that was measured, never one
+// between two. kiosk-sim store's tables use it too.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	s := sorted
 	i := int(math.Ceil(p*float64(len(s)))) - 1
 	return s[max(i, 0)]
 }

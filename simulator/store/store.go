@@ -3,13 +3,13 @@ package store
 import (
 	"container/heap"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/attendant/report"
 	"github.com/sco-project/sco/protocol"
 )
 
@@ -29,10 +29,7 @@ func stats(ds []time.Duration) Stats {
 		return s
 	}
 	slices.Sort(ds)
-	at := func(p float64) time.Duration {
-		i := int(math.Ceil(p*float64(len(ds)))) - 1
-		return ds[max(i, 0)]
-	}
+	at := func(p float64) time.Duration { return report.Percentile(ds, p) }
 	s.P50, s.P90, s.P95, s.Max = at(.5), at(.9), at(.95), ds[len(ds)-1]
 	return s
 }
