@@ -3,6 +3,7 @@
 // embedded broker, and the one-command demo.
 //
 //	kiosk-sim demo [-lanes 4] [-broker URL] [-seed 1] [-duration 0]
+//	               [-attendant id:zone:role] [-acl [-login NAME]]
 //	kiosk-sim run scenario.yaml...         run scenarios; exit 1 if one fails
 //	kiosk-sim devices [-dir DIR] [-scale nci|toledo|sics]
 //	                                        virtual devices for a real kioskd

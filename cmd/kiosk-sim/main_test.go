@@ -44,24 +44,8 @@ func TestMain(m *testing.M) {
 // attendants paged and resolving, and stops cleanly on Ctrl-C with a
 // summary.
 func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
-	cmd := exec.Command(bin, "demo", "-lanes", "3", "-seed", "2", "-attendant", "zoe:front:attendant,age_verifier")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr syncBuf
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	defer cmd.Process.Kill()
-
-	lines := make(chan string, 1024)
-	var all strings.Builder
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	want := map[string]*regexp.Regexp{
+	d := startDemo(t, "demo", "-lanes", "3", "-seed", "2", "-attendant", "zoe:front:attendant,age_verifier")
+	got := d.await(120*time.Second, map[string]*regexp.Regexp{
 		"screen":   regexp.MustCompile(`lane 1 \(front, nci scale\): http://127\.0\.0\.1:\d+/`),
 		"alert":    regexp.MustCompile(`lane \S+\s+ALERT \w+`),
 		"paged":    regexp.MustCompile(`paged (Ana|Ben|Sue) \(tier \d\)`),
@@ -69,41 +53,111 @@ func TestDemoStartsPagesAndStopsOnInterrupt(t *testing.T) {
 		"app":      regexp.MustCompile(`^attendant app: (http://127\.0\.0\.1:\d+)/ `),
 		"zoe":      regexp.MustCompile(`^  zoe +4444 +Zoe +attendant, age_verifier +nobody plays Zoe$`),
 		"pager":    regexp.MustCompile(`^zoe on a terminal pager: go run ./cmd/pager -broker tcp://127\.0\.0\.1:\d+ -store s1 -id zoe`),
+	})
+	// Zoe, whom nobody plays, signs in to the app with her PIN.
+	webtest.Cookies(t, got["app"][1], "zoe", "4444")
+	checkDemoSummary(t, d.interrupt())
+}
+
+// demoRun is kiosk-sim run as a person runs it in a terminal: its output
+// read line by line, stopped with Ctrl-C (SIGINT). It is killed by its
+// pid when the test ends without having stopped it.
+type demoRun struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	lines  chan string
+	all    strings.Builder
+	stderr syncBuf
+	done   chan error // its exit, once its output has ended
+	exited bool       // done has been received
+}
+
+func startDemo(t *testing.T, args ...string) *demoRun {
+	t.Helper()
+	d := &demoRun{t: t, cmd: exec.Command(bin, args...), lines: make(chan string, 1024), done: make(chan error, 1)}
+	stdout, err := d.cmd.StdoutPipe()
+	require.NoError(t, err)
+	d.cmd.Stderr = &d.stderr
+	require.NoError(t, d.cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+		close(d.lines)
+		d.done <- d.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		d.kill()
+		if t.Failed() {
+			t.Logf("kiosk-sim %s printed:\n%s\nstderr:\n%s", strings.Join(args, " "), d.all.String(), d.stderr.String())
+		}
+	})
+	return d
+}
+
+// kill kills the demo by its pid unless it has exited, and waits for it.
+func (d *demoRun) kill() {
+	if d.exited {
+		return
 	}
-	var app string
-	deadline := time.After(120 * time.Second)
-	for len(want) > 0 {
+	_ = d.cmd.Process.Kill()
+	for range d.lines {
+	}
+	<-d.done
+	d.exited = true
+}
+
+// await reads the output until each pattern has matched a line, and
+// returns each one's submatches, by the same key.
+func (d *demoRun) await(within time.Duration, want map[string]*regexp.Regexp) map[string][]string {
+	d.t.Helper()
+	got := map[string][]string{}
+	deadline := time.After(within)
+	for len(got) < len(want) {
 		select {
-		case l, ok := <-lines:
-			require.True(t, ok, "demo exited early:\n%s\nstderr:\n%s", all.String(), stderr.String())
-			all.WriteString(l + "\n")
+		case l, ok := <-d.lines:
+			require.True(d.t, ok, "the demo exited early")
+			d.all.WriteString(l + "\n")
 			for k, re := range want {
-				if m := re.FindStringSubmatch(l); m != nil {
-					delete(want, k)
-					if k == "app" {
-						app = m[1]
-					}
+				if m := re.FindStringSubmatch(l); m != nil && got[k] == nil {
+					got[k] = m
 				}
 			}
 		case <-deadline:
-			t.Fatalf("demo did not show %v within 120s:\n%s", keys(want), all.String())
+			var missing []string
+			for k := range want {
+				if got[k] == nil {
+					missing = append(missing, k)
+				}
+			}
+			d.t.Fatalf("the demo did not show %v within %v", missing, within)
 		}
 	}
-	// Zoe, whom nobody plays, signs in to the app with her PIN.
-	webtest.Cookies(t, app, "zoe", "4444")
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	for l := range lines {
-		all.WriteString(l + "\n")
+	return got
+}
+
+// interrupt stops the demo as Ctrl-C does and returns all it printed; it
+// must exit 0 within 30 s.
+func (d *demoRun) interrupt() string {
+	d.t.Helper()
+	require.NoError(d.t, d.cmd.Process.Signal(syscall.SIGINT))
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-d.lines:
+			if ok {
+				d.all.WriteString(l + "\n")
+				continue
+			}
+			err := <-d.done
+			d.exited = true
+			require.NoError(d.t, err, "demo exit")
+			return d.all.String()
+		case <-deadline:
+			d.t.Fatal("the demo did not stop within 30s of Ctrl-C")
+		}
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "demo exit:\n%s\nstderr:\n%s", all.String(), stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not stop within 30s of Ctrl-C")
-	}
-	checkDemoSummary(t, all.String())
 }
 
 // checkDemoSummary checks the demo's summary: the store's report
@@ -130,14 +184,6 @@ func checkDemoSummary(t *testing.T, out string) {
 	require.Equal(t, total[2], strconv.Itoa(kinds), "the kinds add up to the total:\n%s", summary)
 	require.Regexp(t, `(?m)^(Ana \(ana\)|Ben \(ben\)|Sue \(sue\)) +\d+ +[1-9]\d* `, sections[2], "someone resolved an alert")
 	require.Regexp(t, `(?m)\n(No alert was open at stop\.|Open at stop \(\d+\), not in the report: .*(\n  lane .*)+)\n$`, summary)
-}
-
-func keys(m map[string]*regexp.Regexp) []string {
-	var k []string
-	for s := range m {
-		k = append(k, s)
-	}
-	return k
 }
 
 // `kiosk-sim run` passes a shipped scenario and fails a broken one with a
@@ -296,6 +342,8 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		"kiosk-sim demo: flag provided but not defined: -colour\nusage: kiosk-sim demo [flags]\n": {"demo", "-colour"},
 		"kiosk-sim demo: -lanes 0: between 1 and 64\nusage: kiosk-sim demo":                       {"demo", "-lanes", "0"},
 		"kiosk-sim demo: invalid value \"loud\" for flag -log-level":                              {"demo", "-log-level", "loud"},
+		"kiosk-sim demo: -acl runs its own broker: not with -broker, -username, -password or -ca": {"demo", "-acl", "-broker", "tcp://127.0.0.1:1883"},
+		"kiosk-sim demo: -login needs -acl (the embedded broker takes anyone)":                    {"demo", "-login", "zed"},
 		"kiosk-sim run: name one or more scenario files":                                          {"run"},
 		"kiosk-sim devices: unexpected argument \"x\"":                                            {"devices", "x"},
 		"kiosk-sim bench: -password needs -username":                                              {"bench", "-password", "pw"},

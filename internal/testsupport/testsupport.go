@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
 
 	"github.com/sco-project/sco/internal/broker"
+	"github.com/sco-project/sco/internal/mosquittoproc"
 	"github.com/sco-project/sco/internal/rawtty"
 )
 
@@ -35,8 +32,9 @@ func Mochi(t testing.TB) *broker.Broker {
 type Mosquitto struct {
 	Addr string // host:port
 	Dir  string // where its config and log live
-	cmd  *exec.Cmd
-	log  *SyncBuffer
+	// Pid is the broker's process id.
+	Pid int
+	log *SyncBuffer
 }
 
 // URL is the broker address as an MQTT client URL.
@@ -46,17 +44,7 @@ func (m *Mosquitto) URL() string { return "tcp://" + m.Addr }
 func (m *Mosquitto) Log() string { return m.log.String() }
 
 // MosquittoBinary finds the mosquitto executable, or returns "".
-func MosquittoBinary() string {
-	if p, err := exec.LookPath("mosquitto"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func MosquittoBinary() string { return mosquittoproc.Find("mosquitto") }
 
 // RequireMosquitto reports whether a missing Mosquitto must fail tests.
 func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" }
@@ -64,8 +52,9 @@ func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" 
 // StartMosquitto runs Mosquitto on a free loopback port with an anonymous
 // listener. extraConf is appended to the generated config (for example
 // password_file and acl_file lines, with allow_anonymous false to
-// override). The broker is stopped when the test ends. When the binary is
-// missing the test is skipped, or failed if SCO_REQUIRE_MOSQUITTO=1.
+// override). The broker is stopped by its pid when the test ends. When
+// the binary is missing the test is skipped, or failed if
+// SCO_REQUIRE_MOSQUITTO=1.
 func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 	t.Helper()
 	bin := MosquittoBinary()
@@ -75,79 +64,25 @@ func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 		}
 		t.Skip("testsupport: mosquitto not installed")
 	}
-	dir := t.TempDir()
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatalf("testsupport: %v", err)
-		}
-		conf := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
+	m := &Mosquitto{Dir: t.TempDir(), log: &SyncBuffer{}}
+	conf := func(port int) (string, error) {
+		c := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
 		if !strings.Contains(extraConf, "allow_anonymous") {
-			conf += "allow_anonymous true\n"
+			c += "allow_anonymous true\n"
 		}
-		conf += extraConf + "\n"
-		cfgPath := filepath.Join(dir, "mosquitto.conf")
-		if err := os.WriteFile(cfgPath, []byte(conf), 0o600); err != nil {
-			t.Fatalf("testsupport: %v", err)
-		}
-		m := &Mosquitto{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, log: &SyncBuffer{}}
-		m.cmd = exec.Command(bin, "-c", cfgPath)
-		m.cmd.Stdout = m.log
-		m.cmd.Stderr = m.log
-		if err := m.cmd.Start(); err != nil {
-			t.Fatalf("testsupport: start mosquitto: %v", err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- m.cmd.Wait() }()
-		if err := waitListening(m.Addr, exited, 10*time.Second); err != nil {
-			_ = m.cmd.Process.Kill()
-			lastErr = fmt.Errorf("%w; log:\n%s", err, m.Log())
-			continue // most likely the port was taken between freePort and bind
-		}
-		t.Cleanup(func() {
-			_ = m.cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-exited:
-			case <-time.After(5 * time.Second):
-				_ = m.cmd.Process.Kill()
-				<-exited
-			}
-		})
-		return m
+		return c + extraConf + "\n", nil
 	}
-	t.Fatalf("testsupport: mosquitto did not start: %v", lastErr)
-	return nil
-}
-
-func waitListening(addr string, exited <-chan error, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("mosquitto exited: %v", err)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("mosquitto not listening on %s after %v: %w", addr, timeout, err)
-		}
-		// Polling a process we do not control; there is no event to wait on.
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	b, err := mosquittoproc.Start(context.Background(), mosquittoproc.Opts{Bin: bin, Dir: m.Dir, Conf: conf, Out: m.log})
 	if err != nil {
-		return 0, err
+		t.Fatalf("testsupport: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	t.Cleanup(func() {
+		if err := b.Stop(); err != nil {
+			t.Errorf("testsupport: %v", err)
+		}
+	})
+	m.Addr, m.Pid = b.Addr, b.Pid
+	return m
 }
 
 // PTY is a pseudo-terminal pair. The device under test opens Path (the

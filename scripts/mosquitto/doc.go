@@ -1,6 +1,8 @@
-// Package mosquitto is the store's Mosquitto set-up, not Go code: the
-// conf.d snippets sco.conf and sco-tls.conf, the ACL and add-user.sh,
-// documented in docs/protocol.md ("Broker, users and ACL") and README.md.
+// Package mosquitto is the store's Mosquitto set-up: the conf.d snippets
+// sco.conf and sco-tls.conf, the ACL and add-user.sh, documented in
+// docs/protocol.md ("Broker, users and ACL") and README.md. Its only Go
+// is Files, those files embedded, for commands that run a broker with
+// exactly the shipped rules (kiosk-sim demo -acl).
 //
 // Its tests run those documented steps literally, block by block as the
 // docs show them, against a real Mosquitto started from a copy of

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sco-project/sco/attendant"
+	"github.com/sco-project/sco/internal/mosquittoproc"
 	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/vdev"
@@ -199,17 +200,7 @@ func isExecutable(path string) bool {
 }
 
 // MosquittoBinary finds the mosquitto executable, or returns "".
-func MosquittoBinary() string {
-	if p, err := exec.LookPath("mosquitto"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-		if isExecutable(p) {
-			return p
-		}
-	}
-	return ""
-}
+func MosquittoBinary() string { return mosquittoproc.Find("mosquitto") }
 
 // startMosquitto runs bin ("" means MosquittoBinary) with MosquittoConf
 // on a free loopback port and returns once it accepts connections.

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,7 +47,20 @@ type Opts struct {
 	// Extra are roster entries that no virtual attendant plays: a person
 	// joins the demo as them, from the app or a pager (ParseAttendant).
 	Extra []attendant.Attendant
+	// ACL runs the store on a real Mosquitto that enforces the shipped
+	// ACL and passwords (scripts/mosquitto), started and stopped by the
+	// demo: every part logs in as itself, and the demo prints a login
+	// and password for every roster entry, each of Logins and a
+	// read-only watcher (WatchLogin). Not with Broker.
+	ACL bool
+	// Logins are pager logins (usernames) the bridge does not know: with
+	// ACL, an app logging in as one meets "unknown attendant" and has no
+	// profile.
+	Logins []string
 }
+
+// store is the demo store's id.
+const store = "s1"
 
 // PIN is the demo's PIN of the nth roster entry (from 0): 1111, 2222,
 // ... 9999, then 1010, 1011, ... It is printed at start; the demo is not
@@ -165,9 +179,36 @@ func Run(ctx context.Context, o Opts) error {
 	if o.Web != "" {
 		webCfg = &web.Config{Listen: o.Web}
 	}
+	var ab *aclBroker
+	var logins map[string]string
+	switch {
+	case o.ACL && o.Broker != "":
+		return errors.New("demo: -acl runs its own broker, not -broker")
+	case !o.ACL && len(o.Logins) > 0:
+		return errors.New("demo: -login needs -acl (the embedded broker takes anyone)")
+	case o.ACL:
+		if err := checkLogins(staffRoster, o.Logins); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Out, "kiosk-sim demo: setting up Mosquitto with the shipped ACL and passwords...\n")
+		blog := slog.New(slog.DiscardHandler)
+		if o.Logger != nil {
+			blog = o.Logger.With("component", "broker")
+		}
+		if ab, err = startACLBroker(ctx, storeLogins(len(specs), staffRoster, len(harness.DefaultRoster), o.Logins), blog); err != nil {
+			return err
+		}
+		// Deferred before the store's Close: the broker stops last.
+		defer func() {
+			if err := ab.Close(); err != nil {
+				fmt.Fprintf(o.Out, "the broker did not stop cleanly: %v\n", err)
+			}
+		}()
+		o.Broker, logins = ab.URL(), ab.passwords
+	}
 	fmt.Fprintf(o.Out, "kiosk-sim demo: starting a store with %d lanes...\n", o.Lanes)
 	began := time.Now()
-	s, err := harness.Start(ctx, harness.Opts{Broker: o.Broker, MQTT: o.MQTT, Lanes: specs, Logger: o.Logger, Roster: staffRoster, Web: webCfg,
+	s, err := harness.Start(ctx, harness.Opts{Store: store, Broker: o.Broker, MQTT: o.MQTT, Logins: logins, Lanes: specs, Logger: o.Logger, Roster: staffRoster, Web: webCfg,
 		Escalation: attendant.Escalation{AckTimeout: 5 * time.Second, ClaimTimeout: 30 * time.Second, Repeat: 2}})
 	if err != nil {
 		return err
@@ -189,12 +230,19 @@ func Run(ctx context.Context, o Opts) error {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Out, "broker %s, bridge online, attendants: %s\n", s.BrokerURL, describe(s.Roster))
+	broker := s.BrokerURL
+	if ab != nil {
+		broker += fmt.Sprintf(" (Mosquitto, pid %d, with the shipped ACL and passwords)", ab.Pid())
+	}
+	fmt.Fprintf(o.Out, "broker %s, bridge online, attendants: %s\n", broker, describe(s.Roster))
 	fmt.Fprintln(o.Out, "shopper screens:")
 	for _, l := range s.Lanes {
 		fmt.Fprintf(o.Out, "  lane %s (%s, %s scale): %s\n", l.ID, l.Zone, l.Config.Scale.Protocol, l.URL)
 	}
-	printJoin(o.Out, s, len(harness.DefaultRoster))
+	printJoin(o.Out, s, len(harness.DefaultRoster), ab != nil)
+	if ab != nil {
+		printLogins(o.Out, ab, s, len(harness.DefaultRoster), o.Logins)
+	}
 	fmt.Fprintln(o.Out, "press Ctrl-C to stop")
 	if o.Ready != nil {
 		o.Ready(s)
@@ -274,7 +322,8 @@ func describe(r []attendant.Attendant) string {
 // printJoin says how a person joins the demo: the attendant app's address
 // and every roster entry's PIN (the first played entries have virtual
 // attendants too), and a terminal pager for the entries nobody plays.
-func printJoin(out io.Writer, s *harness.Store, played int) {
+// With -acl, printLogins gives the pager lines, with their logins.
+func printJoin(out io.Writer, s *harness.Store, played int, acl bool) {
 	if u := s.WebURL(); u != "" {
 		fmt.Fprintf(out, "attendant app: %s  (store console, for supervisors: %sconsole)\n", u, u)
 		fmt.Fprintf(out, "  %-8s %-5s %-8s %s\n", "sign in", "PIN", "name", "roles")
@@ -286,6 +335,9 @@ func printJoin(out io.Writer, s *harness.Store, played int) {
 			fmt.Fprintf(out, "  %-8s %-5s %-8s %-36s %s\n", a.ID, PIN(i), a.Name, strings.Join(a.Roles, ", "), who)
 		}
 	}
+	if acl {
+		return
+	}
 	for _, a := range s.Roster[played:] {
 		fmt.Fprintf(out, "%s on a terminal pager: go run ./cmd/pager -broker %s -store %s -id %s", a.ID, s.BrokerURL, s.ID, a.ID)
 		if s.MQTT.Username == "" {
@@ -294,6 +346,69 @@ func printJoin(out io.Writer, s *harness.Store, played int) {
 			fmt.Fprintf(out, " -username %s -password-file FILE  (the broker's password for %s)\n", a.ID, a.ID)
 		}
 	}
+}
+
+// storeLogins are the users of the -acl broker: the bridge, each lane,
+// a pager login for every roster entry and a second device (DeviceSuffix)
+// for each of the first played entries, which virtual attendants play,
+// each of strangers, and two read-only users: the demo's own observer and
+// WatchLogin.
+func storeLogins(lanes int, roster []attendant.Attendant, played int, strangers []string) []aclLogin {
+	l := []aclLogin{{user: "bridge", args: []string{"bridge"}}}
+	for i := range lanes {
+		lane := strconv.Itoa(i + 1)
+		l = append(l, aclLogin{user: "lane-" + lane, args: []string{"lane", store, lane}})
+	}
+	for i, a := range roster {
+		l = append(l, aclLogin{user: a.ID, args: []string{"pager", a.ID}})
+		if i < played {
+			l = append(l, aclLogin{user: a.ID + DeviceSuffix, args: []string{"pager", a.ID, "--device", strings.TrimPrefix(DeviceSuffix, ".")}})
+		}
+	}
+	for _, s := range strangers {
+		l = append(l, aclLogin{user: s, args: []string{"pager", s}})
+	}
+	return append(l, aclLogin{user: harness.ObserverLogin}, aclLogin{user: WatchLogin})
+}
+
+// printLogins says what -acl gives an app maker: a broker login for every
+// roster entry (and a second device of each virtual attendant), each
+// stranger and a read-only watcher, with their passwords and PINs; what
+// the ACL allows a pager; and the commands to log in with.
+func printLogins(out io.Writer, ab *aclBroker, s *harness.Store, played int, strangers []string) {
+	fmt.Fprintf(out, "broker logins (the shipped ACL; new passwords every run, each also in %s/LOGIN.password):\n", ab.dir)
+	row := func(login, pin, what string) {
+		fmt.Fprintf(out, "  %-9s %-16s  %-5s %s\n", login, ab.passwords[login], pin, what)
+	}
+	fmt.Fprintf(out, "  %-9s %-16s  %s\n", "login", "password", "PIN")
+	for i, a := range s.Roster {
+		if i >= played {
+			row(a.ID, PIN(i), "nobody plays "+a.Name)
+			continue
+		}
+		row(a.ID, PIN(i), "the virtual "+a.Name+"'s own: one connection per login, so yours would push it off")
+		row(a.ID+DeviceSuffix, PIN(i), "a second device of "+a.Name+" (pager -id "+a.ID+" -username "+a.ID+DeviceSuffix+")")
+	}
+	for _, l := range strangers {
+		row(l, "-", `not on the roster: no profile, every command answered "unknown attendant"`)
+	}
+	row(WatchLogin, "-", "read-only, the whole store (mosquitto_sub below)")
+	fmt.Fprintln(out, "what the ACL allows a pager login: publish only its own pager/{id}/presence and pager/{id}/cmd; read its own page,")
+	fmt.Fprintln(out, "  result, presence and profile, and bridge/state, alert/+, lane/+/state, lane/+/assist, broadcast/page. The broker")
+	fmt.Fprintln(out, "  drops a refused publish without a word (MQTT 3.1.1 has no negative acknowledgement) and refuses a wrong password")
+	fmt.Fprintln(out, `  at connect ("not authorised").`)
+	pager := func(id, login, note string) {
+		fmt.Fprintf(out, "%s on a terminal pager: go run ./cmd/pager -broker %s -store %s -id %s -username %s -password-file %s%s\n",
+			login, s.BrokerURL, s.ID, id, login, ab.PasswordFile(login), note)
+	}
+	for _, a := range s.Roster[played:] {
+		pager(a.ID, a.ID, "")
+	}
+	for _, l := range strangers {
+		pager(l, l, "  (not on the roster)")
+	}
+	port := s.BrokerURL[strings.LastIndex(s.BrokerURL, ":")+1:]
+	fmt.Fprintf(out, "watch the store: mosquitto_sub -h 127.0.0.1 -p %s -u %s -P %s -v -t 'sco/v1/#'\n", port, WatchLogin, ab.passwords[WatchLogin])
 }
 
 func stamp(t time.Time) string { return t.Format("15:04:05.000") }

@@ -9,5 +9,10 @@
 // and Store.Report computes the store's report from them with package
 // attendant/report, as attendant-bridge report does for a real store.
 //
+// With Opts.Logins every part logs in as itself, as in a real store (the
+// bridge as bridge, lane N as lane-N, each virtual pager as its
+// attendant id, the Observer read-only as ObserverLogin), for a broker
+// that enforces the shipped ACL.
+//
 // kiosk-sim run, demo and bench are built on it.
 package harness

@@ -42,8 +42,12 @@ func (s *Store) AddFakeLane(spec LaneSpec) (*FakeLane, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
+	login, err := s.Login("lane-" + l.ID)
+	if err != nil {
+		return nil, err
+	}
 	mqtt := map[string]string{"broker": s.BrokerURL}
-	for k, v := range map[string]string{"username": s.MQTT.Username, "password": s.MQTT.Password, "ca_file": s.MQTT.CAFile} {
+	for k, v := range map[string]string{"username": login.Username, "password": login.Password, "ca_file": login.CAFile} {
 		if v != "" {
 			mqtt[k] = v
 		}

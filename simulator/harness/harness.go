@@ -45,9 +45,17 @@ type Opts struct {
 	Broker string
 	// MQTT carries credentials and TLS for Broker (its Broker field is
 	// ignored).
-	MQTT  mqttc.Config
-	Store string // "" means s1
-	Lanes []LaneSpec
+	MQTT mqttc.Config
+	// Logins, when not nil, has every part log in as itself, as in a
+	// real store: the bridge as "bridge", lane N as "lane-N", each
+	// virtual pager as its attendant id and the Observer as
+	// ObserverLogin, each with the password Logins gives its username
+	// (MQTT's username and password are then not used). A part whose
+	// username has no password here does not start. The broker allows
+	// one connection per username, so the store makes one per login.
+	Logins map[string]string
+	Store  string // "" means s1
+	Lanes  []LaneSpec
 	// Roster is the bridge's attendants; nil means DefaultRoster.
 	Roster []attendant.Attendant
 	// Escalation; zero fields take the bridge defaults.
@@ -70,6 +78,10 @@ type Opts struct {
 	Logger *slog.Logger
 }
 
+// ObserverLogin is the username the Observer logs in with when
+// Opts.Logins is set: a read-only login (it publishes nothing).
+const ObserverLogin = "observer"
+
 // DefaultRoster is the simulated store's staff.
 var DefaultRoster = []attendant.Attendant{
 	{ID: "ana", Name: "Ana", Zone: "front", Roles: []string{protocol.RoleAttendant, protocol.RoleAgeVerifier}},
@@ -87,14 +99,18 @@ type Store struct {
 	Observer  *Observer
 	Roster    []attendant.Attendant
 
-	log     *slog.Logger
-	broker  *broker.Broker
-	bridge  *bridge.Bridge
-	bcfg    *bridge.Config
-	tmp     bool
-	pagers  []*Pager
-	mu      sync.Mutex
-	closeMu sync.Once
+	logins map[string]string
+	log    *slog.Logger
+	broker *broker.Broker
+	bridge *bridge.Bridge
+	bcfg   *bridge.Config
+	tmp    bool
+	pagers []*Pager
+	// loggedIn are the attendants whose pagers are logged in (with
+	// Opts.Logins: one each).
+	loggedIn map[string]bool
+	mu       sync.Mutex
+	closeMu  sync.Once
 
 	// stopBridge stops the bridge's Run, which then sends on bridgeDone.
 	stopBridge context.CancelFunc
@@ -137,10 +153,11 @@ func (o *Opts) ensureDefaults() {
 // state and the bridge (if any) is online.
 func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	o.ensureDefaults()
-	s = &Store{ID: o.Store, Dir: o.Dir, log: o.Logger, MQTT: o.MQTT, Roster: o.Roster}
+	s = &Store{ID: o.Store, Dir: o.Dir, log: o.Logger, MQTT: o.MQTT, Roster: o.Roster, logins: o.Logins, loggedIn: map[string]bool{}}
+	started := s // the returns below set s to nil on an error
 	defer func() {
 		if err != nil {
-			s.Close()
+			started.Close()
 		}
 	}()
 	if s.Dir == "" {
@@ -160,7 +177,11 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 	if err := s.MQTT.Validate(); err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
-	if s.Observer, err = NewObserver(s.MQTT, s.ID, fmt.Sprintf("sim-observer-%s-%d", s.ID, os.Getpid())); err != nil {
+	ocfg, err := s.Login(ObserverLogin)
+	if err != nil {
+		return nil, err
+	}
+	if s.Observer, err = NewObserver(ocfg, s.ID, fmt.Sprintf("sim-observer-%s-%d", s.ID, os.Getpid())); err != nil {
 		return nil, fmt.Errorf("harness: %w", err)
 	}
 	catalog, err := WriteDemoCatalog(s.Dir)
@@ -168,9 +189,13 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 		return nil, fmt.Errorf("harness: catalogue: %w", err)
 	}
 	if !o.NoBridge {
+		bcfg, err := s.Login("bridge")
+		if err != nil {
+			return nil, err
+		}
 		s.bcfg = &bridge.Config{
 			Config: attendant.Config{Store: s.ID, Attendants: o.Roster, Escalation: o.Escalation, Limits: o.Limits},
-			MQTT:   s.MQTT, DataDir: filepath.Join(s.Dir, "bridge"), Web: o.Web,
+			MQTT:   bcfg, DataDir: filepath.Join(s.Dir, "bridge"), Web: o.Web,
 		}
 		if err := s.bcfg.Validate(); err != nil {
 			return nil, fmt.Errorf("harness: bridge config: %w", err)
@@ -200,6 +225,22 @@ func Start(ctx context.Context, o Opts) (s *Store, err error) {
 		return nil, fmt.Errorf("harness: lanes did not come online: %w", err)
 	}
 	return s, nil
+}
+
+// Login is the MQTT config the part that logs in as user uses: MQTT
+// with that user's name and password from Opts.Logins, or MQTT as it is
+// when Opts.Logins is nil.
+func (s *Store) Login(user string) (mqttc.Config, error) {
+	c := s.MQTT
+	if s.logins == nil {
+		return c, nil
+	}
+	pw, ok := s.logins[user]
+	if !ok {
+		return c, fmt.Errorf("harness: no broker login for %s in Opts.Logins", user)
+	}
+	c.Username, c.Password, c.PasswordFile = user, pw, ""
+	return c, nil
 }
 
 // StartBridge starts (or restarts) the attendant bridge and waits until it
@@ -278,7 +319,12 @@ func (s *Store) startLane(i int, spec LaneSpec, catalog string) (*Lane, error) {
 		l.Scanner.Close()
 		return nil, fmt.Errorf("harness: lane %s: %w", l.ID, err)
 	}
-	yml := laneYAML(s, l, proto, dir, catalog, spec.Policy)
+	mqtt, err := s.Login("lane-" + l.ID)
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	yml := laneYAML(s, l, mqtt, proto, dir, catalog, spec.Policy)
 	cfgPath := filepath.Join(dir, "lane.yaml")
 	if err := os.WriteFile(cfgPath, []byte(yml), 0o640); err != nil {
 		l.close()
@@ -295,18 +341,18 @@ func (s *Store) startLane(i int, spec LaneSpec, catalog string) (*Lane, error) {
 	return l, nil
 }
 
-func laneYAML(s *Store, l *Lane, proto vdev.Protocol, dir, catalog string, policy map[string]string) string {
+func laneYAML(s *Store, l *Lane, mqtt mqttc.Config, proto vdev.Protocol, dir, catalog string, policy map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %s\ncatalog: %s\n", s.ID, l.ID, l.Zone, filepath.Join(dir, "data"), catalog)
 	fmt.Fprintf(&b, "mqtt:\n  broker: %s\n", s.BrokerURL)
-	if s.MQTT.Username != "" {
-		fmt.Fprintf(&b, "  username: %q\n", s.MQTT.Username)
+	if mqtt.Username != "" {
+		fmt.Fprintf(&b, "  username: %q\n", mqtt.Username)
 	}
-	if s.MQTT.Password != "" {
-		fmt.Fprintf(&b, "  password: %q\n", s.MQTT.Password)
+	if mqtt.Password != "" {
+		fmt.Fprintf(&b, "  password: %q\n", mqtt.Password)
 	}
-	if s.MQTT.CAFile != "" {
-		fmt.Fprintf(&b, "  ca_file: %q\n", s.MQTT.CAFile)
+	if mqtt.CAFile != "" {
+		fmt.Fprintf(&b, "  ca_file: %q\n", mqtt.CAFile)
 	}
 	fmt.Fprintf(&b, "scanner:\n  port: %s\n  baud: 9600\n", l.Scanner.Path())
 	switch proto {

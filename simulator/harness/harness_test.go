@@ -157,3 +157,32 @@ func TestDocsRoster(t *testing.T) {
 		require.Contains(t, doc, fmt.Sprintf("%s (%s; %s)", a.Name, a.Zone, roles))
 	}
 }
+
+// With Opts.Logins every part logs in as itself, with its own password;
+// a part without a login does not start, and a second pager of the same
+// attendant (the same username: it would push the first off) is refused.
+func TestLogins(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err := Start(ctx, Opts{Logins: map[string]string{"bridge": "pb", ObserverLogin: "po"}})
+	require.ErrorContains(t, err, "harness: no broker login for lane-1 in Opts.Logins")
+
+	logins := map[string]string{"bridge": "pb", "lane-1": "p1", ObserverLogin: "po", "ana": "pa"}
+	s, err := Start(ctx, Opts{Logins: logins})
+	require.NoError(t, err)
+	defer s.Close()
+	for user, pw := range logins {
+		c, err := s.Login(user)
+		require.NoError(t, err)
+		require.Equal(t, [3]string{s.BrokerURL, user, pw}, [3]string{c.Broker, c.Username, c.Password})
+	}
+	require.Equal(t, "lane-1", s.Lanes[0].Config.MQTT.Username)
+	require.Equal(t, "p1", s.Lanes[0].Config.MQTT.Password)
+	require.Equal(t, "bridge", s.bcfg.MQTT.Username)
+	_, err = s.StartPager("ben", "", vpager.Behaviour{}, nil)
+	require.ErrorContains(t, err, "no broker login for ben")
+	_, err = s.StartPager("ana", "", vpager.Behaviour{}, nil)
+	require.NoError(t, err)
+	_, err = s.StartPager("ana", "", vpager.Behaviour{}, nil)
+	require.ErrorContains(t, err, "harness: pager ana: one is on shift already, logged in as ana")
+}

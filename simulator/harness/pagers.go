@@ -26,15 +26,35 @@ func (s *Store) StartPager(id, status string, b vpager.Behaviour, onEvent func(v
 	if status == "" {
 		status = protocol.PresenceAvailable
 	}
+	mqtt, err := s.Login(a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if s.logins != nil {
+		// One connection per username: a second pager would push the
+		// first off.
+		s.mu.Lock()
+		twice := s.loggedIn[a.ID]
+		if !twice {
+			s.loggedIn[a.ID] = true
+		}
+		s.mu.Unlock()
+		if twice {
+			return nil, fmt.Errorf("harness: pager %s: one is on shift already, logged in as %s", id, a.ID)
+		}
+	}
 	p, err := vpager.Start(vpager.Opts{
 		Opts: pagerclient.Opts{
-			MQTT: s.MQTT, Store: s.ID, ID: a.ID, Zone: a.Zone, Status: status,
+			MQTT: mqtt, Store: s.ID, ID: a.ID, Zone: a.Zone, Status: status,
 			ClientID: fmt.Sprintf("sim-pager-%s-%s-%d", s.ID, a.ID, os.Getpid()),
 		},
 		Behaviour: b,
 		OnEvent:   s.logPager(id, onEvent),
 	})
 	if err != nil {
+		s.mu.Lock()
+		delete(s.loggedIn, a.ID)
+		s.mu.Unlock()
 		return nil, fmt.Errorf("harness: pager %s: %w", id, err)
 	}
 	s.mu.Lock()
