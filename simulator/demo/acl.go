@@ -69,9 +69,9 @@ type aclBroker struct {
 	b         *mosquittoproc.Broker
 }
 
-// aclLogin is one user the broker gets: kind and args as add-user.sh
-// takes them (bridge; lane STORE LANE; pager ID [--device NAME]), or
-// kind "" for a read-only user of the whole store.
+// aclLogin is one user the broker gets: its username, and the arguments
+// add-user.sh takes to make it (bridge; lane STORE LANE; pager ID
+// [--device NAME]), or nil args for a read-only user of the whole store.
 type aclLogin struct {
 	user string
 	args []string
@@ -251,13 +251,20 @@ func (l *lineLog) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	l.part = append(l.part, p...)
 	for {
-		i := bytes.IndexByte(l.part, '\n')
-		if i < 0 {
-			return len(p), nil
+		line, rest, ok := bytes.Cut(l.part, []byte("\n"))
+		if !ok {
+			if len(l.part) <= maxLogLine {
+				return len(p), nil
+			}
+			// A line that never ends is logged in pieces.
+			line, rest = l.part[:maxLogLine], l.part[maxLogLine:]
 		}
 		if l.log != nil {
-			l.log.Info("mosquitto", "line", string(l.part[:i]))
+			l.log.Info("mosquitto", "line", string(line))
 		}
-		l.part = l.part[i+1:]
+		l.part = rest
 	}
 }
+
+// maxLogLine bounds what lineLog holds of a line not ended yet.
+const maxLogLine = 4 << 10

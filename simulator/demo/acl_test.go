@@ -1,8 +1,10 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -111,4 +113,28 @@ func TestACLRefusals(t *testing.T) {
 	require.EqualError(t, Run(context.Background(), Opts{ACL: true, Broker: "tcp://127.0.0.1:1883"}), "demo: -acl runs its own broker, not -broker")
 	require.EqualError(t, Run(context.Background(), Opts{Logins: []string{"zed"}}), "demo: -login needs -acl (the embedded broker takes anyone)")
 	require.ErrorContains(t, Run(context.Background(), Opts{ACL: true, Logins: []string{"ana"}}), "-login ana: ana is on the roster")
+}
+
+// What Mosquitto prints is logged a line a record, a line split across
+// writes is one record, and one that never ends is logged in pieces
+// rather than held without bound.
+func TestLineLog(t *testing.T) {
+	var out bytes.Buffer
+	l := &lineLog{log: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == slog.LevelKey || a.Key == slog.MessageKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))}
+	for _, w := range []string{"one\ntw", "o\n", "three"} {
+		n, err := l.Write([]byte(w))
+		require.NoError(t, err)
+		require.Equal(t, len(w), n)
+	}
+	require.Equal(t, "line=one\nline=two\n", out.String(), "three is not ended yet")
+	out.Reset()
+	_, err := l.Write([]byte(strings.Repeat("x", maxLogLine)))
+	require.NoError(t, err)
+	require.Equal(t, "line="+"three"+strings.Repeat("x", maxLogLine-5)+"\n", out.String())
+	require.Equal(t, "xxxxx", string(l.part), "the rest waits for its end")
 }

@@ -114,18 +114,12 @@ type sim struct {
 	seq      int
 	troubles map[string]*trouble
 	agents   map[string]*agent
-	lanes    map[string]string // lane → zone
 }
 
-// Run simulates one shift of the floor staffed by its first n
-// attendants, with seed, the dispatcher choosing tier 1 by routing.
-func Run(f *Floor, n int, routing attendant.Routing, seed uint64) (Result, error) {
-	return RunShifts(f, n, routing, seed, 1)
-}
-
-// RunShifts simulates shifts shifts (seeds seed, seed+1, ...) and pools
-// their troubles: one shift of a few hundred troubles leaves the tail
-// percentiles to chance, twenty do not.
+// RunShifts simulates shifts shifts of the floor staffed by its first n
+// attendants (seeds seed, seed+1, ...), the dispatcher choosing tier 1
+// by routing, and pools their troubles: one shift of a few hundred
+// troubles leaves the tail percentiles to chance, twenty do not.
 func RunShifts(f *Floor, n int, routing attendant.Routing, seed uint64, shifts int) (Result, error) {
 	if n < 1 || n > len(f.Attendants) {
 		return Result{}, fmt.Errorf("store: %d attendants: the floor lists %d", n, len(f.Attendants))
@@ -154,7 +148,7 @@ func shift(f *Floor, n int, routing attendant.Routing, seed uint64) (*sim, error
 	}
 	cfg.Routing = routing
 	s := &sim{f: f, cfg: cfg, d: attendant.NewDispatcher(cfg), rng: rand.New(rand.NewPCG(seed, 0)),
-		troubles: map[string]*trouble{}, agents: map[string]*agent{}, lanes: map[string]string{}}
+		troubles: map[string]*trouble{}, agents: map[string]*agent{}}
 	t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	for _, at := range cfg.Attendants {
 		s.agents[at.ID] = &agent{id: at.ID, zone: at.Zone, pages: map[string]protocol.Page{}}
@@ -167,7 +161,6 @@ func shift(f *Floor, n int, routing attendant.Routing, seed uint64) (*sim, error
 	// Each lane's troubles of each kind arrive as a Poisson process.
 	n0 := 0
 	for _, l := range f.lanes() {
-		s.lanes[l[0]] = l[1]
 		for _, k := range protocol.Kinds {
 			rate := f.ShoppersPerLaneHour * f.Trouble[k] / float64(time.Hour) // per ns
 			if rate <= 0 {

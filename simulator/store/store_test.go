@@ -59,11 +59,13 @@ func TestNoTroubleRatesNoTroubles(t *testing.T) {
 		ShoppersPerLaneHour: 1,
 	}
 	require.NoError(t, f.Validate())
-	r, err := Run(f, 1, attendant.RouteWalk, 1)
+	r, err := RunShifts(f, 1, attendant.RouteWalk, 1, 1)
 	require.NoError(t, err)
 	require.Zero(t, r.Troubles)
-	_, err = Run(f, 2, attendant.RouteWalk, 1)
+	_, err = RunShifts(f, 2, attendant.RouteWalk, 1, 1)
 	require.EqualError(t, err, "store: 2 attendants: the floor lists 1")
+	_, err = RunShifts(f, 1, attendant.RouteWalk, 1, 0)
+	require.EqualError(t, err, "store: 0 shifts: at least one")
 }
 
 // The targets for the shipped 12-lane floor at about one attendant per
