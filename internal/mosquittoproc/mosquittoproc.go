@@ -144,6 +144,17 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr }
 // Done is closed once the broker has exited.
 func (b *Broker) Done() <-chan struct{} { return b.done }
 
+// Err is how the broker exited (what exec.Cmd.Wait said) once Done is
+// closed, and nil while it runs.
+func (b *Broker) Err() error {
+	select {
+	case <-b.done:
+		return b.err
+	default:
+		return nil
+	}
+}
+
 // Stop sends the broker SIGTERM, waits for it to exit (StopWait), kills
 // it with SIGKILL if it has not, and waits for that too. It returns an
 // error when the broker had to be killed or had exited by itself with a
