@@ -12,7 +12,6 @@ import (
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/mosquittoproc"
-	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/vdev"
 )
@@ -229,25 +228,9 @@ func startMosquitto(ctx context.Context, bin, dir string) (p *proc, stop func(),
 	return &proc{name: "mosquitto", pid: b.Pid, broker: b, log: logPath, done: b.Done()}, stop, nil
 }
 
-// mqttYAML is the mqtt block of a config for w's broker.
-func mqttYAML(c mqttc.Config) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "mqtt:\n  broker: %q\n", c.Broker)
-	if c.Username != "" {
-		fmt.Fprintf(&b, "  username: %q\n", c.Username)
-	}
-	if c.Password != "" {
-		fmt.Fprintf(&b, "  password: %q\n", c.Password)
-	}
-	if c.CAFile != "" {
-		fmt.Fprintf(&b, "  ca_file: %q\n", c.CAFile)
-	}
-	return b.String()
-}
-
 func bridgeYAML(w *world, dataDir string, roster []attendant.Attendant) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "store: %s\ndata_dir: %q\n%sattendants:\n", w.id, dataDir, mqttYAML(w.mqtt))
+	fmt.Fprintf(&b, "store: %s\ndata_dir: %q\n%sattendants:\n", w.id, dataDir, w.mqtt.YAML())
 	for _, a := range roster {
 		fmt.Fprintf(&b, "  - {id: %s, name: %q, zone: %s, roles: [%s]}\n", a.ID, a.Name, a.Zone, strings.Join(a.Roles, ", "))
 	}
@@ -257,7 +240,7 @@ func bridgeYAML(w *world, dataDir string, roster []attendant.Attendant) string {
 
 func laneYAML(w *world, spec harness.LaneSpec, dataDir, catalog, scanner, scale string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %q\ncatalog: %q\n%s", w.id, spec.ID, spec.Zone, dataDir, catalog, mqttYAML(w.mqtt))
+	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %q\ncatalog: %q\n%s", w.id, spec.ID, spec.Zone, dataDir, catalog, w.mqtt.YAML())
 	fmt.Fprintf(&b, "scanner: {port: %q, baud: 9600}\n", scanner)
 	fmt.Fprintf(&b, "scale: {port: %q, protocol: nci, baud: 9600, data_bits: 7, parity: even}\n", scale)
 	b.WriteString("ui: {listen: \"127.0.0.1:0\"}\n")
