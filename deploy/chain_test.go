@@ -195,7 +195,7 @@ attendants:
   - { id: ana, name: Ana, zone: front, roles: [attendant, age_verifier] }
 `, broker, filepath.Join(dir, "bridge-data")))
 	cmd := exec.Command(testsupport.Binary(t, "github.com/sco-project/sco/cmd/attendant-bridge"), "-config", conf)
-	log := newWatched()
+	log := &testsupport.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

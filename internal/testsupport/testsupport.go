@@ -143,16 +143,48 @@ func (p *PTY) ReadUntil(ctx context.Context, want []byte) ([]byte, error) {
 }
 
 // SyncBuffer is a buffer that goroutines may write and read at once: a
-// process's or a logger's output that a test reads while it runs.
+// process's or a logger's output that a test reads while it runs, and
+// waits on (Seen). The zero value is an empty buffer.
 type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	waiters []textWaiter
+}
+
+type textWaiter struct {
+	text []byte
+	seen chan struct{}
 }
 
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	waiting := s.waiters[:0]
+	for _, w := range s.waiters {
+		if bytes.Contains(s.b.Bytes(), w.text) {
+			close(w.seen)
+		} else {
+			waiting = append(waiting, w)
+		}
+	}
+	s.waiters = waiting
+	return n, err
+}
+
+// Seen returns a channel that is closed once text has been written: at
+// once if it has been already. A test waits on it with a deadline, and
+// on the writer's exit.
+func (s *SyncBuffer) Seen(text string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	if bytes.Contains(s.b.Bytes(), []byte(text)) {
+		close(ch)
+	} else {
+		s.waiters = append(s.waiters, textWaiter{[]byte(text), ch})
+	}
+	return ch
 }
 
 func (s *SyncBuffer) String() string {

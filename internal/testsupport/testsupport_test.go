@@ -109,3 +109,34 @@ func TestPTYReadUntilHonoursDeadline(t *testing.T) {
 	_, err := p.ReadUntil(ctx, []byte("never"))
 	require.Error(t, err)
 }
+
+// Seen is closed once its text has been written, in one write or split
+// over several; two waiters on the same text both hear of it.
+func TestSyncBufferSeen(t *testing.T) {
+	var b SyncBuffer
+	early := b.Seen("ready\n")
+	twice := b.Seen("ready\n")
+	other := b.Seen("never")
+	_, _ = b.Write([]byte("mosquitto rea"))
+	select {
+	case <-early:
+		t.Fatal("closed before the text was complete")
+	default:
+	}
+	_, _ = b.Write([]byte("dy\n"))
+	for _, ch := range []<-chan struct{}{early, twice, b.Seen("ready")} {
+		select {
+		case <-ch:
+		default:
+			t.Fatal("not closed once the text was written")
+		}
+	}
+	select {
+	case <-other:
+		t.Fatal("closed for a text never written")
+	default:
+	}
+	if got := b.String(); got != "mosquitto ready\n" {
+		t.Fatalf("String() = %q", got)
+	}
+}

@@ -1,7 +1,6 @@
 package mosquitto_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -51,7 +50,7 @@ type host struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan error
-	log    *watchBuffer
+	log    *testsupport.SyncBuffer
 }
 
 // needTools skips the test when Mosquitto and the tools the steps use
@@ -224,7 +223,7 @@ func (h *host) restart() {
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.log = newWatchBuffer()
+	h.log = &testsupport.SyncBuffer{}
 	h.cmd = exec.Command(testsupport.MosquittoBinary(), "-c", h.path("/etc/mosquitto/mosquitto.conf"))
 	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
 	require.NoError(h.t, h.cmd.Start())
@@ -233,7 +232,7 @@ func (h *host) restart() {
 	// Mosquitto logs (log_dest stderr, from sco.conf) that it runs once
 	// every listener is open.
 	select {
-	case <-h.log.seen(" running\n"):
+	case <-h.log.Seen(" running\n"):
 	case err := <-h.exited:
 		h.exited <- err
 		h.t.Fatalf("mosquitto exited at start (%v):\n%s", err, h.log.String())
@@ -303,45 +302,4 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// watchBuffer keeps what a process writes and tells when a text appears.
-type watchBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	waiters map[string]chan struct{}
-}
-
-func newWatchBuffer() *watchBuffer { return &watchBuffer{waiters: map[string]chan struct{}{}} }
-
-func (w *watchBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n, _ := w.b.Write(p)
-	for text, ch := range w.waiters {
-		if strings.Contains(w.b.String(), text) {
-			close(ch)
-			delete(w.waiters, text)
-		}
-	}
-	return n, nil
-}
-
-// seen is closed once text has been written.
-func (w *watchBuffer) seen(text string) <-chan struct{} {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	ch := make(chan struct{})
-	if strings.Contains(w.b.String(), text) {
-		close(ch)
-		return ch
-	}
-	w.waiters[text] = ch
-	return ch
-}
-
-func (w *watchBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
