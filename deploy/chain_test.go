@@ -59,7 +59,7 @@ func TestChain(t *testing.T) {
 	// The central broker: TLS with client certificates for stores (each
 	// may write only under its own root), plain on the loopback for the
 	// test's consumer.
-	centralTLS, centralPlain := freePort(t), freePort(t)
+	centralTLS, centralPlain := testsupport.FreePort(t), testsupport.FreePort(t)
 	centralData := filepath.Join(dir, "central-data") + "/"
 	require.NoError(t, os.MkdirAll(centralData, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "central.acl"), []byte("user sco-store-s1\ntopic write sco/v1/s1/#\n"), 0o600))
@@ -88,7 +88,7 @@ allow_anonymous true
 
 	// The store's broker: the shipped snippet and ACL, users made by the
 	// shipped add-user.sh, and the shipped bridge template.
-	storePort := freePort(t)
+	storePort := testsupport.FreePort(t)
 	users := map[string][]string{"bridge": {"bridge"}, "lane-3": {"lane", "s1", "3"}, "ana": {"pager", "ana"}}
 	for u, args := range users {
 		argv := append([]string{filepath.Join(testsupport.RepoRoot(t), "scripts/mosquitto/add-user.sh"), "-d", dir}, args...)

@@ -79,15 +79,6 @@ func (m *mosquitto) stop() {
 	m.cmd = nil
 }
 
-// freePort is a loopback port free at the time of asking.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // connect logs in to broker (tcp://host:port); clean false keeps the
 // session (subscriptions and queued messages) while it is away.
 func connect(t *testing.T, broker, clientID, user, password string, clean bool) *testsupport.MQTTClient {

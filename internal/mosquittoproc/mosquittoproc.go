@@ -89,7 +89,7 @@ func Start(ctx context.Context, o Opts) (*Broker, error) {
 	}
 	var lastErr error
 	for range 5 {
-		port, err := freePort()
+		port, err := FreePort()
 		if err != nil {
 			return nil, fmt.Errorf("mosquittoproc: %w", err)
 		}
@@ -111,7 +111,7 @@ func Start(ctx context.Context, o Opts) (*Broker, error) {
 				return nil, fmt.Errorf("mosquittoproc: %w", ctx.Err())
 			}
 			lastErr = fmt.Errorf("%w; it printed:\n%s", err, b.tail.String())
-			continue // most likely the port was taken between freePort and its bind
+			continue // most likely the port was taken between FreePort and its bind
 		}
 		return b, nil
 	}
@@ -205,7 +205,9 @@ func (b *Broker) waitListening(ctx context.Context, wait time.Duration) error {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort is a loopback TCP port that is free at the time of asking:
+// another process may take it before the caller binds it.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

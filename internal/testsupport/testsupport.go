@@ -46,6 +46,17 @@ func (m *Mosquitto) Log() string { return m.log.String() }
 // MosquittoBinary finds the mosquitto executable, or returns "".
 func MosquittoBinary() string { return mosquittoproc.Find("mosquitto") }
 
+// FreePort is a loopback TCP port that is free at the time of asking, for
+// a config that names its listeners' ports.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	port, err := mosquittoproc.FreePort()
+	if err != nil {
+		t.Fatalf("testsupport: %v", err)
+	}
+	return port
+}
+
 // RequireMosquitto reports whether a missing Mosquitto must fail tests.
 func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" }
 

@@ -2,7 +2,6 @@ package mosquitto_test
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -76,7 +75,7 @@ func newHost(t *testing.T) *host {
 	repo, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	h := &host{t: t, root: t.TempDir(), repo: repo, passwords: map[string]string{}, rewritten: map[string]bool{},
-		ports: map[string]int{"1883": freePort(t), "8883": freePort(t)}}
+		ports: map[string]int{"1883": testsupport.FreePort(t), "8883": testsupport.FreePort(t)}}
 	for _, d := range []string{"etc/mosquitto/conf.d", "run/mosquitto", "var/lib/mosquitto", "var/log/mosquitto"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(h.root, d), 0o755))
 	}
@@ -295,11 +294,4 @@ func (h *host) Log() string {
 		return ""
 	}
 	return h.log.String()
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

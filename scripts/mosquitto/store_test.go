@@ -131,7 +131,7 @@ func newServer(t *testing.T, h *host) *server {
 		"/usr/local/bin", h.path("/usr/local/bin"),
 		"/tmp/sco-dev", h.path("/tmp/sco-dev"),
 		"127.0.0.1:1883", fmt.Sprintf("127.0.0.1:%d", h.ports["1883"]),
-		"127.0.0.1:8090", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"127.0.0.1:8090", fmt.Sprintf("127.0.0.1:%d", testsupport.FreePort(t)),
 	)
 	return s
 }
