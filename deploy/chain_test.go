@@ -147,7 +147,7 @@ allow_anonymous true
 	// Uplink down: the consumer leaves (its session stays at the central
 	// broker), the central broker stops.
 	consumer.C.Disconnect(250)
-	central.stop()
+	central.Stop()
 	monitor.AwaitContains(uplink, "0")
 
 	// The store keeps paging.
@@ -155,7 +155,7 @@ allow_anonymous true
 	ana.AwaitContains(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a2"`)
 
 	// The uplink returns; the central side gets what it missed.
-	central.start()
+	central.Start()
 	monitor.AwaitContains(uplink, "1") // retained "1" again: the latest is what counts
 	consumer = connect(t, centralURL, "chain-consumer", "", "", false)
 	consumer.AwaitContains(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a2"`)

@@ -10,9 +10,7 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,58 +23,13 @@ import (
 // waitFor bounds every wait on a broker or a daemon.
 const waitFor = 20 * time.Second
 
-// mosquitto is a Mosquitto process on a config file of the test's; it
-// can be stopped and started again on the same config (and ports).
-type mosquitto struct {
-	t      *testing.T
-	name   string
-	conf   string
-	cmd    *exec.Cmd
-	exited chan error
-	log    *testsupport.SyncBuffer
-}
-
-func startMosquitto(t *testing.T, name, conf string) *mosquitto {
+// startMosquitto runs Mosquitto on the config file conf until the test
+// ends; the test can stop it and start it again.
+func startMosquitto(t *testing.T, name, conf string) *testsupport.MosquittoService {
 	t.Helper()
-	m := &mosquitto{t: t, name: name, conf: conf}
-	m.start()
-	t.Cleanup(m.stop)
+	m := testsupport.NewMosquittoService(t, name, conf)
+	m.Start()
 	return m
-}
-
-func (m *mosquitto) start() {
-	m.t.Helper()
-	bin := testsupport.MosquittoBinary()
-	require.NotEmpty(m.t, bin, "mosquitto not found")
-	m.log = &testsupport.SyncBuffer{}
-	m.cmd = exec.Command(bin, "-c", m.conf)
-	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
-	require.NoError(m.t, m.cmd.Start())
-	m.exited = make(chan error, 1)
-	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(m.cmd, m.exited)
-	select {
-	case <-m.log.Seen(" running"):
-	case err := <-m.exited:
-		m.t.Fatalf("%s mosquitto exited: %v\n%s", m.name, err, m.log.String())
-	case <-time.After(waitFor):
-		m.t.Fatalf("%s mosquitto did not start:\n%s", m.name, m.log.String())
-	}
-}
-
-// stop ends Mosquitto with SIGTERM, as systemctl stop does (it saves its
-// persistence file).
-func (m *mosquitto) stop() {
-	if m.cmd == nil {
-		return
-	}
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.exited:
-	case <-time.After(10 * time.Second):
-		_ = m.cmd.Process.Kill()
-		<-m.exited
-	}
-	m.cmd = nil
 }
 
 // connect logs in to broker (tcp://host:port); clean false keeps the

@@ -56,7 +56,7 @@ type Opts struct {
 
 // Broker is a running Mosquitto.
 type Broker struct {
-	Addr string // 127.0.0.1:port
+	Addr string // 127.0.0.1:port; "" for Run's
 	Pid  int
 
 	cmd      *exec.Cmd
@@ -76,16 +76,8 @@ func Start(ctx context.Context, o Opts) (*Broker, error) {
 	if o.Dir == "" || o.Conf == nil {
 		return nil, errors.New("mosquittoproc: Opts.Dir and Opts.Conf are required")
 	}
-	if o.Bin == "" {
-		if o.Bin = Find("mosquitto"); o.Bin == "" {
-			return nil, ErrNotFound
-		}
-	}
-	if o.StartWait <= 0 {
-		o.StartWait = 10 * time.Second
-	}
-	if o.StopWait <= 0 {
-		o.StopWait = 5 * time.Second
+	if err := o.defaults(); err != nil {
+		return nil, err
 	}
 	var lastErr error
 	for range 5 {
@@ -116,6 +108,32 @@ func Start(ctx context.Context, o Opts) (*Broker, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("mosquittoproc: mosquitto did not start: %w", lastErr)
+}
+
+// Run runs Mosquitto on conf, a config file the caller wrote with its own
+// listeners, and returns at once, with Addr "": the caller knows when it
+// is ready (it logs "running" once every listener is open). Of o, Run
+// uses Bin, Out and StopWait.
+func Run(conf string, o Opts) (*Broker, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	return start(o, conf, "")
+}
+
+func (o *Opts) defaults() error {
+	if o.Bin == "" {
+		if o.Bin = Find("mosquitto"); o.Bin == "" {
+			return ErrNotFound
+		}
+	}
+	if o.StartWait <= 0 {
+		o.StartWait = 10 * time.Second
+	}
+	if o.StopWait <= 0 {
+		o.StopWait = 5 * time.Second
+	}
+	return nil
 }
 
 func start(o Opts, conf, addr string) (*Broker, error) {
@@ -153,6 +171,15 @@ func (b *Broker) Err() error {
 	default:
 		return nil
 	}
+}
+
+// Signal sends sig to the broker by its pid: SIGHUP makes Mosquitto
+// reload its config, its password file and its ACL.
+func (b *Broker) Signal(sig os.Signal) error {
+	if err := b.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("mosquittoproc: mosquitto (pid %d): %w", b.Pid, err)
+	}
+	return nil
 }
 
 // Stop sends the broker SIGTERM, waits for it to exit (StopWait), kills

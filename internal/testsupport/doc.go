@@ -1,13 +1,15 @@
 // Package testsupport gives the tests of every package the real parts they
 // run against: an embedded mochi broker, a real Mosquitto broker (run by
-// internal/mosquittoproc), an MQTT login the test drives and waits on
-// (ConnectMQTT), a free loopback port for a config (FreePort), a
-// process's output it waits on (SyncBuffer), pseudo-terminal pairs that
-// go.bug.st/serial opens by path, the real commands built from source
-// (Binary), what a pure package imports (AssertNoDeps), and the docs'
-// fenced blocks (DocBlocks, MarkedBlock: the blocks marked
-// "<!-- test: name -->" and the complete configs whose first line names
-// their file), so that tests run what the docs show.
+// internal/mosquittoproc) on a generated config or, started, stopped and
+// reloaded as systemctl would, on the test's own (MosquittoService), an
+// MQTT login the test drives and waits on (ConnectMQTT), a free loopback
+// port for a config (FreePort), a process's output it waits on
+// (SyncBuffer), pseudo-terminal pairs that go.bug.st/serial opens by
+// path, the real commands built from source (Binary), what a pure package
+// imports (AssertNoDeps), and the docs' fenced blocks (DocBlocks,
+// MarkedBlock: the blocks marked "<!-- test: name -->" and the complete
+// configs whose first line names their file), so that tests run what the
+// docs show.
 //
 // Each helper registers its own cleanup with t.Cleanup, so a test never
 // leaks a broker process or a file descriptor.

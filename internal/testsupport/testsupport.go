@@ -68,13 +68,7 @@ func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" 
 // SCO_REQUIRE_MOSQUITTO=1.
 func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 	t.Helper()
-	bin := MosquittoBinary()
-	if bin == "" {
-		if RequireMosquitto() {
-			t.Fatal("testsupport: mosquitto not found and SCO_REQUIRE_MOSQUITTO=1 (install Debian's mosquitto package; scripts/test.sh does)")
-		}
-		t.Skip("testsupport: mosquitto not installed")
-	}
+	bin := needMosquitto(t)
 	m := &Mosquitto{Dir: t.TempDir(), log: &SyncBuffer{}}
 	conf := func(port int) (string, error) {
 		c := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
@@ -94,6 +88,20 @@ func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 	})
 	m.Addr, m.Pid = b.Addr, b.Pid
 	return m
+}
+
+// needMosquitto returns the mosquitto executable; when there is none it
+// skips the test, or fails it if SCO_REQUIRE_MOSQUITTO=1.
+func needMosquitto(t testing.TB) string {
+	t.Helper()
+	bin := MosquittoBinary()
+	if bin == "" {
+		if RequireMosquitto() {
+			t.Fatal("testsupport: mosquitto not found and SCO_REQUIRE_MOSQUITTO=1 (install Debian's mosquitto package; scripts/test.sh does)")
+		}
+		t.Skip("testsupport: mosquitto not installed")
+	}
+	return bin
 }
 
 // PTY is a pseudo-terminal pair. The device under test opens Path (the

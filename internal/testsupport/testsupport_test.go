@@ -2,6 +2,9 @@ package testsupport
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -58,6 +61,32 @@ func TestMochiKeepsRetainedPastDefaultExpiry(t *testing.T) {
 func TestMosquittoRetained(t *testing.T) {
 	m := StartMosquitto(t, "")
 	roundTrip(t, m.URL())
+}
+
+// A MosquittoService runs on the test's config file: started, it serves
+// on the config's port; reloaded, it reads its config again; stopped and
+// started again, it serves on the same port, with a fresh log.
+func TestMosquittoService(t *testing.T) {
+	port := FreePort(t)
+	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(
+		"listener %d 127.0.0.1\nallow_anonymous true\nlog_dest stderr\n", port)), 0o600))
+	m := NewMosquittoService(t, "test", conf)
+	require.Empty(t, m.Log(), "not started")
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	m.Start()
+	roundTrip(t, url)
+	m.Reload()
+	select {
+	case <-m.log.Seen("Reloading config"):
+	case <-time.After(MosquittoWait):
+		t.Fatalf("no reload in its log:\n%s", m.Log())
+	}
+	m.Stop()
+	m.Stop() // a no-op
+	m.Start()
+	require.NotContains(t, m.Log(), "Reloading config", "the log of this start only")
+	roundTrip(t, url)
 }
 
 func TestPTYSerialRoundTrip(t *testing.T) {
