@@ -59,7 +59,7 @@ func TestChain(t *testing.T) {
 	// The central broker: TLS with client certificates for stores (each
 	// may write only under its own root), plain on the loopback for the
 	// test's consumer.
-	centralTLS, centralPlain := freePort(t), freePort(t)
+	centralTLS, centralPlain := testsupport.FreePort(t), testsupport.FreePort(t)
 	centralData := filepath.Join(dir, "central-data") + "/"
 	require.NoError(t, os.MkdirAll(centralData, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "central.acl"), []byte("user sco-store-s1\ntopic write sco/v1/s1/#\n"), 0o600))
@@ -88,7 +88,7 @@ allow_anonymous true
 
 	// The store's broker: the shipped snippet and ACL, users made by the
 	// shipped add-user.sh, and the shipped bridge template.
-	storePort := freePort(t)
+	storePort := testsupport.FreePort(t)
 	users := map[string][]string{"bridge": {"bridge"}, "lane-3": {"lane", "s1", "3"}, "ana": {"pager", "ana"}}
 	for u, args := range users {
 		argv := append([]string{filepath.Join(testsupport.RepoRoot(t), "scripts/mosquitto/add-user.sh"), "-d", dir}, args...)
@@ -147,7 +147,7 @@ allow_anonymous true
 	// Uplink down: the consumer leaves (its session stays at the central
 	// broker), the central broker stops.
 	consumer.C.Disconnect(250)
-	central.stop()
+	central.Stop()
 	monitor.AwaitContains(uplink, "0")
 
 	// The store keeps paging.
@@ -155,7 +155,7 @@ allow_anonymous true
 	ana.AwaitContains(protocol.PageTopic("s1", "ana"), `"alert":"lane-3-a2"`)
 
 	// The uplink returns; the central side gets what it missed.
-	central.start()
+	central.Start()
 	monitor.AwaitContains(uplink, "1") // retained "1" again: the latest is what counts
 	consumer = connect(t, centralURL, "chain-consumer", "", "", false)
 	consumer.AwaitContains(protocol.LaneAlertTopic("s1", "3"), `"id":"lane-3-a2"`)
@@ -195,7 +195,7 @@ attendants:
   - { id: ana, name: Ana, zone: front, roles: [attendant, age_verifier] }
 `, broker, filepath.Join(dir, "bridge-data")))
 	cmd := exec.Command(testsupport.Binary(t, "github.com/sco-project/sco/cmd/attendant-bridge"), "-config", conf)
-	log := newWatched()
+	log := &testsupport.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

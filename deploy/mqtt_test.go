@@ -10,11 +10,7 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,104 +23,13 @@ import (
 // waitFor bounds every wait on a broker or a daemon.
 const waitFor = 20 * time.Second
 
-// watched is a process's output that a test can wait on.
-type watched struct {
-	mu     sync.Mutex
-	buf    strings.Builder
-	notify chan struct{}
-}
-
-func newWatched() *watched { return &watched{notify: make(chan struct{}, 1)} }
-
-func (w *watched) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	w.buf.Write(p)
-	w.mu.Unlock()
-	select {
-	case w.notify <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-func (w *watched) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// mosquitto is a Mosquitto process on a config file of the test's; it
-// can be stopped and started again on the same config (and ports).
-type mosquitto struct {
-	t      *testing.T
-	name   string
-	conf   string
-	cmd    *exec.Cmd
-	exited chan error
-	log    *watched
-}
-
-func startMosquitto(t *testing.T, name, conf string) *mosquitto {
+// startMosquitto runs Mosquitto on the config file conf until the test
+// ends; the test can stop it and start it again.
+func startMosquitto(t *testing.T, name, conf string) *testsupport.MosquittoService {
 	t.Helper()
-	m := &mosquitto{t: t, name: name, conf: conf}
-	m.start()
-	t.Cleanup(m.stop)
+	m := testsupport.NewMosquittoService(t, name, conf)
+	m.Start()
 	return m
-}
-
-func (m *mosquitto) start() {
-	m.t.Helper()
-	bin := testsupport.MosquittoBinary()
-	require.NotEmpty(m.t, bin, "mosquitto not found")
-	m.log = newWatched()
-	m.cmd = exec.Command(bin, "-c", m.conf)
-	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
-	require.NoError(m.t, m.cmd.Start())
-	m.exited = make(chan error, 1)
-	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(m.cmd, m.exited)
-	ready := make(chan struct{})
-	go func() {
-		defer close(ready)
-		deadline := time.After(waitFor)
-		for !strings.Contains(m.log.String(), " running") {
-			select {
-			case <-m.log.notify:
-			case <-deadline:
-				return
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case err := <-m.exited:
-		m.t.Fatalf("%s mosquitto exited: %v\n%s", m.name, err, m.log.String())
-	}
-	require.Contains(m.t, m.log.String(), " running", "%s mosquitto did not start:\n%s", m.name, m.log.String())
-}
-
-// stop ends Mosquitto with SIGTERM, as systemctl stop does (it saves its
-// persistence file).
-func (m *mosquitto) stop() {
-	if m.cmd == nil {
-		return
-	}
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.exited:
-	case <-time.After(10 * time.Second):
-		_ = m.cmd.Process.Kill()
-		<-m.exited
-	}
-	m.cmd = nil
-}
-
-// freePort is a loopback port free at the time of asking.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // connect logs in to broker (tcp://host:port); clean false keeps the

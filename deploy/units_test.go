@@ -203,9 +203,5 @@ func replaceOnce(t *testing.T, s, old, new string) string {
 // closedPort is a loopback port nothing listens on.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return strconv.Itoa(port)
+	return strconv.Itoa(testsupport.FreePort(t))
 }

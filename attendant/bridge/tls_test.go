@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -14,20 +13,13 @@ import (
 	"github.com/sco-project/sco/protocol"
 )
 
-func freeTCPPort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestBridgeOverMutualTLS runs the bridge against a real Mosquitto TLS
 // listener that requires a client certificate and a password: without the
 // certificate the bridge never gets in; with it, it comes online.
 func TestBridgeOverMutualTLS(t *testing.T) {
 	dir := t.TempDir()
 	pki := testsupport.PKI(t, dir, "bridge")
-	port := freeTCPPort(t)
+	port := testsupport.FreePort(t)
 	tlsConf := fmt.Sprintf("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\n", port, pki["ca.crt"], pki["server.crt"], pki["server.key"])
 	mt := secureMosquittoWith(t, tlsConf)
 	url := fmt.Sprintf("ssl://127.0.0.1:%d", port)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sco-project/sco/attendant/web/webtest"
 	"github.com/sco-project/sco/internal/cli"
+	"github.com/sco-project/sco/internal/testsupport"
 )
 
 var bin string
@@ -67,7 +68,7 @@ type demoRun struct {
 	cmd    *exec.Cmd
 	lines  chan string
 	all    strings.Builder
-	stderr syncBuf
+	stderr testsupport.SyncBuffer
 	done   chan error // its exit, once its output has ended
 	exited bool       // done has been received
 }
@@ -220,7 +221,7 @@ func TestUnknownCommand(t *testing.T) {
 func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 	dir := t.TempDir()
 	pr, pw := io.Pipe()
-	var out syncBuf
+	var out testsupport.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- devicesCommand().Execute(context.Background(), []string{"-dir", dir}, cli.Stdio{In: pr, Out: &out})
@@ -229,12 +230,10 @@ func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 	scannerPath := filepath.Join(dir, "scanner")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for !strings.Contains(out.String(), "put these paths") {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("devices did not start: %s", out.String())
-		case <-out.changed():
-		}
+	select {
+	case <-out.Seen("put these paths"):
+	case <-ctx.Done():
+		t.Fatalf("devices did not start: %s", out.String())
 	}
 	port, err := serial.Open(scannerPath, &serial.Mode{BaudRate: 9600})
 	require.NoError(t, err)
@@ -257,12 +256,10 @@ func TestDevicesCommandDrivesRealPorts(t *testing.T) {
 	require.NoError(t, err)
 	defer scale.Close()
 	require.NoError(t, scale.SetReadTimeout(100*time.Millisecond))
-	for !strings.Contains(out.String(), "bagging area: 355 g") {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("place not applied: %s", out.String())
-		case <-out.changed():
-		}
+	select {
+	case <-out.Seen("bagging area: 355 g"):
+	case <-ctx.Done():
+		t.Fatalf("place not applied: %s", out.String())
 	}
 	// Poll until the weight has settled (the scale moves after a change).
 	for {
@@ -299,17 +296,14 @@ func TestDevicesStopsOnSIGTERM(t *testing.T) {
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	defer stdin.Close()
-	var out syncBuf
+	var out testsupport.SyncBuffer
 	cmd.Stdout = &out
 	require.NoError(t, cmd.Start())
 	defer cmd.Process.Kill()
-	deadline := time.After(10 * time.Second)
-	for !strings.Contains(out.String(), "put these paths") {
-		select {
-		case <-deadline:
-			t.Fatalf("devices did not start: %s", out.String())
-		case <-out.changed():
-		}
+	select {
+	case <-out.Seen("put these paths"):
+	case <-time.After(10 * time.Second):
+		t.Fatalf("devices did not start: %s", out.String())
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "exit status")

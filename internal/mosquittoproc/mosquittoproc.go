@@ -56,7 +56,7 @@ type Opts struct {
 
 // Broker is a running Mosquitto.
 type Broker struct {
-	Addr string // 127.0.0.1:port
+	Addr string // 127.0.0.1:port; "" for Run's
 	Pid  int
 
 	cmd      *exec.Cmd
@@ -76,20 +76,12 @@ func Start(ctx context.Context, o Opts) (*Broker, error) {
 	if o.Dir == "" || o.Conf == nil {
 		return nil, errors.New("mosquittoproc: Opts.Dir and Opts.Conf are required")
 	}
-	if o.Bin == "" {
-		if o.Bin = Find("mosquitto"); o.Bin == "" {
-			return nil, ErrNotFound
-		}
-	}
-	if o.StartWait <= 0 {
-		o.StartWait = 10 * time.Second
-	}
-	if o.StopWait <= 0 {
-		o.StopWait = 5 * time.Second
+	if err := o.defaults(); err != nil {
+		return nil, err
 	}
 	var lastErr error
 	for range 5 {
-		port, err := freePort()
+		port, err := FreePort()
 		if err != nil {
 			return nil, fmt.Errorf("mosquittoproc: %w", err)
 		}
@@ -111,11 +103,37 @@ func Start(ctx context.Context, o Opts) (*Broker, error) {
 				return nil, fmt.Errorf("mosquittoproc: %w", ctx.Err())
 			}
 			lastErr = fmt.Errorf("%w; it printed:\n%s", err, b.tail.String())
-			continue // most likely the port was taken between freePort and its bind
+			continue // most likely the port was taken between FreePort and its bind
 		}
 		return b, nil
 	}
 	return nil, fmt.Errorf("mosquittoproc: mosquitto did not start: %w", lastErr)
+}
+
+// Run runs Mosquitto on conf, a config file the caller wrote with its own
+// listeners, and returns at once, with Addr "": the caller knows when it
+// is ready (it logs "running" once every listener is open). Of o, Run
+// uses Bin, Out and StopWait.
+func Run(conf string, o Opts) (*Broker, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	return start(o, conf, "")
+}
+
+func (o *Opts) defaults() error {
+	if o.Bin == "" {
+		if o.Bin = Find("mosquitto"); o.Bin == "" {
+			return ErrNotFound
+		}
+	}
+	if o.StartWait <= 0 {
+		o.StartWait = 10 * time.Second
+	}
+	if o.StopWait <= 0 {
+		o.StopWait = 5 * time.Second
+	}
+	return nil
 }
 
 func start(o Opts, conf, addr string) (*Broker, error) {
@@ -143,6 +161,26 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr }
 
 // Done is closed once the broker has exited.
 func (b *Broker) Done() <-chan struct{} { return b.done }
+
+// Err is how the broker exited (what exec.Cmd.Wait said) once Done is
+// closed, and nil while it runs.
+func (b *Broker) Err() error {
+	select {
+	case <-b.done:
+		return b.err
+	default:
+		return nil
+	}
+}
+
+// Signal sends sig to the broker by its pid: SIGHUP makes Mosquitto
+// reload its config, its password file and its ACL.
+func (b *Broker) Signal(sig os.Signal) error {
+	if err := b.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("mosquittoproc: mosquitto (pid %d): %w", b.Pid, err)
+	}
+	return nil
+}
 
 // Stop sends the broker SIGTERM, waits for it to exit (StopWait), kills
 // it with SIGKILL if it has not, and waits for that too. It returns an
@@ -194,7 +232,9 @@ func (b *Broker) waitListening(ctx context.Context, wait time.Duration) error {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort is a loopback TCP port that is free at the time of asking:
+// another process may take it before the caller binds it.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

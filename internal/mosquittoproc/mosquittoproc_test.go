@@ -54,7 +54,22 @@ func TestStartStop(t *testing.T) {
 	<-b.Done()
 	require.True(t, gone(b.Pid), "pid %d still runs", b.Pid)
 	require.NoError(t, b.Stop(), "twice")
+	require.NoError(t, b.Err(), "mosquitto exits 0 on SIGTERM")
 	require.Contains(t, out.String(), "mosquitto version", "its log went to Out")
+}
+
+// A broker that dies by itself says how (Err, once Done is closed), and
+// Stop reports it.
+func TestErrAfterItDied(t *testing.T) {
+	bin := needMosquitto(t)
+	b, err := mosquittoproc.Start(context.Background(), mosquittoproc.Opts{Bin: bin, Dir: t.TempDir(), Conf: anonymous})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Stop() })
+	require.NoError(t, b.Err(), "while it runs")
+	require.NoError(t, syscall.Kill(b.Pid, syscall.SIGKILL))
+	<-b.Done()
+	require.ErrorContains(t, b.Err(), "killed")
+	require.ErrorContains(t, b.Stop(), "had exited")
 }
 
 // A config Mosquitto refuses fails Start with what Mosquitto said; so do

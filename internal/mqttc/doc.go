@@ -3,7 +3,8 @@
 // ws://, wss://), username and password (inline or from a file), and TLS
 // with a CA and an optional client certificate for mutual TLS. TLS files
 // or insecure_skip_verify with a clear-text scheme are an error, never a
-// silent clear-text connection.
+// silent clear-text connection. Config.YAML writes the block back, for
+// the configs the simulator generates for its kioskd and bridge.
 //
 // It also fixes the connection habits every daemon here needs: MQTT 3.1.1,
 // automatic reconnect with a capped backoff, a persistent session (clean

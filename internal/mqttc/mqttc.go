@@ -125,6 +125,26 @@ func (c *Config) TLSConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
+// YAML is c as the `mqtt:` block of a lane or bridge config, at the top
+// level: the broker and every other key that is set, values quoted. It
+// parses back to c. The simulator writes its configs with it.
+func (c *Config) YAML() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mqtt:\n  broker: %q\n", c.Broker)
+	for _, kv := range []struct{ key, val string }{
+		{"username", c.Username}, {"password", c.Password}, {"password_file", c.PasswordFile},
+		{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile},
+	} {
+		if kv.val != "" {
+			fmt.Fprintf(&b, "  %s: %q\n", kv.key, kv.val)
+		}
+	}
+	if c.InsecureSkipVerify {
+		b.WriteString("  insecure_skip_verify: true\n")
+	}
+	return b.String()
+}
+
 func (c *Config) password() (string, error) {
 	if c.PasswordFile == "" {
 		return c.Password, nil

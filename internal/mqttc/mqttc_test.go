@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sco-project/sco/internal/mqttc"
 )
@@ -56,4 +57,22 @@ func TestOptionsSpeakMQTT311Only(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint(4), o.ProtocolVersion, "no silent fall-back to 3.1 that would hide why a connect failed")
 	assert.Equal(t, "bridge", o.ClientID)
+}
+
+// YAML writes the block so that it parses back to the same config, with
+// only the keys that are set.
+func TestYAMLParsesBack(t *testing.T) {
+	for _, c := range []mqttc.Config{
+		{Broker: "tcp://127.0.0.1:1883"},
+		{Broker: "ssl://store:8883", Username: "lane-3", Password: `p"w: #1`, CAFile: "/etc/sco/ca.crt"},
+		{Broker: "wss://store:443/mqtt", PasswordFile: "/etc/sco/pw", CertFile: "/etc/sco/c.crt", KeyFile: "/etc/sco/c.key", InsecureSkipVerify: true},
+	} {
+		var got struct {
+			MQTT mqttc.Config `yaml:"mqtt"`
+		}
+		require.NoError(t, yaml.Unmarshal([]byte(c.YAML()), &got), c.YAML())
+		assert.Equal(t, c, got.MQTT)
+	}
+	c := mqttc.Config{Broker: "tcp://127.0.0.1:1883", Username: "bridge"}
+	assert.Equal(t, "mqtt:\n  broker: \"tcp://127.0.0.1:1883\"\n  username: \"bridge\"\n", c.YAML())
 }

@@ -1,7 +1,10 @@
 // Package testsupport gives the tests of every package the real parts they
 // run against: an embedded mochi broker, a real Mosquitto broker (run by
-// internal/mosquittoproc), an MQTT login the test drives and waits on
-// (ConnectMQTT), pseudo-terminal pairs that go.bug.st/serial opens by
+// internal/mosquittoproc) on a generated config or, started, stopped and
+// reloaded as systemctl would, on the test's own (MosquittoService), an
+// MQTT login the test drives and waits on (ConnectMQTT), a free loopback
+// port for a config (FreePort), a process's output it waits on
+// (SyncBuffer), pseudo-terminal pairs that go.bug.st/serial opens by
 // path, the real commands built from source (Binary), what a pure package
 // imports (AssertNoDeps), and the docs' fenced blocks (DocBlocks,
 // MarkedBlock: the blocks marked "<!-- test: name -->" and the complete

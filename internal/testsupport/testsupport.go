@@ -46,6 +46,17 @@ func (m *Mosquitto) Log() string { return m.log.String() }
 // MosquittoBinary finds the mosquitto executable, or returns "".
 func MosquittoBinary() string { return mosquittoproc.Find("mosquitto") }
 
+// FreePort is a loopback TCP port that is free at the time of asking, for
+// a config that names its listeners' ports.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	port, err := mosquittoproc.FreePort()
+	if err != nil {
+		t.Fatalf("testsupport: %v", err)
+	}
+	return port
+}
+
 // RequireMosquitto reports whether a missing Mosquitto must fail tests.
 func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" }
 
@@ -57,13 +68,7 @@ func RequireMosquitto() bool { return os.Getenv("SCO_REQUIRE_MOSQUITTO") == "1" 
 // SCO_REQUIRE_MOSQUITTO=1.
 func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 	t.Helper()
-	bin := MosquittoBinary()
-	if bin == "" {
-		if RequireMosquitto() {
-			t.Fatal("testsupport: mosquitto not found and SCO_REQUIRE_MOSQUITTO=1 (install Debian's mosquitto package; scripts/test.sh does)")
-		}
-		t.Skip("testsupport: mosquitto not installed")
-	}
+	bin := needMosquitto(t)
 	m := &Mosquitto{Dir: t.TempDir(), log: &SyncBuffer{}}
 	conf := func(port int) (string, error) {
 		c := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
@@ -83,6 +88,20 @@ func StartMosquitto(t testing.TB, extraConf string) *Mosquitto {
 	})
 	m.Addr, m.Pid = b.Addr, b.Pid
 	return m
+}
+
+// needMosquitto returns the mosquitto executable; when there is none it
+// skips the test, or fails it if SCO_REQUIRE_MOSQUITTO=1.
+func needMosquitto(t testing.TB) string {
+	t.Helper()
+	bin := MosquittoBinary()
+	if bin == "" {
+		if RequireMosquitto() {
+			t.Fatal("testsupport: mosquitto not found and SCO_REQUIRE_MOSQUITTO=1 (install Debian's mosquitto package; scripts/test.sh does)")
+		}
+		t.Skip("testsupport: mosquitto not installed")
+	}
+	return bin
 }
 
 // PTY is a pseudo-terminal pair. The device under test opens Path (the
@@ -143,16 +162,48 @@ func (p *PTY) ReadUntil(ctx context.Context, want []byte) ([]byte, error) {
 }
 
 // SyncBuffer is a buffer that goroutines may write and read at once: a
-// process's or a logger's output that a test reads while it runs.
+// process's or a logger's output that a test reads while it runs, and
+// waits on (Seen). The zero value is an empty buffer.
 type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	waiters []textWaiter
+}
+
+type textWaiter struct {
+	text []byte
+	seen chan struct{}
 }
 
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	waiting := s.waiters[:0]
+	for _, w := range s.waiters {
+		if bytes.Contains(s.b.Bytes(), w.text) {
+			close(w.seen)
+		} else {
+			waiting = append(waiting, w)
+		}
+	}
+	s.waiters = waiting
+	return n, err
+}
+
+// Seen returns a channel that is closed once text has been written: at
+// once if it has been already. A test waits on it with a deadline, and
+// on the writer's exit.
+func (s *SyncBuffer) Seen(text string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	if bytes.Contains(s.b.Bytes(), []byte(text)) {
+		close(ch)
+	} else {
+		s.waiters = append(s.waiters, textWaiter{[]byte(text), ch})
+	}
+	return ch
 }
 
 func (s *SyncBuffer) String() string {

@@ -2,6 +2,9 @@ package testsupport
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -60,6 +63,32 @@ func TestMosquittoRetained(t *testing.T) {
 	roundTrip(t, m.URL())
 }
 
+// A MosquittoService runs on the test's config file: started, it serves
+// on the config's port; reloaded, it reads its config again; stopped and
+// started again, it serves on the same port, with a fresh log.
+func TestMosquittoService(t *testing.T) {
+	port := FreePort(t)
+	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(
+		"listener %d 127.0.0.1\nallow_anonymous true\nlog_dest stderr\n", port)), 0o600))
+	m := NewMosquittoService(t, "test", conf)
+	require.Empty(t, m.Log(), "not started")
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	m.Start()
+	roundTrip(t, url)
+	m.Reload()
+	select {
+	case <-m.log.Seen("Reloading config"):
+	case <-time.After(MosquittoWait):
+		t.Fatalf("no reload in its log:\n%s", m.Log())
+	}
+	m.Stop()
+	m.Stop() // a no-op
+	m.Start()
+	require.NotContains(t, m.Log(), "Reloading config", "the log of this start only")
+	roundTrip(t, url)
+}
+
 func TestPTYSerialRoundTrip(t *testing.T) {
 	p := OpenPTY(t)
 	port, err := serial.Open(p.Path, &serial.Mode{BaudRate: 9600, DataBits: 7, Parity: serial.EvenParity, StopBits: serial.OneStopBit})
@@ -108,4 +137,35 @@ func TestPTYReadUntilHonoursDeadline(t *testing.T) {
 	defer cancel()
 	_, err := p.ReadUntil(ctx, []byte("never"))
 	require.Error(t, err)
+}
+
+// Seen is closed once its text has been written, in one write or split
+// over several; two waiters on the same text both hear of it.
+func TestSyncBufferSeen(t *testing.T) {
+	var b SyncBuffer
+	early := b.Seen("ready\n")
+	twice := b.Seen("ready\n")
+	other := b.Seen("never")
+	_, _ = b.Write([]byte("mosquitto rea"))
+	select {
+	case <-early:
+		t.Fatal("closed before the text was complete")
+	default:
+	}
+	_, _ = b.Write([]byte("dy\n"))
+	for _, ch := range []<-chan struct{}{early, twice, b.Seen("ready")} {
+		select {
+		case <-ch:
+		default:
+			t.Fatal("not closed once the text was written")
+		}
+	}
+	select {
+	case <-other:
+		t.Fatal("closed for a text never written")
+	default:
+	}
+	if got := b.String(); got != "mosquitto ready\n" {
+		t.Fatalf("String() = %q", got)
+	}
 }

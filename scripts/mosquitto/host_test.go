@@ -1,18 +1,13 @@
 package mosquitto_test
 
 import (
-	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -47,11 +42,7 @@ type host struct {
 	ports     map[string]int    // the snippets' listener port -> the test's
 	passwords map[string]string // set by add-user.sh steps, by username
 	rewritten map[string]bool   // conf.d files already given the test's paths and ports
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan error
-	log    *watchBuffer
+	mosquitto *testsupport.MosquittoService
 }
 
 // needTools skips the test when Mosquitto and the tools the steps use
@@ -77,7 +68,7 @@ func newHost(t *testing.T) *host {
 	repo, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	h := &host{t: t, root: t.TempDir(), repo: repo, passwords: map[string]string{}, rewritten: map[string]bool{},
-		ports: map[string]int{"1883": freePort(t), "8883": freePort(t)}}
+		ports: map[string]int{"1883": testsupport.FreePort(t), "8883": testsupport.FreePort(t)}}
 	for _, d := range []string{"etc/mosquitto/conf.d", "run/mosquitto", "var/lib/mosquitto", "var/log/mosquitto"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(h.root, d), 0o755))
 	}
@@ -92,7 +83,7 @@ func newHost(t *testing.T) *host {
 		require.NoError(t, os.WriteFile(h.path("/etc/mosquitto/conf.d/00-test.conf"), []byte("user root\n"), 0o644))
 		h.rewritten["00-test.conf"] = true
 	}
-	t.Cleanup(h.stop)
+	h.mosquitto = testsupport.NewMosquittoService(t, "the store's", h.path("/etc/mosquitto/mosquitto.conf"))
 	return h
 }
 
@@ -127,7 +118,7 @@ func (h *host) run(block []string) {
 			h.restart()
 		case c == "systemctl reload mosquitto":
 			flush()
-			h.reload()
+			h.mosquitto.Reload()
 		case strings.HasPrefix(c, "scripts/mosquitto/add-user.sh "):
 			flush()
 			// It asks for the password twice, as for a person at a terminal.
@@ -191,7 +182,7 @@ func hasUser(name string) bool {
 // "listener 8883", which stay on the loopback here.
 func (h *host) restart() {
 	h.t.Helper()
-	h.stop()
+	h.mosquitto.Stop()
 	confd := h.path("/etc/mosquitto/conf.d")
 	entries, err := os.ReadDir(confd)
 	require.NoError(h.t, err)
@@ -222,28 +213,14 @@ func (h *host) restart() {
 		want = append(want, h.listeners(e.Name())...)
 	}
 
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.log = newWatchBuffer()
-	h.cmd = exec.Command(testsupport.MosquittoBinary(), "-c", h.path("/etc/mosquitto/mosquitto.conf"))
-	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
-	require.NoError(h.t, h.cmd.Start())
-	h.exited = make(chan error, 1)
-	go func(cmd *exec.Cmd, exited chan<- error) { exited <- cmd.Wait() }(h.cmd, h.exited)
 	// Mosquitto logs (log_dest stderr, from sco.conf) that it runs once
 	// every listener is open.
-	select {
-	case <-h.log.seen(" running\n"):
-	case err := <-h.exited:
-		h.exited <- err
-		h.t.Fatalf("mosquitto exited at start (%v):\n%s", err, h.log.String())
-	case <-time.After(10 * time.Second):
-		h.t.Fatalf("mosquitto did not say it runs:\n%s", h.log.String())
-	}
+	h.mosquitto.Start()
+	log := h.mosquitto.Log()
 	for _, port := range want {
-		require.Contains(h.t, h.log.String(), fmt.Sprintf("listen socket on port %d.", port))
+		require.Contains(h.t, log, fmt.Sprintf("listen socket on port %d.", port))
 	}
-	require.NotContains(h.t, h.log.String(), "Warning: ACL pattern", "the ACL has no pattern rules")
+	require.NotContains(h.t, log, "Warning: ACL pattern", "the ACL has no pattern rules")
 }
 
 // listeners are the test's ports a rewritten conf.d file listens on.
@@ -259,89 +236,10 @@ func (h *host) listeners(name string) []int {
 	return ports
 }
 
-func (h *host) reload() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	require.NotNil(h.t, h.cmd, "reload before start")
-	require.NoError(h.t, h.cmd.Process.Signal(syscall.SIGHUP))
-}
-
-// stop ends Mosquitto, if it runs; it is the test's cleanup too.
-func (h *host) stop() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.cmd == nil {
-		return
-	}
-	_ = h.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-h.exited:
-	case <-time.After(5 * time.Second):
-		_ = h.cmd.Process.Kill()
-		<-h.exited
-	}
-	h.cmd = nil
-}
-
 // url is the broker URL of a listener ("1883" or "8883").
 func (h *host) url(scheme, listener string) string {
 	return fmt.Sprintf("%s://127.0.0.1:%d", scheme, h.ports[listener])
 }
 
 // Log is what Mosquitto has logged since its last start.
-func (h *host) Log() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.log == nil {
-		return ""
-	}
-	return h.log.String()
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// watchBuffer keeps what a process writes and tells when a text appears.
-type watchBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	waiters map[string]chan struct{}
-}
-
-func newWatchBuffer() *watchBuffer { return &watchBuffer{waiters: map[string]chan struct{}{}} }
-
-func (w *watchBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n, _ := w.b.Write(p)
-	for text, ch := range w.waiters {
-		if strings.Contains(w.b.String(), text) {
-			close(ch)
-			delete(w.waiters, text)
-		}
-	}
-	return n, nil
-}
-
-// seen is closed once text has been written.
-func (w *watchBuffer) seen(text string) <-chan struct{} {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	ch := make(chan struct{})
-	if strings.Contains(w.b.String(), text) {
-		close(ch)
-		return ch
-	}
-	w.waiters[text] = ch
-	return ch
-}
-
-func (w *watchBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
+func (h *host) Log() string { return h.mosquitto.Log() }

@@ -131,7 +131,7 @@ func newServer(t *testing.T, h *host) *server {
 		"/usr/local/bin", h.path("/usr/local/bin"),
 		"/tmp/sco-dev", h.path("/tmp/sco-dev"),
 		"127.0.0.1:1883", fmt.Sprintf("127.0.0.1:%d", h.ports["1883"]),
-		"127.0.0.1:8090", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"127.0.0.1:8090", fmt.Sprintf("127.0.0.1:%d", testsupport.FreePort(t)),
 	)
 	return s
 }
@@ -232,7 +232,7 @@ func (s *server) start(name, c string) {
 	cmd.Dir = s.h.repo
 	cmd.Env = append(os.Environ(), "PATH="+s.path)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &proc{t: s.t, name: name, out: newWatchBuffer(), exited: make(chan int, 1)}
+	p := &proc{t: s.t, name: name, out: &testsupport.SyncBuffer{}, exited: make(chan int, 1)}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	in, err := cmd.StdinPipe()
 	require.NoError(s.t, err)
@@ -261,7 +261,7 @@ func (s *server) ready(name, text string) {
 	p := s.procs[name]
 	require.NotNil(s.t, p, "%s is not running", name)
 	select {
-	case <-p.out.seen(text):
+	case <-p.out.Seen(text):
 	case code := <-p.exited:
 		p.exited <- code
 		s.t.Fatalf("%s exited (%d) before printing %q:\n%s", name, code, text, p.out.String())
@@ -299,7 +299,7 @@ type proc struct {
 	name   string
 	pid    int
 	in     io.WriteCloser
-	out    *watchBuffer
+	out    *testsupport.SyncBuffer
 	exited chan int
 	code   *int
 	played int // how much of out the sessions have gone through

@@ -13,20 +13,23 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sco-project/sco/internal/mosquittoproc"
 )
 
-// proc is a process of the store: one the bench started, or the bench
-// itself (cmd nil).
+// proc is a process of the store: one the bench started (startProc), the
+// Mosquitto it started (startMosquitto), or the bench itself (done nil).
 type proc struct {
-	name string
-	pid  int
-	cmd  *exec.Cmd
-	log  string        // its stdout and stderr
-	done chan struct{} // closed once it has exited and been reaped
+	name   string
+	pid    int
+	cmd    *exec.Cmd             // startProc's, else nil
+	broker *mosquittoproc.Broker // startMosquitto's, else nil
+	log    string                // its stdout and stderr
+	done   <-chan struct{}       // closed once it has exited and been reaped
 	// gctrace says it runs with GODEBUG=gctrace=1, so its log counts
 	// its garbage collections.
 	gctrace bool
-	err     error // what Wait said, once done
+	err     error // what Wait said, once done (startProc's)
 	once    sync.Once
 }
 
@@ -44,17 +47,18 @@ func startProc(name, logPath string, env []string, bin string, args ...string) (
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("bench: starting %s: %w", name, err)
 	}
-	p := &proc{name: name, pid: cmd.Process.Pid, cmd: cmd, log: logPath, done: make(chan struct{})}
+	done := make(chan struct{})
+	p := &proc{name: name, pid: cmd.Process.Pid, cmd: cmd, log: logPath, done: done}
 	go func() {
 		p.err = cmd.Wait()
-		close(p.done)
+		close(done)
 	}()
 	return p, nil
 }
 
 // exited reports whether p has exited.
 func (p *proc) exited() bool {
-	if p.cmd == nil {
+	if p.done == nil {
 		return false
 	}
 	select {
@@ -65,10 +69,18 @@ func (p *proc) exited() bool {
 	}
 }
 
-// stopProcs asks every process in ps to stop (SIGTERM), waits for all of
-// them up to timeout, kills (SIGKILL) those still running and waits for
-// them too. Signals go to each process by its pid only. Safe to call
-// twice.
+// exitErr is how p exited, once it has.
+func (p *proc) exitErr() error {
+	if p.broker != nil {
+		return p.broker.Err()
+	}
+	return p.err
+}
+
+// stopProcs asks every process in ps that startProc started to stop
+// (SIGTERM), waits for all of them up to timeout, kills (SIGKILL) those
+// still running and waits for them too. Signals go to each process by its
+// pid only. Safe to call twice.
 func stopProcs(ps []*proc, timeout time.Duration) {
 	var live []*proc
 	for _, p := range ps {
@@ -160,7 +172,7 @@ func (p *proc) sample() procSample {
 			}
 		}
 	}
-	if p.cmd == nil {
+	if p.done == nil {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		s.gcs, s.gcPause = int(ms.NumGC), time.Duration(ms.PauseTotalNs)

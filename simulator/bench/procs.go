@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/sco-project/sco/attendant"
 	"github.com/sco-project/sco/internal/mosquittoproc"
-	"github.com/sco-project/sco/internal/mqttc"
 	"github.com/sco-project/sco/simulator/harness"
 	"github.com/sco-project/sco/simulator/vdev"
 )
@@ -64,13 +62,13 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 
 	w.mqtt.Broker = o.Broker
 	if o.Broker == "" {
-		m, url, err := startMosquitto(ctx, o.Mosquitto, dir)
+		m, stop, err := startMosquitto(ctx, o.Mosquitto, dir)
 		if err != nil {
 			return nil, err
 		}
 		w.procs = append(w.procs, m)
-		w.stops = append(w.stops, func() { stopProcs([]*proc{m}, stopTimeout) })
-		w.mqtt.Broker = url
+		w.stops = append(w.stops, stop)
+		w.mqtt.Broker = m.broker.URL()
 	}
 	if err := w.mqtt.Validate(); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
@@ -147,7 +145,7 @@ func startProcs(ctx context.Context, o Opts, dir string, lanes []harness.LaneSpe
 	})
 	for _, p := range w.procs {
 		if p.exited() {
-			return nil, fmt.Errorf("bench: %s exited: %v%s", p.name, p.err, w.logTails())
+			return nil, fmt.Errorf("bench: %s exited: %v%s", p.name, p.exitErr(), w.logTails())
 		}
 	}
 	if err != nil {
@@ -203,92 +201,36 @@ func isExecutable(path string) bool {
 func MosquittoBinary() string { return mosquittoproc.Find("mosquitto") }
 
 // startMosquitto runs bin ("" means MosquittoBinary) with MosquittoConf
-// on a free loopback port and returns once it accepts connections.
-func startMosquitto(ctx context.Context, bin, dir string) (*proc, string, error) {
+// on a free loopback port, through mosquittoproc, its output going to
+// dir/mosquitto.log, and returns once it accepts connections. stop stops
+// it (SIGTERM, SIGKILL after stopTimeout) and closes its log.
+func startMosquitto(ctx context.Context, bin, dir string) (p *proc, stop func(), err error) {
 	if bin == "" {
 		if bin = MosquittoBinary(); bin == "" {
-			return nil, "", errors.New("bench: mosquitto not found (install Debian's mosquitto package, or pass -mosquitto or -broker)")
+			return nil, nil, errors.New("bench: mosquitto not found (install Debian's mosquitto package, or pass -mosquitto or -broker)")
 		}
 	}
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, "", fmt.Errorf("bench: %w", err)
-		}
-		conf := filepath.Join(dir, "mosquitto.conf")
-		if err := os.WriteFile(conf, []byte(fmt.Sprintf(MosquittoConf, port)), 0o600); err != nil {
-			return nil, "", fmt.Errorf("bench: %w", err)
-		}
-		m, err := startProc("mosquitto", filepath.Join(dir, "mosquitto.log"), nil, bin, "-c", conf)
-		if err != nil {
-			return nil, "", err
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if err := waitListening(ctx, addr, m, 10*time.Second); err != nil {
-			stopProcs([]*proc{m}, stopTimeout)
-			lastErr = fmt.Errorf("%w; it logged: %s", err, m.tail(5))
-			continue // most likely the port was taken between freePort and its bind
-		}
-		return m, "tcp://" + addr, nil
-	}
-	return nil, "", fmt.Errorf("bench: mosquitto did not start: %w", lastErr)
-}
-
-// waitListening polls addr until it accepts a connection, p exits or
-// timeout passes.
-func waitListening(ctx context.Context, addr string, p *proc, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		if p.exited() {
-			return fmt.Errorf("%s exited: %v", p.name, p.err)
-		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not listening on %s after %v: %w", p.name, addr, timeout, err)
-		}
-		// A process we do not control gives no event to wait on.
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-p.done:
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	logPath := filepath.Join(dir, "mosquitto.log")
+	f, err := os.Create(logPath)
 	if err != nil {
-		return 0, err
+		return nil, nil, fmt.Errorf("bench: mosquitto: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// mqttYAML is the mqtt block of a config for w's broker.
-func mqttYAML(c mqttc.Config) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "mqtt:\n  broker: %q\n", c.Broker)
-	if c.Username != "" {
-		fmt.Fprintf(&b, "  username: %q\n", c.Username)
+	conf := func(port int) (string, error) { return fmt.Sprintf(MosquittoConf, port), nil }
+	b, err := mosquittoproc.Start(ctx, mosquittoproc.Opts{Bin: bin, Dir: dir, Conf: conf, Out: f, StopWait: stopTimeout})
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("bench: %w", err)
 	}
-	if c.Password != "" {
-		fmt.Fprintf(&b, "  password: %q\n", c.Password)
+	stop = func() {
+		_ = b.Stop() // it has exited once Stop returns, so its log is complete
+		f.Close()
 	}
-	if c.CAFile != "" {
-		fmt.Fprintf(&b, "  ca_file: %q\n", c.CAFile)
-	}
-	return b.String()
+	return &proc{name: "mosquitto", pid: b.Pid, broker: b, log: logPath, done: b.Done()}, stop, nil
 }
 
 func bridgeYAML(w *world, dataDir string, roster []attendant.Attendant) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "store: %s\ndata_dir: %q\n%sattendants:\n", w.id, dataDir, mqttYAML(w.mqtt))
+	fmt.Fprintf(&b, "store: %s\ndata_dir: %q\n%sattendants:\n", w.id, dataDir, w.mqtt.YAML())
 	for _, a := range roster {
 		fmt.Fprintf(&b, "  - {id: %s, name: %q, zone: %s, roles: [%s]}\n", a.ID, a.Name, a.Zone, strings.Join(a.Roles, ", "))
 	}
@@ -298,7 +240,7 @@ func bridgeYAML(w *world, dataDir string, roster []attendant.Attendant) string {
 
 func laneYAML(w *world, spec harness.LaneSpec, dataDir, catalog, scanner, scale string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %q\ncatalog: %q\n%s", w.id, spec.ID, spec.Zone, dataDir, catalog, mqttYAML(w.mqtt))
+	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %q\ncatalog: %q\n%s", w.id, spec.ID, spec.Zone, dataDir, catalog, w.mqtt.YAML())
 	fmt.Fprintf(&b, "scanner: {port: %q, baud: 9600}\n", scanner)
 	fmt.Fprintf(&b, "scale: {port: %q, protocol: nci, baud: 9600, data_bits: 7, parity: even}\n", scale)
 	b.WriteString("ui: {listen: \"127.0.0.1:0\"}\n")

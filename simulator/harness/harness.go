@@ -344,16 +344,7 @@ func (s *Store) startLane(i int, spec LaneSpec, catalog string) (*Lane, error) {
 func laneYAML(s *Store, l *Lane, mqtt mqttc.Config, proto vdev.Protocol, dir, catalog string, policy map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "store: %s\nlane: %q\nzone: %s\ndata_dir: %s\ncatalog: %s\n", s.ID, l.ID, l.Zone, filepath.Join(dir, "data"), catalog)
-	fmt.Fprintf(&b, "mqtt:\n  broker: %s\n", s.BrokerURL)
-	if mqtt.Username != "" {
-		fmt.Fprintf(&b, "  username: %q\n", mqtt.Username)
-	}
-	if mqtt.Password != "" {
-		fmt.Fprintf(&b, "  password: %q\n", mqtt.Password)
-	}
-	if mqtt.CAFile != "" {
-		fmt.Fprintf(&b, "  ca_file: %q\n", mqtt.CAFile)
-	}
+	b.WriteString(mqtt.YAML())
 	fmt.Fprintf(&b, "scanner:\n  port: %s\n  baud: 9600\n", l.Scanner.Path())
 	switch proto {
 	case vdev.SICS:
