@@ -21,6 +21,11 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# go test -race needs cgo, so a C compiler and the C library's headers
+# (libc6-dev is only recommended by gcc, and recommends are not
+# installed below): without a compiler Go turns cgo off and -race stops
+# at once ("-race requires cgo").
+command -v "${CC:-gcc}" >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 # The package step and its tests (deploy/): dpkg-deb, lintian, qemu-user
 # for the ARM smoke test, systemd-analyze for the units.
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
