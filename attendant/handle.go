@@ -1,8 +1,6 @@
 package attendant
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -61,7 +59,7 @@ func (d *Dispatcher) Handle(now time.Time, topic string, payload []byte) (Effect
 		if err := protocol.Decode(payload, &c); err != nil {
 			// Answer what can be answered: a command whose id can be
 			// read (a string, or a number) gets "bad command".
-			if id := readableID(payload); id != "" {
+			if id := protocol.ReadableID(payload); id != "" {
 				fx.Results = append(fx.Results, ResultOut{To: t.ID, Result: protocol.PagerResult{ID: id, Error: string(protocol.ErrBadCommand) + ": " + err.Error(), TS: protocol.At(now)}})
 			}
 			return fx, fmt.Errorf("attendant: %s pager command: %w", t.ID, err)
@@ -69,53 +67,4 @@ func (d *Dispatcher) Handle(now time.Time, topic string, payload []byte) (Effect
 		return d.PagerCmd(now, t.ID, c)
 	}
 	return fx, fmt.Errorf("attendant: %s is not a topic the bridge handles", topic)
-}
-
-// maxReadable is the largest payload whose id readableID looks for: a
-// command over MaxPayload is still answered, up to this.
-const maxReadable = 1 << 20
-
-// readableID is the "id" of a command that failed to decode or validate,
-// if it can be read, so that the pager is not left waiting for an
-// answer: a string of 1 to MaxMsgID bytes, or a number (by its digits),
-// at the top level of a JSON object of at most maxReadable bytes, read
-// up to the id (what follows it may be broken).
-func readableID(payload []byte) string {
-	if len(payload) > maxReadable {
-		return ""
-	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return ""
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		if key != "id" {
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return ""
-			}
-			continue
-		}
-		tok, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		var id string
-		switch v := tok.(type) {
-		case string:
-			id = v
-		case json.Number:
-			id = v.String()
-		}
-		if len(id) > protocol.MaxMsgID {
-			return ""
-		}
-		return id
-	}
-	return ""
 }

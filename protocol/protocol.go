@@ -296,3 +296,52 @@ func required(field, v string) error {
 	}
 	return nil
 }
+
+// maxReadable is the largest payload whose id ReadableID looks for: a
+// command over MaxPayload is still answered, up to this.
+const maxReadable = 1 << 20
+
+// ReadableID is the "id" of a command that failed to decode or validate,
+// if it can be read, so that its sender (a pager, or the bridge for a
+// lane) is not left waiting for an answer: a string of 1 to MaxMsgID bytes, or a number (by its digits),
+// at the top level of a JSON object of at most maxReadable bytes, read
+// up to the id (what follows it may be broken).
+func ReadableID(payload []byte) string {
+	if len(payload) > maxReadable {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if key != "id" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return ""
+			}
+			continue
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		var id string
+		switch v := tok.(type) {
+		case string:
+			id = v
+		case json.Number:
+			id = v.String()
+		}
+		if len(id) > MaxMsgID {
+			return ""
+		}
+		return id
+	}
+	return ""
+}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -187,9 +188,14 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	require.Contains(t, page, "Ana is on the way")
 	require.Contains(t, page, "EventSource")
 
-	// A bad command is logged and dropped; the lane goes on.
+	// A bad command is logged and changes nothing; the lane goes on. One
+	// whose id can be read is answered: "bad id" for a bad id or alert
+	// (also one too long), "bad command" for the rest.
 	cmdTopic := protocol.LaneCommandTopic(testStore, "3")
+	refused := at
 	w.publish(cmdTopic, false, []byte(`{"id":"c0","action":"teleport"}`))
+	w.publish(cmdTopic, false, []byte(`{"id":"c/9","alert":"`+a.ID+`","action":"clear"}`))
+	w.publish(cmdTopic, false, []byte(`{"id":"c8","alert":"a 1","action":"clear"}`))
 	w.publish(cmdTopic, false, []byte(`not json`))
 	w.publish(cmdTopic, false, []byte(`{"id":"c-big","alert":"`+strings.Repeat("x", protocol.MaxPayload)+`","action":"clear"}`))
 	w.publish(protocol.BridgeStateTopic(testStore), false, []byte(`{"online":"maybe"}`))
@@ -213,8 +219,13 @@ func TestHelpCommandAssistAndShutdown(t *testing.T) {
 	var again protocol.CommandResult
 	require.NoError(t, protocol.Decode(w.next(&at, resTopic, isID("c1")), &again))
 	require.Equal(t, res.OK, again.OK)
-	require.Zero(t, w.count(resTopic, isID("c0")), "no answer to a command that did not decode")
-	require.Zero(t, w.count(resTopic, isID("c-big")), "no answer to an oversized command")
+	for id, want := range map[string]string{"c0": `bad command: command c0: unknown action "teleport"`, "c/9": "bad id", "c8": "bad id", "c-big": "bad id"} {
+		var r protocol.CommandResult
+		from := refused // the answers in any order
+		require.NoError(t, json.Unmarshal(w.next(&from, resTopic, isID(id)), &r), id)
+		require.Equal(t, protocol.CommandResult{ID: id, Error: want, TS: r.TS}, r)
+		require.False(t, r.TS.IsZero())
+	}
 
 	pollState(t, p.base, func(s protocol.LaneState) bool { return len(s.Alerts) == 0 })
 

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -59,7 +60,8 @@ func (d *Daemon) onConnectionLost(_ paho.Client, err error) {
 }
 
 // onInbound handles one MQTT message on the engine goroutine. Bad
-// payloads are logged with their topic and dropped.
+// payloads are logged with their topic and dropped; a bad command whose
+// id can be read is answered.
 func (d *Daemon) onInbound(m inMsg) {
 	if m.connected {
 		// Whatever the bridge was, we learn it again from its retained
@@ -77,6 +79,7 @@ func (d *Daemon) onInbound(m inMsg) {
 		var c protocol.Command
 		if err := protocol.Decode(m.payload, &c); err != nil {
 			d.log.Warn("mqtt: dropped bad command", "topic", m.topic, "err", err)
+			d.refuse(m.payload, err)
 			return
 		}
 		d.log.Info("command", "id", c.ID, "alert", c.Alert, "action", c.Action, "by", c.By)
@@ -138,4 +141,27 @@ func (d *Daemon) onBridgeState(m inMsg) {
 		}
 		d.send(msgs...)
 	}
+}
+
+// refuse answers a command that did not decode, when its id can be read
+// (protocol.ReadableID), so that the bridge is not left waiting: "bad id"
+// when its id or alert is not a valid id, else "bad command: " and why.
+// It changes nothing and is not journaled: a second delivery is checked
+// again and gets the same answer.
+func (d *Daemon) refuse(payload []byte, err error) {
+	id := protocol.ReadableID(payload)
+	if id == "" {
+		return
+	}
+	why := string(protocol.ErrBadCommand) + ": " + err.Error()
+	var loose struct {
+		Alert string `json:"alert"`
+	}
+	_ = json.Unmarshal(payload, &loose) // what is read is enough: err says the rest
+	if !protocol.ValidMsgID(id) || loose.Alert != "" && !protocol.ValidMsgID(loose.Alert) {
+		why = string(protocol.ErrBadID)
+	}
+	r := protocol.CommandResult{ID: id, OK: false, Error: why, TS: protocol.At(d.now())}
+	d.log.Info("command result", "id", r.ID, "ok", r.OK, "error", r.Error)
+	d.send(d.resultMsg(r))
 }
